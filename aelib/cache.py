@@ -1,0 +1,112 @@
+"""Trained models cached under a hash of what determines them, shared by every chapter.
+
+The key hashes the model configuration, the data fingerprint, the training configuration
+*without its step count*, the package version and the source of the modules that define a
+model and its training. A run folder ``<home>/cache/<name>-<key>/`` holds the configuration, a
+checkpoint per finished length ``step_<n>.pt`` (so a longer run of the same model resumes from
+the longest shorter one, as chapter 04 needs) and the in-progress ``last.pt``/``prev.pt`` of an
+interrupted run, which the next call resumes.
+
+Used by chapters 01 and 02 (and every chapter that trains).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .data import ImageSet
+from .models import Autoencoder, ModelConfig, build
+from .seeding import set_seed
+from .training import CheckpointError, TrainConfig, load_checkpoint, save_checkpoint, train
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def home() -> Path:
+    """Where caches, ledgers and figures live: ``$AELIB_HOME`` or ``<repo>/_artifacts``."""
+    return Path(os.environ.get("AELIB_HOME", REPO / "_artifacts"))
+
+
+def code_fingerprint() -> str:
+    """Hash of the source files whose change must invalidate trained models."""
+    h = hashlib.sha256()
+    for mod in ("models.py", "training.py"):
+        h.update((Path(__file__).parent / mod).read_bytes())
+    return h.hexdigest()
+
+
+def run_key(model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainConfig) -> str:
+    spec = {"model": model_cfg.as_dict(), "data": data.fingerprint,
+            "train": {k: v for k, v in train_cfg.as_dict().items() if k not in ("steps", "checkpoint_every")},
+            "version": __version__, "code": code_fingerprint()}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Trained:
+    model: Autoencoder          # in train mode (BatchNorm uses batch statistics)
+    losses: list[float]         # training MSE per step, from step 1
+    steps: int
+    hit: bool                   # True: loaded from the cache, nothing trained
+    resumed_from: int           # step the training started from (0: from scratch)
+    folder: Path
+
+
+def _step_files(folder: Path) -> dict[int, Path]:
+    out = {}
+    for p in folder.glob("step_*.pt"):
+        m = re.fullmatch(r"step_(\d+)\.pt", p.name)
+        if m:
+            out[int(m.group(1))] = p
+    return out
+
+
+def _try_load(path: Path) -> dict | None:
+    try:
+        return load_checkpoint(path)
+    except CheckpointError as err:
+        warnings.warn(f"{err}; falling back to an earlier checkpoint", stacklevel=3)
+        return None
+
+
+def trained(name: str, model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainConfig, *,
+            device: str = "cpu") -> Trained:
+    """The model trained on ``data.train`` for ``train_cfg.steps`` steps: from the cache if there,
+    else resumed from the longest valid shorter or interrupted run, else trained from scratch."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ValueError(f"run name {name!r} may use letters, digits, '_', '-', '.' only")
+    folder = home() / "cache" / f"{name}-{run_key(model_cfg, data, train_cfg)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(
+        {"name": name, "model": model_cfg.as_dict(), "train": train_cfg.as_dict(), "data": data.source,
+         "data_fingerprint": data.fingerprint, "version": __version__}, indent=1, default=str))
+    set_seed(train_cfg.seed)
+    model = build(model_cfg).to(device)
+    target = folder / f"step_{train_cfg.steps:07d}.pt"
+    if target.exists():
+        ck = _try_load(target)
+        if ck is not None:
+            model.load_state_dict(ck["model"])
+            return Trained(model.train(), ck["losses"], train_cfg.steps, True, train_cfg.steps, folder)
+    paths = [p for s, p in sorted(_step_files(folder).items()) if s < train_cfg.steps]
+    paths += [folder / "prev.pt", folder / "last.pt"]
+    start = None
+    for path in paths:
+        ck = _try_load(path) if path.exists() else None
+        if ck is not None and ck["step"] < train_cfg.steps and (start is None or ck["step"] > start["step"]):
+            start = ck
+    out = train(model, data.train, train_cfg, folder, start=start, label=name, device=device)
+    save_checkpoint(target, {k: out[k] for k in ("model", "optimizer", "step", "losses")})
+    for extra in ("last.pt", "prev.pt"):
+        for p in (folder / extra, folder / f"{extra}.sha256"):
+            p.unlink(missing_ok=True)
+    return Trained(model.train(), out["losses"], train_cfg.steps, False, 0 if start is None else start["step"], folder)

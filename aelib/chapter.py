@@ -1,0 +1,115 @@
+"""The per-chapter context: the profile, the data, the ledger and the figure folder in one object.
+
+A chapter starts with ``ch = aelib.chapter.start("01_identity", PROFILE)`` and then calls
+``ch.data``, ``ch.train(...)``, ``ch.record(...)``, ``ch.figure(...)`` and ``ch.glue(...)``.
+Used by every chapter.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import cached_property
+
+import torch
+
+from . import cache, data, figures, ledger, profiles
+from .models import ModelConfig
+from .representation import RepresentationConfig
+from .seeding import set_seed
+from .training import TrainConfig
+
+
+class Chapter:
+    def __init__(self, name: str, profile: str | profiles.Profile, **overrides):
+        self.name = name
+        self.profile = profiles.get(profile, **overrides)
+        self.ledger = ledger.ChapterLedger(name, self.profile.name)
+        self.figure_dir = cache.home() / "figures" / self.profile.name / name
+        self.device = self.profile.device if (self.profile.device != "cuda" or torch.cuda.is_available()) else "cpu"
+        self.t0 = time.perf_counter()
+        self._datasets: dict[int, data.ImageSet] = {}
+        threads = os.environ.get("AELIB_THREADS")
+        if threads:
+            torch.set_num_threads(int(threads))
+        set_seed(self.profile.seed)
+
+    # --- data and models -----------------------------------------------------------------
+    @cached_property
+    def data(self) -> data.ImageSet:
+        """The profile's data set at its working resolution."""
+        return self.data_at(self.profile.image_size)
+
+    def data_at(self, size: int) -> data.ImageSet:
+        """The same crops and split at another resolution (the FC model's, for instance)."""
+        if size not in self._datasets:
+            self._datasets[size] = data.load(self.profile.with_overrides(image_size=size))
+        return self._datasets[size]
+
+    def eval_images(self, size: int | None = None) -> torch.Tensor:
+        """The fixed held-out evaluation batch (``n_eval`` images, floats in [0, 1])."""
+        return self.data_at(size or self.profile.image_size).eval_batch(self.profile.n_eval, self.device)
+
+    def model_config(self, kind: str, **kw) -> ModelConfig:
+        """The profile's FC autoencoder or U-Net, with switches (skips, hidden_mlp, batchnorm, ...)."""
+        p = self.profile
+        base = dict(kind=kind, image_size=p.image_size)
+        if kind == "fc":
+            base |= dict(image_size=p.fc_image_size, width=p.fc_width, n_hidden=p.fc_hidden)
+        else:
+            base |= dict(base=p.unet_base, depth=p.unet_depth)
+        if kw.pop("hidden_mlp", False) is True:
+            kw["hidden_mlp"] = p.hidden_mlp
+        return ModelConfig(**(base | kw))
+
+    def train_config(self, steps: int | None = None, **kw) -> TrainConfig:
+        p = self.profile
+        return TrainConfig(steps=p.steps if steps is None else steps, batch_size=p.batch_size, lr=p.lr,
+                           seed=p.seed, checkpoint_every=p.checkpoint_every, **kw)
+
+    def train(self, name: str, model_cfg: ModelConfig, train_cfg: TrainConfig | None = None) -> cache.Trained:
+        """Trained model from the shared cache (trains and caches it on a miss), on the profile's
+        data at the model's resolution."""
+        return cache.trained(name, model_cfg, self.data_at(model_cfg.image_size), train_cfg or self.train_config(),
+                             device=self.device)
+
+    def representation_config(self, **kw) -> RepresentationConfig:
+        p = self.profile
+        return RepresentationConfig(**(dict(steps=p.rep_steps, lr=p.rep_lr, loss_scale=p.rep_scale) | kw))
+
+    def sw_config(self, **kw):
+        from .metrics import SWConfig
+
+        p = self.profile
+        levels = max(1, min(3, (p.image_size // 8).bit_length()))
+        return SWConfig(**(dict(levels=levels, n_patches=p.sw_patches, n_projections=p.sw_projections,
+                                seed=p.seed) | kw))
+
+    def generator(self, offset: int = 0) -> torch.Generator:
+        return torch.Generator(device=self.device).manual_seed(self.profile.seed * 10_007 + offset)
+
+    # --- outputs -------------------------------------------------------------------------
+    def record(self, claim_id: str, value, threshold: str, verdict: bool | None = None, **kw) -> dict:
+        return self.ledger.record(claim_id, value, threshold, verdict, **kw)
+
+    def figure(self, fig, name: str):
+        """Save ``fig`` for the site and glue it under ``name`` (so prose can place it); returns it."""
+        figures.save(fig, self.figure_dir, name)
+        self.glue(name, fig, display=False)
+        return fig
+
+    def glue(self, key: str, value, display: bool = False):
+        """myst-nb glue when running in a kernel; a no-op in plain Python."""
+        try:
+            from myst_nb import glue
+        except ImportError:  # pragma: no cover
+            return value
+        glue(key, value, display=display)
+        return value
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+
+def start(name: str, profile: str, **overrides) -> Chapter:
+    return Chapter(name, profile, **overrides)

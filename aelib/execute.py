@@ -1,0 +1,195 @@
+"""Run the book: execute every chapter with papermill at a profile, then build the site.
+
+The chapters are jupytext percent files ``book/NN_slug.py``. Each is read with jupytext,
+executed by papermill with ``PROFILE`` injected into its ``parameters`` cell, and written next to
+its source as ``book/NN_slug.ipynb`` (a build product), which jupyter-book renders with
+execution off. An executed notebook carries a key: the hash of its source, of the library's
+source, of the shipped data manifest and of the profile; a chapter whose key still matches is
+not executed again (the warm run), while any edit to the chapter or to ``aelib`` re-executes it.
+
+Command line (``python -m aelib --help``)::
+
+    python -m aelib run --profile cpu      # execute what is stale, write the claims table, build the site
+    python -m aelib execute --profile smoke --only 01_identity
+    python -m aelib build
+
+Used by the main job, the tests and the Sphinx hook :mod:`aelib.sphinx_ext`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import ledger, profiles
+from .cache import home
+
+REPO = Path(__file__).resolve().parent.parent
+BOOK = REPO / "book"
+KEY_FIELD = "aelib"
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter raised while executing; the partly executed notebook is kept for reading."""
+
+
+def chapter_sources(book_dir: Path = BOOK) -> list[Path]:
+    return sorted(p for p in Path(book_dir).glob("[0-9][0-9]_*.py"))
+
+
+def library_fingerprint() -> str:
+    h = hashlib.sha256()
+    for p in sorted((REPO / "aelib").glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    manifest = REPO / "data" / "photos.csv"
+    if manifest.exists():
+        h.update(manifest.read_bytes())
+    return h.hexdigest()
+
+
+def chapter_key(src: Path, profile: str, lib: str | None = None) -> str:
+    h = hashlib.sha256(Path(src).read_bytes())
+    h.update((lib or library_fingerprint()).encode())
+    h.update(profile.encode())
+    h.update(os.environ.get("AELIB_DATA", "").encode())
+    return h.hexdigest()
+
+
+def _stored_key(ipynb: Path) -> str | None:
+    if not ipynb.exists():
+        return None
+    try:
+        meta = json.loads(ipynb.read_text()).get("metadata", {}).get(KEY_FIELD, {})
+    except (json.JSONDecodeError, OSError):
+        return None
+    return meta.get("key")
+
+
+def stale(book_dir: Path, profile: str) -> list[Path]:
+    lib = library_fingerprint()
+    return [s for s in chapter_sources(book_dir)
+            if _stored_key(s.with_suffix(".ipynb")) != chapter_key(s, profile, lib)]
+
+
+def _timings_path(profile: str) -> Path:
+    return home() / "timings" / f"{profile}.json"
+
+
+def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None = None, force: bool = False,
+            progress: bool = True, timeout: int | None = None) -> dict[str, dict]:
+    """Execute the stale chapters (all with ``force``) at ``profile``; return per-chapter timings."""
+    import jupytext
+    import nbformat
+    import papermill as pm
+
+    profiles.get(profile)  # unknown profile: clear error before anything runs
+    book_dir = Path(book_dir)
+    srcs = chapter_sources(book_dir)
+    if only:
+        unknown = [o for o in only if not any(s.stem == o or s.stem.startswith(o) for s in srcs)]
+        if unknown:
+            raise ValueError(f"unknown chapter(s) {unknown}; have {[s.stem for s in srcs]}")
+        srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
+    lib = library_fingerprint()
+    os.environ.setdefault("AELIB_PROGRESS", "0")  # the kernels inherit it: no bars inside pages
+    tpath = _timings_path(profile)
+    timings = json.loads(tpath.read_text()) if tpath.exists() else {}
+    for src in srcs:
+        out = src.with_suffix(".ipynb")
+        key = chapter_key(src, profile, lib)
+        if not force and _stored_key(out) == key:
+            timings.setdefault(src.stem, {})["last_run"] = "cached"
+            print(f"[aelib] {src.stem}: up to date at profile {profile!r}", file=sys.stderr)
+            continue
+        print(f"[aelib] executing {src.stem} at profile {profile!r}", file=sys.stderr)
+        nb = jupytext.read(src)
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(nb, str(out), parameters={"PROFILE": profile}, kernel_name="python3",
+                                cwd=str(book_dir), progress_bar=progress, execution_timeout=timeout,
+                                report_mode=False)
+        except pm.PapermillExecutionError as err:
+            raise ChapterFailed(f"chapter {src.stem} failed at profile {profile!r}: {err.ename}: {err.evalue}\n"
+                                f"(the partly executed notebook is {out})") from None
+        seconds = time.perf_counter() - t0
+        done = nbformat.read(out, as_version=4)
+        done.metadata[KEY_FIELD] = {"key": key, "profile": profile, "seconds": round(seconds, 1)}
+        nbformat.write(done, out)
+        timings[src.stem] = {"seconds": round(seconds, 1), "last_run": "executed",
+                             "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        tpath.parent.mkdir(parents=True, exist_ok=True)
+        tpath.write_text(json.dumps(timings, indent=1))
+        print(f"[aelib] {src.stem}: {seconds:.1f} s", file=sys.stderr)
+    tpath.parent.mkdir(parents=True, exist_ok=True)
+    tpath.write_text(json.dumps(timings, indent=1))
+    return timings
+
+
+def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
+    """The first page's generated parts: the claims tables, the ledger as JSON, the run record."""
+    gen = Path(book_dir) / "_generated"
+    gen.mkdir(parents=True, exist_ok=True)
+    (gen / "claims.md").write_text(ledger.render_markdown(profile))
+    ledger.write_json(profile, gen / "claims.json")
+    tpath = _timings_path(profile)
+    timings = json.loads(tpath.read_text()) if tpath.exists() else {}
+    rows = ["| chapter | wall time of its last execution (s) |", "|---|---|"]
+    rows += [f"| {k} | {v.get('seconds', 'n/a')} |" for k, v in sorted(timings.items())]
+    (gen / "timings.md").write_text(f"Profile `{profile}`.\n\n" + "\n".join(rows) + "\n")
+    return gen
+
+
+def prepare(profile: str | None = None, book_dir: Path = BOOK) -> None:
+    """Make the book buildable: execute stale chapters, then write the generated pages."""
+    profile = profile or os.environ.get("AELIB_PROFILE", "cpu")
+    execute(profile, book_dir)
+    write_generated(profile, book_dir)
+
+
+def build(book_dir: Path = BOOK, strict: bool = True) -> int:
+    """``jupyter-book build <book_dir>`` (warnings are errors when ``strict``); returns its exit code."""
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(book_dir)]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    return subprocess.call(cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m aelib", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("run", "execute", "build"):
+        p = sub.add_parser(name)
+        p.add_argument("--book", default=str(BOOK), help="book folder (default: the repository's book/)")
+        if name != "build":
+            p.add_argument("--profile", default=os.environ.get("AELIB_PROFILE", "cpu"),
+                           help=f"one of {', '.join(profiles.PROFILES)} (default cpu)")
+            p.add_argument("--only", nargs="*", help="chapter names or number prefixes, e.g. 01 02_denoising")
+            p.add_argument("--force", action="store_true", help="execute even chapters that are up to date")
+    args = ap.parse_args(argv)
+    book_dir = Path(args.book)
+    try:
+        if args.cmd in ("run", "execute"):
+            os.environ["AELIB_PROFILE"] = args.profile
+            t0 = time.perf_counter()
+            execute(args.profile, book_dir, only=args.only, force=args.force)
+            write_generated(args.profile, book_dir)
+            print(f"[aelib] chapters done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        if args.cmd in ("run", "build"):
+            rc = build(book_dir)
+            if rc:
+                print(f"[aelib] site build failed (exit {rc})", file=sys.stderr)
+                return rc
+            print(f"[aelib] site: {book_dir / '_build' / 'html' / 'index.html'}", file=sys.stderr)
+    except (ChapterFailed, profiles.ProfileError, ValueError) as err:
+        print(f"[aelib] error: {err}", file=sys.stderr)
+        return 2
+    return 0

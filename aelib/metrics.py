@@ -1,0 +1,150 @@
+"""The book's measures: r, g, k, e, PSNR, and a distribution distance that needs no weights.
+
+With ``a`` clean, ``a_hat`` corrupted and ``O`` the autoencoder (norms per image, L2 over pixels):
+
+- denoise ratio   ``r = |O(a_hat) - a| / |a_hat - a|``      (< 1: output nearer the clean image)
+- identity gap    ``g = |O(a_hat) - a_hat| / |a_hat - a|``  (~ 0: the model copies its input)
+- noise gain      ``k = |O(a_hat) - O(a)| / |a_hat - a|``   (1: identity; 0: ignores the corruption)
+- representation error ``e = |a_g - a| / |a|``
+
+Each is computed per image; functions return the median over the batch (robust to the odd
+outlier crop) unless asked for all values.
+
+The distribution distance is the sliced Wasserstein distance between sets of 7x7 patches drawn
+from the levels of a Laplacian pyramid (Karras et al., 2018), computed with POT's
+``ot.sliced_wasserstein_distance``. It is not comparable with published FIDs.
+
+Used by chapters 01 and 02 (and every later chapter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from .corruption import corrupt, matched_gaussian
+
+
+def _norm(x: torch.Tensor) -> torch.Tensor:
+    return x.flatten(1).norm(dim=1)
+
+
+@torch.no_grad()
+def ratios(O, a: torch.Tensor, alpha: float, generator: torch.Generator | None = None,
+           control: bool = False) -> dict[str, float]:
+    """Median r, g, k at one alpha on the batch ``a`` (model called in its current mode).
+
+    ``control=True`` replaces the essay's corruption by zero-mean Gaussian noise of the same RMS.
+    Also returns ``recon``: the median relative clean reconstruction error |O(a) - a| / |a|, and
+    ``corruption``: the median |a_hat - a| / |a|, so that every ratio can be read against them.
+    """
+    a_hat = corrupt(a, alpha, generator=generator)
+    if control:
+        a_hat = matched_gaussian(a, a_hat, generator=generator)
+    O_hat, O_a = O(a_hat), O(a)
+    dist = _norm(a_hat - a).clamp_min(1e-12)
+    return {
+        "alpha": alpha,
+        "r": float((_norm(O_hat - a) / dist).median()),
+        "g": float((_norm(O_hat - a_hat) / dist).median()),
+        "k": float((_norm(O_hat - O_a) / dist).median()),
+        "recon": float((_norm(O_a - a) / _norm(a)).median()),
+        "corruption": float((dist / _norm(a)).median()),
+    }
+
+
+def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0):
+    """:func:`ratios` at each alpha, for the essay's corruption and for its zero-mean Gaussian
+    control (columns ``r_control``, ``k_control``), as a DataFrame indexed by alpha. The same
+    noise draw (seeded by ``seed`` and the alpha's position) is used for both."""
+    import pandas as pd
+
+    rows = []
+    for i, alpha in enumerate(alphas):
+        g1 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
+        g2 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
+        row = ratios(O, a, alpha, g1)
+        ctl = ratios(O, a, alpha, g2, control=True)
+        rows.append(row | {"r_control": ctl["r"], "k_control": ctl["k"]})
+    return pd.DataFrame(rows).set_index("alpha")
+
+
+def representation_error(a_g: torch.Tensor, a: torch.Tensor) -> float:
+    """Median ``e = |a_g - a| / |a|`` over the batch."""
+    return float((_norm(a_g - a) / _norm(a)).median())
+
+
+def psnr(x: torch.Tensor, y: torch.Tensor, peak: float = 1.0) -> float:
+    """Median peak signal-to-noise ratio in dB between two image batches in [0, peak]."""
+    mse = (x - y).pow(2).flatten(1).mean(dim=1).clamp_min(1e-12)
+    return float((10 * torch.log10(peak ** 2 / mse)).median())
+
+
+# ------------------------------------------------------------------------------------------
+# sliced Wasserstein on Laplacian-pyramid patches
+
+
+def _blur_down(x: torch.Tensor) -> torch.Tensor:
+    k1 = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0], dtype=x.dtype, device=x.device) / 16
+    k = (k1[:, None] * k1[None, :]).expand(x.shape[1], 1, 5, 5)
+    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), k, groups=x.shape[1])[:, :, ::2, ::2]
+
+
+def laplacian_pyramid(x: torch.Tensor, levels: int) -> list[torch.Tensor]:
+    """Band-pass levels (finest first) and the low-pass residual last."""
+    out, cur = [], x
+    for _ in range(levels - 1):
+        down = _blur_down(cur)
+        up = F.interpolate(down, size=cur.shape[-2:], mode="bilinear", align_corners=False)
+        out.append(cur - up)
+        cur = down
+    out.append(cur)
+    return out
+
+
+def _patches(level: torch.Tensor, n: int, size: int, generator: torch.Generator) -> torch.Tensor:
+    b, c, h, w = level.shape
+    size = min(size, h, w)
+    i = torch.randint(0, b, (n,), generator=generator)
+    y = torch.randint(0, h - size + 1, (n,), generator=generator)
+    x = torch.randint(0, w - size + 1, (n,), generator=generator)
+    ar = torch.arange(size)
+    rows = (y[:, None] + ar[None, :])[:, :, None].expand(n, size, size)
+    cols = (x[:, None] + ar[None, :])[:, None, :].expand(n, size, size)
+    p = level[i[:, None, None], :, rows, cols]          # (n, size, size, c)
+    return p.reshape(n, -1)
+
+
+@dataclass(frozen=True)
+class SWConfig:
+    levels: int = 3            # pyramid levels (32x32: 32, 16, 8)
+    patch: int = 7             # patch side, as in Karras et al.
+    n_patches: int = 4096      # patches per set and level
+    n_projections: int = 256   # random directions
+    seed: int = 0
+
+
+@torch.no_grad()
+def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig()) -> list[float]:
+    """Per pyramid level (finest first), the sliced Wasserstein distance between patch sets of
+    ``x`` and ``y`` (image batches in [0,1]). Patches of both sets are standardised per
+    coordinate with the statistics of ``y`` (the reference), so colour shifts still count."""
+    import ot
+
+    g = torch.Generator().manual_seed(cfg.seed)
+    px, py = laplacian_pyramid(x.float().cpu(), cfg.levels), laplacian_pyramid(y.float().cpu(), cfg.levels)
+    out = []
+    for lx, ly in zip(px, py):
+        a, b = _patches(lx, cfg.n_patches, cfg.patch, g), _patches(ly, cfg.n_patches, cfg.patch, g)
+        mu, sd = b.mean(0, keepdim=True), b.std(0, keepdim=True).clamp_min(1e-6)
+        a, b = ((a - mu) / sd).double(), ((b - mu) / sd).double()
+        out.append(float(ot.sliced_wasserstein_distance(a, b, n_projections=cfg.n_projections, seed=cfg.seed)))
+    return out
+
+
+def sw_distance(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig()) -> float:
+    """The mean over pyramid levels of :func:`sliced_wasserstein` (one number per pair of sets)."""
+    levels = sliced_wasserstein(x, y, cfg)
+    return sum(levels) / len(levels)

@@ -1,0 +1,189 @@
+"""The autoencoders of the essay, each split into an encoder ``E`` and a decoder ``D``, ``O = D(E(a))``.
+
+- :class:`FCAutoencoder`  the overcomplete fully connected autoencoder (chapter 01). Every layer
+  is registered with the module, so all of them train; the author's code kept five layers in a
+  plain Python list, so they stayed at their random initialisation.
+- :class:`UNet`           the U-Net of Ronneberger et al. with a ``skips`` switch (chapters 01, 02):
+  ``"self"`` (default) is the essay's no-skip U-Net: each decoder block concatenates its upsampled
+  tensor *with itself* where the original concatenated the encoder's feature map, exactly as the
+  author's code did (it keeps the original parameter count; it is equivalent to one convolution
+  with summed weights). ``"concat"`` keeps the encoder-to-decoder skips (the control of claim C3).
+  ``hidden_mlp=(500, 100, 500)`` inserts the essay's restrictive linear MLP in the bottleneck
+  (claim C8). ``batchnorm=False`` removes every BatchNorm and gives the convolutions biases.
+
+Used by chapters 01 and 02; :func:`build` makes any of them from a :class:`ModelConfig`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+
+
+class ModelError(ValueError):
+    """An unknown model kind or an impossible shape."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    kind: str = "unet"                    # 'fc' or 'unet'
+    image_size: int = 32                  # square input side
+    channels: int = 3                     # RGB
+    # FC autoencoder
+    width: int = 4000                     # hidden width; > 3*H*W makes it overcomplete
+    n_hidden: int = 5                     # hidden layers (the essay: 5)
+    # U-Net
+    base: int = 16                        # feature maps at the first level (essay: 64)
+    depth: int = 2                        # number of 2x down-samplings (essay: 4)
+    skips: str = "self"                   # 'self' (essay's no-skip), 'concat' (control), 'none'
+    hidden_mlp: tuple[int, ...] | None = None  # widths of the bottleneck MLP (essay: 500, 100, 500)
+    batchnorm: bool = True                # False: every BatchNorm removed, conv biases on
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Autoencoder(nn.Module):
+    """``O(a) = D(E(a))``; ``E`` maps an image batch to the latent ``h``, ``D`` maps it back."""
+
+    def E(self, a: torch.Tensor):  # noqa: N802 (the essay's notation)
+        raise NotImplementedError
+
+    def D(self, h) -> torch.Tensor:  # noqa: N802
+        raise NotImplementedError
+
+    def forward(self, a: torch.Tensor) -> torch.Tensor:
+        return self.D(self.E(a))
+
+
+# ------------------------------------------------------------------------------------------
+# fully connected
+
+
+class FCAutoencoder(Autoencoder):
+    """flatten -> Linear(in, W) -> GELU -> BatchNorm1d(W) -> (n_hidden-1) x [Linear(W, W) -> GELU]
+    -> Linear(W, in); ``h`` is the activation of the middle hidden layer."""
+
+    def __init__(self, image_size: int = 32, channels: int = 3, width: int = 4000, n_hidden: int = 5,
+                 batchnorm: bool = True):
+        super().__init__()
+        if n_hidden < 1:
+            raise ModelError(f"n_hidden must be >= 1, got {n_hidden}")
+        self.shape = (channels, image_size, image_size)
+        d = channels * image_size * image_size
+        first = [nn.Linear(d, width), nn.GELU()] + ([nn.BatchNorm1d(width)] if batchnorm else [])
+        layers = [nn.Sequential(*first)] + [nn.Sequential(nn.Linear(width, width), nn.GELU())
+                                            for _ in range(n_hidden - 1)]
+        n_enc = (n_hidden + 1) // 2
+        self.encoder = nn.Sequential(nn.Flatten(), *layers[:n_enc])
+        self.decoder = nn.Sequential(*layers[n_enc:], nn.Linear(width, d))
+
+    def E(self, a):  # noqa: N802
+        return self.encoder(a)
+
+    def D(self, h):  # noqa: N802
+        return self.decoder(h).view(h.shape[0], *self.shape)
+
+
+# ------------------------------------------------------------------------------------------
+# U-Net
+
+
+def double_conv(c_in: int, c_out: int, batchnorm: bool) -> nn.Sequential:
+    """[conv3x3 -> BN -> ReLU] x 2 (biases only where there is no BatchNorm)."""
+    def unit(i, o):
+        return [nn.Conv2d(i, o, 3, padding=1, bias=not batchnorm)] + ([nn.BatchNorm2d(o)] if batchnorm else []) \
+            + [nn.ReLU(inplace=True)]
+    return nn.Sequential(*unit(c_in, c_out), *unit(c_out, c_out))
+
+
+class UpBlock(nn.Module):
+    """ConvT(c -> c/2, 2, stride 2), then concatenate (with itself, or with the encoder's map), then
+    a double conv to ``c_out``. With ``skips='none'`` the ConvT keeps c channels and nothing is
+    concatenated."""
+
+    def __init__(self, c: int, c_out: int, skips: str, batchnorm: bool):
+        super().__init__()
+        self.skips = skips
+        half = c if skips == "none" else c // 2
+        self.up = nn.ConvTranspose2d(c, half, 2, stride=2)
+        self.conv = double_conv(c, c_out, batchnorm)
+
+    def forward(self, x, skip=None):
+        x = self.up(x)
+        if self.skips == "self":
+            x = torch.cat([x, x], dim=1)
+        elif self.skips == "concat":
+            x = torch.cat([skip, x], dim=1)
+        return self.conv(x)
+
+
+class HiddenMLP(nn.Module):
+    """The essay's restrictive bottleneck: Conv(C -> C/4, 4, s2, p1) -> flatten -> linear layers
+    (no activations, no normalisation) -> reshape to (C, s/4, s/4) -> ConvT(C -> C, 4, s4)."""
+
+    def __init__(self, c: int, s: int, widths: tuple[int, ...]):
+        super().__init__()
+        if s < 4 or s % 4:
+            raise ModelError(f"the hidden MLP needs a bottleneck side divisible by 4, got {s}")
+        self.c, self.s = c, s
+        self.down = nn.Conv2d(c, c // 4, 4, stride=2, padding=1)
+        dims = [(c // 4) * (s // 2) ** 2, *widths, c * (s // 4) ** 2]
+        self.mlp = nn.Sequential(*[nn.Linear(i, o) for i, o in zip(dims[:-1], dims[1:])])
+        self.up = nn.ConvTranspose2d(c, c, 4, stride=4)
+
+    def forward(self, x):
+        z = self.mlp(self.down(x).flatten(1))
+        return self.up(z.view(x.shape[0], self.c, self.s // 4, self.s // 4))
+
+
+class UNet(Autoencoder):
+    """U-Net autoencoder; ``E`` returns the bottleneck ``h`` (and, with concat skips, the encoder
+    maps as well: then ``h`` is a tuple and the model is not a pure encoder/decoder pair)."""
+
+    def __init__(self, image_size: int = 32, channels: int = 3, base: int = 16, depth: int = 2,
+                 skips: str = "self", hidden_mlp: tuple[int, ...] | None = None, batchnorm: bool = True):
+        super().__init__()
+        if skips not in ("self", "concat", "none"):
+            raise ModelError(f"skips must be 'self', 'concat' or 'none', got {skips!r}")
+        if image_size % (2 ** depth):
+            raise ModelError(f"image size {image_size} is not divisible by 2**depth = {2 ** depth}")
+        self.skips = skips
+        widths = [base * 2 ** i for i in range(depth + 1)]
+        self.inc = double_conv(channels, widths[0], batchnorm)
+        self.downs = nn.ModuleList(nn.Sequential(nn.MaxPool2d(2), double_conv(i, o, batchnorm))
+                                   for i, o in zip(widths[:-1], widths[1:]))
+        self.hidden = HiddenMLP(widths[-1], image_size // 2 ** depth, tuple(hidden_mlp)) if hidden_mlp else None
+        self.ups = nn.ModuleList(UpBlock(i, o, skips, batchnorm) for i, o in zip(widths[:0:-1], widths[-2::-1]))
+        self.outc = nn.Conv2d(widths[0], channels, 1)
+
+    def E(self, a):  # noqa: N802
+        x = self.inc(a)
+        feats = [x]
+        for down in self.downs:
+            x = down(x)
+            feats.append(x)
+        h = feats[-1]
+        return (h, feats[:-1]) if self.skips == "concat" else h
+
+    def D(self, h):  # noqa: N802
+        h, feats = h if self.skips == "concat" else (h, None)
+        x = self.hidden(h) if self.hidden is not None else h
+        for i, up in enumerate(self.ups):
+            x = up(x, feats[-1 - i] if feats is not None else None)
+        return self.outc(x)
+
+
+def build(cfg: ModelConfig) -> Autoencoder:
+    """A fresh model from its configuration (the caller seeds the initialisation)."""
+    if cfg.kind == "fc":
+        return FCAutoencoder(cfg.image_size, cfg.channels, cfg.width, cfg.n_hidden, cfg.batchnorm)
+    if cfg.kind == "unet":
+        return UNet(cfg.image_size, cfg.channels, cfg.base, cfg.depth, cfg.skips, cfg.hidden_mlp, cfg.batchnorm)
+    raise ModelError(f"unknown model kind {cfg.kind!r}; choose 'fc' or 'unet'")
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,163 @@
+"""One trainer for every model of the book: MSE on copying, Adam, BatchNorm left in train mode.
+
+The run is a pure function of (model initialisation, data, :class:`TrainConfig`): the data order
+of epoch ``k`` comes from a generator seeded with ``(seed, k)``, so a run stopped at any step and
+resumed from its checkpoint ends with the same weights as an uninterrupted one. Checkpoints are
+written atomically (temporary file + rename) with a SHA-256 beside them; a checkpoint whose hash
+does not match is refused with a message, and the run falls back to the previous good one.
+
+Used by chapters 01 and 02 through :mod:`aelib.cache`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that is truncated, corrupted or from another configuration."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 1500             # optimiser steps (partial batches are dropped, as in the essay's code)
+    batch_size: int = 32          # images per step
+    lr: float = 1e-3              # Adam learning rate, constant (essay: 1e-4; see profiles)
+    seed: int = 0                 # initialisation and data order
+    checkpoint_every: int = 250   # steps between atomic checkpoints
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "checkpoint_every"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < (0 if name == "steps" else 1):
+                raise ValueError(f"TrainConfig.{name} must be a {'non-negative' if name == 'steps' else 'positive'} "
+                                 f"integer, got {v!r}")
+        if not self.lr > 0:
+            raise ValueError(f"TrainConfig.lr must be positive, got {self.lr!r}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------------------------------
+# checkpoints
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """Write ``state`` atomically, with ``<path>.sha256`` holding the hash of the bytes."""
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    data = buf.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    sha_tmp = tmp.with_suffix(".sha")
+    sha_tmp.write_text(hashlib.sha256(data).hexdigest())
+    os.replace(sha_tmp, path.with_suffix(path.suffix + ".sha256"))
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Read a checkpoint after checking its hash; ``weights_only=True`` (no pickled code)."""
+    path = Path(path)
+    sha_path = path.with_suffix(path.suffix + ".sha256")
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    data = path.read_bytes()
+    if not sha_path.exists():
+        raise CheckpointError(f"checkpoint {path} has no hash file {sha_path.name}; refusing to trust it")
+    if hashlib.sha256(data).hexdigest() != sha_path.read_text().strip():
+        raise CheckpointError(f"checkpoint {path} is damaged (SHA-256 mismatch)")
+    try:
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unpickling failure is a damaged file
+        raise CheckpointError(f"checkpoint {path} cannot be read: {err}") from None
+
+
+# ------------------------------------------------------------------------------------------
+# the loop
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """The permutation of epoch ``epoch``: a function of (seed, epoch) only, so resumable."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+
+
+def progress_enabled() -> bool:
+    """Progress bars on, unless AELIB_PROGRESS=0 (the papermill runner shows its own)."""
+    return os.environ.get("AELIB_PROGRESS", "1") != "0"
+
+
+def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_dir: Path | None = None,
+          *, start: dict | None = None, label: str = "train", device: str = "cpu",
+          stop_after: int | None = None) -> dict:
+    """Train ``model`` to copy ``images`` (uint8 NCHW) for ``cfg.steps`` optimiser steps.
+
+    ``start`` is a checkpoint dict to continue from (model, optimiser, step, losses). Checkpoints
+    go to ``ckpt_dir/last.pt`` every ``cfg.checkpoint_every`` steps (the previous one is kept as
+    ``prev.pt``). ``stop_after`` ends the run early at that step without a final save (tests
+    use it to simulate an interruption). Returns the final checkpoint dict.
+    """
+    n = len(images)
+    if n < cfg.batch_size:
+        raise ValueError(f"{label}: {n} training images are fewer than one batch of {cfg.batch_size}")
+    model.to(device).train()  # BatchNorm stays in train mode, always (the essay insists)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    step, losses = 0, []
+    if start is not None:
+        model.load_state_dict(start["model"])
+        opt.load_state_dict(start["optimizer"])
+        step, losses = int(start["step"]), list(start["losses"])
+    per_epoch = n // cfg.batch_size
+    images = images.to(device)
+    bar = tqdm(total=cfg.steps, initial=step, desc=label, disable=not progress_enabled(), file=sys.stderr,
+               mininterval=2.0, leave=False)
+    t0 = time.perf_counter()
+
+    def state() -> dict:
+        return {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "losses": losses}
+
+    while step < cfg.steps:
+        epoch, pos = divmod(step, per_epoch)
+        order = epoch_order(n, cfg.seed, epoch)
+        for b in range(pos, per_epoch):
+            if step >= cfg.steps:
+                break
+            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size].to(device)
+            a = images.index_select(0, idx).float().div_(255.0)
+            loss = F.mse_loss(model(a), a)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            loss = loss.detach()
+            opt.step()
+            step += 1
+            losses.append(loss.item())
+            bar.update(1)
+            if step % 25 == 0:
+                bar.set_postfix(mse=f"{sum(losses[-25:]) / 25:.5f}")
+            if stop_after is not None and step >= stop_after:
+                bar.close()
+                return state()
+            if ckpt_dir is not None and step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                last = ckpt_dir / "last.pt"
+                if last.exists():
+                    os.replace(last, ckpt_dir / "prev.pt")
+                    os.replace(last.with_suffix(".pt.sha256"), ckpt_dir / "prev.pt.sha256")
+                save_checkpoint(last, state())
+    bar.close()
+    out = state()
+    out["seconds"] = time.perf_counter() - t0
+    return out

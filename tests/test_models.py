@@ -1,0 +1,73 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from aelib import models
+from aelib.models import ModelConfig, ModelError
+
+
+@pytest.mark.parametrize("kw", [dict(kind="fc", image_size=8, width=256),
+                                dict(kind="unet", image_size=16, base=8, depth=2),
+                                dict(kind="unet", image_size=16, base=8, depth=2, skips="concat"),
+                                dict(kind="unet", image_size=16, base=8, depth=2, skips="none"),
+                                dict(kind="unet", image_size=16, base=8, depth=2, hidden_mlp=(32, 8, 32)),
+                                dict(kind="unet", image_size=16, base=8, depth=2, batchnorm=False)])
+def test_shapes_and_E_D_compose(kw):
+    torch.manual_seed(0)
+    m = models.build(ModelConfig(**kw)).train()
+    a = torch.rand(4, 3, kw["image_size"], kw["image_size"])
+    out = m(a)
+    assert out.shape == a.shape
+    torch.manual_seed(1)
+    h = m.E(a)
+    assert torch.allclose(m.D(h), out, atol=1e-5)  # train-mode BN: same batch, same statistics
+
+
+def test_parameter_counts_match_the_essay():
+    # the essay's no-skip U-Net (31,037,763), its hidden-MLP U-Net at 128^2 (56,211,759) and the
+    # FC autoencoder with all six hidden activations registered (104,611,072), per facts.md
+    assert models.n_params(models.UNet(64, 3, 64, 4, "self")) == 31_037_763
+    assert models.n_params(models.UNet(128, 3, 64, 4, "self", (500, 100, 500))) == 56_211_759
+    assert models.n_params(models.FCAutoencoder(32, 3, 4000, 6)) == 104_611_072
+
+
+def test_fc_layers_are_all_registered_and_trained():
+    m = models.FCAutoencoder(8, 3, 64, n_hidden=5)
+    linears = [mod for mod in m.modules() if isinstance(mod, torch.nn.Linear)]
+    assert len(linears) == 6  # input layer, 4 hidden-to-hidden, output layer
+    opt = torch.optim.Adam(m.parameters(), 1e-2)
+    before = [l.weight.detach().clone() for l in linears]
+    a = torch.rand(8, 3, 8, 8)
+    F.mse_loss(m(a), a).backward()
+    opt.step()
+    assert all(not torch.equal(b, l.weight) for b, l in zip(before, linears))
+
+
+def test_unet_bottleneck_is_overcomplete_at_the_cpu_profile():
+    m = models.UNet(32, 3, 16, 2)
+    h = m.E(torch.rand(2, 3, 32, 32))
+    assert h[0].numel() / (3 * 32 * 32) == pytest.approx(4 / 3)
+
+
+def test_one_batch_overfit():
+    torch.manual_seed(0)
+    m = models.UNet(16, 3, 8, 2).train()
+    a = torch.rand(8, 3, 16, 16)
+    opt = torch.optim.Adam(m.parameters(), 3e-3)
+    first = None
+    for _ in range(150):
+        loss = F.mse_loss(m(a), a)
+        first = first if first is not None else float(loss)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float(loss) < first / 10
+
+
+def test_bad_model_configs_raise_clear_errors():
+    with pytest.raises(ModelError, match="unknown model kind"):
+        models.build(ModelConfig(kind="transformer"))
+    with pytest.raises(ModelError, match="divisible"):
+        models.UNet(18, 3, 8, 2)
+    with pytest.raises(ModelError, match="skips"):
+        models.UNet(16, 3, 8, 2, skips="residual")
