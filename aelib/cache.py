@@ -13,6 +13,7 @@ Used by chapters 01 and 02 (and every chapter that trains).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -36,18 +37,23 @@ def home() -> Path:
     return Path(os.environ.get("AELIB_HOME", REPO / "_artifacts"))
 
 
-def code_fingerprint() -> str:
-    """Hash of the source files whose change must invalidate trained models."""
-    h = hashlib.sha256()
-    for mod in ("models.py", "training.py"):
-        h.update((Path(__file__).parent / mod).read_bytes())
+def code_fingerprint(model_cfg: ModelConfig) -> str:
+    """Hash of the code that determines a trained model: the trainer's source, the model's
+    layer structure (``repr``) and the source of every aelib class in its module tree. Adding an
+    unrelated model to :mod:`aelib.models` leaves existing caches valid; editing one does not."""
+    h = hashlib.sha256((Path(__file__).parent / "training.py").read_bytes())
+    model = build(model_cfg)
+    h.update(repr(model).encode())
+    for cls in sorted({type(m) for m in model.modules() if type(m).__module__.startswith("aelib")},
+                      key=lambda c: c.__qualname__):
+        h.update(inspect.getsource(cls).encode())
     return h.hexdigest()
 
 
 def run_key(model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainConfig) -> str:
     spec = {"model": model_cfg.as_dict(), "data": data.fingerprint,
             "train": {k: v for k, v in train_cfg.as_dict().items() if k not in ("steps", "checkpoint_every")},
-            "version": __version__, "code": code_fingerprint()}
+            "version": __version__, "code": code_fingerprint(model_cfg)}
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

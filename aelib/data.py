@@ -226,7 +226,7 @@ def load_lsun_npy(path: str | Path, *, image_size: int = 64, heldout: int = 2048
         raise DataError(f"{path}: not a readable .npy array ({err})") from None
     if arr.dtype != np.uint8 or arr.ndim != 4 or arr.shape[-1] != 3:
         raise DataError(f"{path}: expected a uint8 array (N, H, W, 3), got {arr.dtype} {arr.shape}")
-    x = torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2)
+    x = torch.from_numpy(np.array(arr)).permute(0, 3, 1, 2)  # copy out of the memory map
     if x.shape[-1] != image_size:
         x = torch.cat([_resize(x[i:i + 1024], image_size) for i in range(0, len(x), 1024)])
     return _split_array(x.contiguous(), heldout, seed, "lsun_church_npy", max_train)

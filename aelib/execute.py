@@ -98,6 +98,7 @@ def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None 
         srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
     lib = library_fingerprint()
     os.environ.setdefault("AELIB_PROGRESS", "0")  # the kernels inherit it: no bars inside pages
+    os.environ["AELIB_HEADLESS"] = "1"            # chapters show static figures instead of widgets
     tpath = _timings_path(profile)
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
     for src in srcs:

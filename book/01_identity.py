@@ -160,6 +160,15 @@ ch.glue("fc_k05", float(fc_table.loc[0.5, "k"]))
 # identically on the same crops.
 
 # %%
+fig = figures.unet_diagram(P.unet_depth, P.unet_base, P.image_size, skips="self")
+ch.figure(fig, "unet_noskip_diagram");
+
+# %% [markdown]
+# The no-skip U-Net at this profile (the essay's has four levels and 64 to 1024 feature maps;
+# both keep the bottleneck $h$ at 4/3 of the input's size). In the control, the red labels become
+# connections from each encoder level to the decoder level of the same resolution.
+
+# %%
 unet = ch.train("unet", ch.model_config("unet", skips="self"))
 skip = ch.train("unet_skips", ch.model_config("unet", skips="concat"))
 a = ch.eval_images()

@@ -57,11 +57,11 @@ def test_one_batch_overfit():
     first = None
     for _ in range(150):
         loss = F.mse_loss(m(a), a)
-        first = first if first is not None else float(loss)
+        first = first if first is not None else float(loss.detach())
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert float(loss) < first / 10
+    assert float(loss.detach()) < first / 10
 
 
 def test_bad_model_configs_raise_clear_errors():
