@@ -131,8 +131,12 @@ def _fmt(v) -> str:
     return f"{v:.3f}"
 
 
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def render_markdown(profile: str) -> str:
-    """The claims tables (essay claims, then extensions) as MyST markdown."""
+    """The claims tables (essay claims, then extensions) as MyST markdown, full page width."""
     recs = {r["id"]: r for r in load(profile)}
     lines = []
     for title, prefix in (("The essay's claims", "C"), ("Beyond the essay (extensions)", "X")):
@@ -140,20 +144,22 @@ def render_markdown(profile: str) -> str:
         held = sum(1 for c in ids if c in recs and recs[c]["verdict"])
         measured = sum(1 for c in ids if c in recs)
         lines += [f"### {title}", "",
-                  f"Profile `{profile}`: {measured} of {len(ids)} measured, {held} hold.", "",
-                  "| id | section | claim | measure | value | threshold | verdict | figure |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  f"Profile `{profile}`: {measured} of {len(ids)} measured, {held} hold, "
+                  f"{measured - held} do not hold.", "",
+                  ":::{div} full-width", "",
+                  "| claim | statement | measured as (figure) | value | threshold | verdict |",
+                  "|---|---|---|---|---|---|"]
         for c in ids:
             section, statement = CLAIMS[c]
             r = recs.get(c)
             if r is None:
-                lines.append(f"| {c} | {section} | {statement} | | | | not yet measured | |")
+                lines.append(f"| {c} | {_cell(statement)} | | | | not yet measured |")
                 continue
             verdict = "**holds**" if r["verdict"] else "**does not hold**"
-            fig = f"[{r['figure']}]({r['chapter']}.ipynb)" if r["figure"] else f"[{r['chapter']}]({r['chapter']}.ipynb)"
-            lines.append(f"| {c} | {section} | {statement} | {r['measure']} | {_fmt(r['value'])} | "
-                         f"{r['threshold']} | {verdict} | {fig} |")
-        lines.append("")
+            fig = f" ({r['figure']})" if r["figure"] else ""
+            lines.append(f"| [{c}]({r['chapter']}.ipynb) | {_cell(statement)} | {_cell(r['measure'])}{fig} | "
+                         f"{_fmt(r['value'])} | {_cell(r['threshold'])} | {verdict} |")
+        lines += ["", ":::", ""]
     return "\n".join(lines)
 
 

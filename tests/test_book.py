@@ -62,7 +62,8 @@ def test_every_chapter_executes_at_smoke(smoke_book):
         assert timings[c]["last_run"] == "executed"
 
 
-def test_claims_reach_the_ledger_with_numbers(smoke_book):
+def test_claims_reach_the_ledger_with_numbers(smoke_book, monkeypatch):
+    monkeypatch.setenv("AELIB_HOME", str(smoke_book[1]))
     recs = {r["id"]: r for r in ledger.load("smoke")}
     chapters = [p.stem for p in execute.chapter_sources(smoke_book[0])]
     for cid in (c for ch in chapters for c in EXPECTED[ch]):
@@ -74,8 +75,9 @@ def test_claims_reach_the_ledger_with_numbers(smoke_book):
     assert "| C5 |" in md and "not yet measured" in md  # later chapters' claims are listed as unmeasured
 
 
-def test_warm_run_executes_nothing(smoke_book):
-    book, _, _ = smoke_book
+def test_warm_run_executes_nothing(smoke_book, monkeypatch):
+    book, home, _ = smoke_book
+    monkeypatch.setenv("AELIB_HOME", str(home))
     assert execute.stale(book, "smoke") == []
     assert execute.stale(book, "cpu") != []  # another profile is another result
     timings = execute.execute("smoke", book, progress=False)
