@@ -72,7 +72,7 @@ def test_claims_reach_the_ledger_with_numbers(smoke_book, monkeypatch):
         if recs[cid]["threshold"].count(";") == 0:  # single-condition claims: verdict follows from the number
             assert recs[cid]["verdict"] == ledger.evaluate(recs[cid]["value"], recs[cid]["threshold"])
     md = (smoke_book[0] / "_generated" / "claims.md").read_text()
-    assert "| C5 |" in md and "not yet measured" in md  # later chapters' claims are listed as unmeasured
+    assert "[C5](02_denoising.ipynb)" in md and "not yet measured" in md  # later chapters' claims are listed as unmeasured
 
 
 def test_warm_run_executes_nothing(smoke_book, monkeypatch):

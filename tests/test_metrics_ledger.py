@@ -47,7 +47,7 @@ def test_ledger_records_render_and_reset(aelib_home):
     recs = json.loads((aelib_home / "ledger" / "smoke" / "99_test.json").read_text())
     assert [(r["id"], r["verdict"]) for r in recs] == [("C2", True), ("C3", False)]
     md = ledger.render_markdown("smoke")
-    assert "| C2 |" in md and "**holds**" in md and "**does not hold**" in md and "not yet measured" in md
+    assert "[C2](99_test.ipynb)" in md and "**holds**" in md and "**does not hold**" in md and "not yet measured" in md
     ledger.ChapterLedger("99_test", "smoke")  # a new run of the chapter starts from an empty file
     assert ledger.load("smoke") == []
     with pytest.raises(ledger.LedgerError, match="unknown claim"):
