@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from . import __version__
+from . import __version__, distributed
 from .data import ImageSet
 from .models import Autoencoder, ModelConfig, build
 from .seeding import set_seed
@@ -90,11 +90,13 @@ def trained(name: str, model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainC
     else resumed from the longest valid shorter or interrupted run, else trained from scratch."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise ValueError(f"run name {name!r} may use letters, digits, '_', '-', '.' only")
+    d = distributed.current()
     folder = home() / "cache" / f"{name}-{run_key(model_cfg, data, train_cfg)}"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.json").write_text(json.dumps(
-        {"name": name, "model": model_cfg.as_dict(), "train": train_cfg.as_dict(), "data": data.source,
-         "data_fingerprint": data.fingerprint, "version": __version__}, indent=1, default=str))
+    if d.is_main:
+        (folder / "config.json").write_text(json.dumps(
+            {"name": name, "model": model_cfg.as_dict(), "train": train_cfg.as_dict(), "data": data.source,
+             "data_fingerprint": data.fingerprint, "version": __version__}, indent=1, default=str))
     set_seed(train_cfg.seed)
     model = build(model_cfg).to(device)
     target = folder / f"step_{train_cfg.steps:07d}.pt"
@@ -111,8 +113,10 @@ def trained(name: str, model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainC
         if ck is not None and ck["step"] < train_cfg.steps and (start is None or ck["step"] > start["step"]):
             start = ck
     out = train(model, data.train, train_cfg, folder, start=start, label=name, device=device)
-    save_checkpoint(target, {k: out[k] for k in ("model", "optimizer", "step", "losses")})
-    for extra in ("last.pt", "prev.pt"):
-        for p in (folder / extra, folder / f"{extra}.sha256"):
-            p.unlink(missing_ok=True)
+    if d.is_main:  # one writer; the other ranks hold identical weights
+        save_checkpoint(target, {k: out[k] for k in ("model", "optimizer", "step", "losses")})
+        for extra in ("last.pt", "prev.pt"):
+            for p in (folder / extra, folder / f"{extra}.sha256"):
+                p.unlink(missing_ok=True)
+    distributed.barrier(d)
     return Trained(model.train(), out["losses"], train_cfg.steps, False, 0 if start is None else start["step"], folder)

@@ -21,10 +21,11 @@ from .training import TrainConfig
 
 
 class Chapter:
-    def __init__(self, name: str, profile: str | profiles.Profile, **overrides):
+    def __init__(self, name: str, profile: str | profiles.Profile, record: bool = True, **overrides):
         self.name = name
         self.profile = profiles.get(profile, **overrides)
-        self.ledger = ledger.ChapterLedger(name, self.profile.name)
+        # record=False: a context for training only (python -m aelib.train), no ledger file
+        self.ledger = ledger.ChapterLedger(name, self.profile.name) if record else None
         self.figure_dir = cache.home() / "figures" / self.profile.name / name
         self.device = self.profile.device if (self.profile.device != "cuda" or torch.cuda.is_available()) else "cpu"
         self.t0 = time.perf_counter()
@@ -90,6 +91,8 @@ class Chapter:
 
     # --- outputs -------------------------------------------------------------------------
     def record(self, claim_id: str, value, threshold: str, verdict: bool | None = None, **kw) -> dict:
+        if self.ledger is None:
+            raise RuntimeError(f"context {self.name!r} was opened with record=False")
         return self.ledger.record(claim_id, value, threshold, verdict, **kw)
 
     def figure(self, fig, name: str):

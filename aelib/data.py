@@ -162,16 +162,21 @@ def load_photos(folder: str | Path = SHIPPED_PHOTOS, *, image_size: int = 32, cr
         manifest = SHIPPED_MANIFEST
     entries = _photo_list(folder, Path(manifest) if manifest else None)
     decoded, bad = [], []
+    min_side = image_size if crop_size is None else min(image_size, crop_size)
     for path, group in entries:
         try:
-            decoded.append((path, group, _decode(path)))
+            img = _decode(path)
+            if min(img.shape[1:]) < min_side:
+                raise DataError(f"{path}: {img.shape[2]}x{img.shape[1]} pixels is smaller than the "
+                                f"{min_side}x{min_side} needed (it would be upsampled, not photographed)")
+            decoded.append((path, group, img))
         except DataError as err:
             bad.append(str(err))
     if bad and not skip_corrupt:
-        raise DataError(f"{len(bad)} unreadable image file(s) in {folder} (pass skip_corrupt=True to skip them):\n  "
+        raise DataError(f"{len(bad)} unusable image file(s) in {folder} (pass skip_corrupt=True to skip them):\n  "
                         + "\n  ".join(bad))
     if bad:
-        warnings.warn(f"skipped {len(bad)} unreadable image file(s): {'; '.join(bad)}")
+        warnings.warn(f"skipped {len(bad)} unusable image file(s): {'; '.join(bad)}")
     if not decoded:
         raise DataError(f"no readable images in {folder}")
     train_g, held_g = _split_groups([g for _, g, _ in decoded], heldout_fraction, seed)

@@ -108,3 +108,152 @@ def unet_diagram(depth: int, base: int, image_size: int, skips: str = "self", hi
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------------------------------
+# animations and an explorer over recorded frames (chapter 04)
+
+
+def headless() -> bool:
+    """True when no interactive reader can be present: the papermill runner (and the site build)
+    set ``AELIB_HEADLESS=1``; then chapters show static figures instead of widgets. Chapter 04."""
+    import os
+
+    return os.environ.get("AELIB_HEADLESS", "") not in ("", "0")
+
+
+def _frame_uint8(batch: torch.Tensor, nrow: int, scale: int):
+    """One recorded frame (a batch) as an HWC uint8 grid, each pixel repeated ``scale`` times."""
+    g = grid_image(batch, nrow=nrow)
+    g = (g * 255).round().clip(0, 255).astype("uint8")
+    return g.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else g
+
+
+def gif_bytes(frames: torch.Tensor, n: int = 8, nrow: int = 8, scale: int = 2, fps: float = 10.0) -> bytes:
+    """An animated GIF (looping) of recorded frames ``(F, B, C, H, W)``: each animation frame is a
+    grid of the first ``n`` images, clipped to [0, 1] and enlarged ``scale`` times without
+    smoothing. Returns the file's bytes (they start with ``b"GIF8"``). Chapter 04."""
+    import imageio.v3 as iio
+    import numpy as np
+
+    if frames.dim() != 5:
+        raise ValueError(f"frames must be (F, B, C, H, W), got shape {tuple(frames.shape)}")
+    stack = np.stack([_frame_uint8(f[:n], nrow, scale) for f in frames])
+    return iio.imwrite("<bytes>", stack, extension=".gif", duration=int(round(1000 / fps)), loop=0)
+
+
+def save_gif(data: bytes, folder: Path, name: str) -> Path:
+    """Write GIF bytes as ``<folder>/<name>.gif`` (beside the chapter's PNGs). Chapter 04."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.gif"
+    path.write_bytes(data)
+    return path
+
+
+def show_gif(data: bytes, width: int | None = None):
+    """A display object for GIF bytes: an ``image/gif`` output, which plays in Jupyter and which
+    myst-nb writes to the built site as an image file. Chapter 04."""
+    from IPython.display import Image
+
+    return Image(data=data, format="gif", width=width)
+
+
+def frame_grid(frames: dict, steps: list[int], n: int = 4, nrow: int = 2, columns: int = 6, label: str = "eps"):
+    """A static figure of recorded walks: one row per entry of ``frames`` (label -> ``(F, B, C,
+    H, W)``, all recorded at ``steps``), one column per evenly spaced recorded step, each cell a
+    grid of the first ``n`` images. The headless stand-in for :func:`frame_explorer`. Chapter 04."""
+    import numpy as np
+
+    n_frames = len(steps)
+    cols = sorted(set(np.linspace(0, n_frames - 1, min(columns, n_frames)).round().astype(int).tolist()))
+    fig, axes = plt.subplots(len(frames), len(cols), figsize=(1.45 * len(cols), 1.55 * len(frames)), squeeze=False)
+    for r, (key, fr) in enumerate(frames.items()):
+        for c, i in enumerate(cols):
+            ax = axes[r, c]
+            ax.imshow(grid_image(fr[i][:n], nrow=nrow), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"step {steps[i]}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"{label} = {key}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def frame_explorer(frames: dict, steps: list[int], n: int = 8, nrow: int = 8, scale: int = 3, label: str = "eps"):
+    """An ipywidgets explorer over recorded walks: a slider over the recorded step and, when
+    ``frames`` holds several walks (label -> ``(F, B, C, H, W)``, all recorded at ``steps``),
+    buttons to choose one. Under ``AELIB_HEADLESS=1`` (papermill, the site) it returns the static
+    figure of :func:`frame_grid` instead. Chapter 04."""
+    if headless():
+        return frame_grid(frames, steps, label=label)
+    import imageio.v3 as iio
+    import ipywidgets as widgets
+
+    keys = list(frames)
+    cache: dict = {}
+
+    def png(key, i) -> bytes:
+        if (key, i) not in cache:
+            cache[key, i] = iio.imwrite("<bytes>", _frame_uint8(frames[key][i][:n], nrow, scale), extension=".png")
+        return cache[key, i]
+
+    step = widgets.SelectionSlider(options=[(str(s), i) for i, s in enumerate(steps)], value=0,
+                                   description="step", continuous_update=True,
+                                   layout=widgets.Layout(width="480px"))
+    which = widgets.ToggleButtons(options=[(f"{label} = {k}", k) for k in keys], value=keys[0],
+                                  description=label if len(keys) > 1 else "")
+    image = widgets.Image(value=png(keys[0], 0), format="png")
+
+    def update(_=None):
+        image.value = png(which.value, step.value)
+
+    step.observe(update, names="value")
+    which.observe(update, names="value")
+    return widgets.VBox([which, step, image] if len(keys) > 1 else [step, image])
+
+
+# ------------------------------------------------------------------------------------------
+# training curves of runs with different batch sizes (chapter 06)
+
+
+def loss_curves_by_images(runs: dict[str, tuple[list[float], int]], window_images: int = 800):
+    """Training-loss curves against the number of *images seen*, so that runs with different batch
+    sizes can be compared: ``runs`` maps a label to ``(losses per step, batch size)``; each curve is a
+    running mean over about ``window_images`` images (log axes). Chapter 06."""
+    fig, ax = plt.subplots(figsize=(6.2, 3.2))
+    for label, (losses, batch) in runs.items():
+        if batch < 1:
+            raise ValueError(f"batch size of {label!r} must be positive, got {batch}")
+        x = torch.tensor(losses, dtype=torch.float64)
+        w = max(1, min(window_images // batch, len(x) // 4))   # at least ~4 points per curve
+        smooth = torch.nn.functional.avg_pool1d(x[None, None], w, 1)[0, 0]
+        ax.plot((torch.arange(len(smooth)) + w) * batch, smooth, label=f"{label} (batch {batch})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("training images seen")
+    ax.set_ylabel(f"training MSE (mean of ~{window_images} images)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def ratio_curves(tables: dict, columns: tuple[str, ...] = ("r", "k")):
+    """One panel per column of ratio tables (label -> DataFrame indexed by alpha, as returned by
+    :func:`aelib.metrics.ratio_table`): the column against alpha, one line per model, and a
+    dashed line at 1 (the identity's value of r and k), on a log scale so that models far above 1
+    do not flatten the others. Chapter 07."""
+    names = {"r": "denoise ratio r", "k": "noise gain k", "g": "identity gap g"}
+    fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 3.2), squeeze=False)
+    for ax, col in zip(axes[0], columns):
+        for label, table in tables.items():
+            ax.plot(table.index, table[col], marker="o", ms=3.5, label=label)
+        ax.axhline(1.0, color="0.4", ls="--", lw=0.8)
+        ax.set_yscale("log")
+        ax.set_xlabel("alpha (1 = clean)")
+        ax.set_ylabel(names.get(col, col))
+        ax.invert_xaxis()
+    axes[0, -1].legend(fontsize=7.5, loc="best")
+    fig.tight_layout()
+    return fig

@@ -148,3 +148,88 @@ def sw_distance(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig()) ->
     """The mean over pyramid levels of :func:`sliced_wasserstein` (one number per pair of sets)."""
     levels = sliced_wasserstein(x, y, cfg)
     return sum(levels) / len(levels)
+
+
+# ------------------------------------------------------------------------------------------
+# copying, diversity and texture of generated images (chapter 05)
+
+
+@torch.no_grad()
+def nearest_neighbours(x: torch.Tensor, pool: torch.Tensor, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each image of ``x`` (B, C, H, W), the L2 distance over pixels to its nearest image in
+    ``pool`` (M, C, H, W; floats, or uint8 in [0, 255], which is divided by 255) and that image's
+    index: ``(distances (B,), indices (B,))``. ``pool`` is scanned ``chunk`` images at a time, so
+    a large training set never has to sit in memory as floats. Chapter 05 (is a sample a copy?)."""
+    if x.dim() != 4 or pool.dim() != 4 or x.shape[1:] != pool.shape[1:]:
+        raise ValueError(f"x {tuple(x.shape)} and pool {tuple(pool.shape)} must be image batches of one shape")
+    if len(pool) == 0:
+        raise ValueError("the pool of candidate neighbours is empty")
+    q = x.detach().float().cpu().flatten(1).double()
+    best = torch.full((len(q),), float("inf"), dtype=torch.float64)
+    idx = torch.zeros(len(q), dtype=torch.long)
+    for start in range(0, len(pool), chunk):
+        p = pool[start:start + chunk].cpu()
+        p = (p.double() / 255.0 if p.dtype == torch.uint8 else p.double()).flatten(1)
+        d = torch.cdist(q, p)
+        m, j = d.min(dim=1)
+        better = m < best
+        best[better], idx[better] = m[better], j[better] + start
+    return best.float(), idx
+
+
+@torch.no_grad()
+def spread(x: torch.Tensor) -> float:
+    """The median L2 distance over pixels between two different images of ``x`` (all pairs):
+    near 0 for a generator that always outputs the same image, whatever that image is. Compare
+    it with the spread of real images. Chapter 05."""
+    if x.dim() < 2 or len(x) < 2:
+        raise ValueError(f"spread needs at least two images, got shape {tuple(x.shape)}")
+    f = x.detach().float().cpu().flatten(1).double()
+    d = torch.cdist(f, f)
+    i, j = torch.triu_indices(len(f), len(f), offset=1)
+    return float(d[i, j].median())
+
+
+@torch.no_grad()
+def highfreq_fraction(x: torch.Tensor) -> torch.Tensor:
+    """Per image (B,), the share of its variance that sits in the finest band of its Laplacian
+    pyramid (:func:`laplacian_pyramid`, the same bands as the sliced Wasserstein distance):
+    ``sum(L_0^2) / sum((x - mean x)^2)``, over channels and pixels. Fine texture and sharp edges
+    raise it; smooth, painted-looking areas lower it. A constant image gives 0. Chapter 05."""
+    if x.dim() != 4:
+        raise ValueError(f"x must be an image batch (B, C, H, W), got shape {tuple(x.shape)}")
+    x = x.detach().float().cpu()
+    fine = laplacian_pyramid(x, 2)[0]
+    total = (x - x.mean(dim=(1, 2, 3), keepdim=True)).pow(2).sum(dim=(1, 2, 3))
+    return fine.pow(2).sum(dim=(1, 2, 3)) / total.clamp_min(1e-12)
+
+
+def separation(values_a, values_b) -> dict[str, float]:
+    """How well one per-image statistic tells two sets apart: the AUC, the probability that a
+    value drawn from ``values_a`` exceeds one drawn from ``values_b`` (ties count half; 0.5 means
+    no separation, 0 or 1 complete separation), from the Mann-Whitney U statistic
+    (``scipy.stats.mannwhitneyu``), with its two-sided p-value and the two medians. Chapter 05."""
+    from scipy.stats import mannwhitneyu
+
+    a = torch.as_tensor(values_a, dtype=torch.float64).flatten()
+    b = torch.as_tensor(values_b, dtype=torch.float64).flatten()
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError("separation needs at least one value in each set")
+    res = mannwhitneyu(a.numpy(), b.numpy(), alternative="two-sided")
+    return {"auc": float(res.statistic) / (len(a) * len(b)), "p_value": float(res.pvalue),
+            "median_a": float(a.median()), "median_b": float(b.median())}
+
+
+def sliced_wasserstein_repeated(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig(),
+                                repeats: int = 3) -> tuple[list[float], list[float]]:
+    """:func:`sliced_wasserstein` with ``repeats`` seeds (``cfg.seed``, ``cfg.seed + 1``, ...: other
+    patch draws and projections): per pyramid level (finest first) the mean over seeds and the
+    standard deviation (0 for a single seed), the distance's own measurement noise. Chapter 05."""
+    import dataclasses
+
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    runs = torch.tensor([sliced_wasserstein(x, y, dataclasses.replace(cfg, seed=cfg.seed + k))
+                         for k in range(repeats)], dtype=torch.float64)
+    sd = runs.std(dim=0) if repeats > 1 else torch.zeros(runs.shape[1], dtype=torch.float64)
+    return runs.mean(dim=0).tolist(), sd.tolist()

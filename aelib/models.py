@@ -10,8 +10,11 @@
   with summed weights). ``"concat"`` keeps the encoder-to-decoder skips (the control of claim C3).
   ``hidden_mlp=(500, 100, 500)`` inserts the essay's restrictive linear MLP in the bottleneck
   (claim C8). ``batchnorm=False`` removes every BatchNorm and gives the convolutions biases.
+- :class:`MLPAutoencoder` a simplified, undercomplete MLP with no normalisation (chapter 03):
+  each encoder layer is narrower than its input, so input representations have free
+  directions, and with no BatchNorm the rows of a batch never interact.
 
-Used by chapters 01 and 02; :func:`build` makes any of them from a :class:`ModelConfig`.
+Used by chapters 01, 02 and 03; :func:`build` makes any of them from a :class:`ModelConfig`.
 """
 
 from __future__ import annotations
@@ -176,13 +179,78 @@ class UNet(Autoencoder):
         return self.outc(x)
 
 
+# ------------------------------------------------------------------------------------------
+# simplified MLP (chapter 03)
+
+
+def mlp_widths(width: int, n_layers: int) -> tuple[int, ...]:
+    """The encoder widths of :class:`MLPAutoencoder` built from a :class:`ModelConfig`:
+    ``width, width // 4, width // 16, ...`` (``n_layers`` of them)."""
+    if n_layers < 1:
+        raise ModelError(f"the MLP needs at least one encoder layer, got {n_layers}")
+    widths = tuple(width // 4 ** k for k in range(n_layers))
+    if widths[-1] < 1:
+        raise ModelError(f"width {width} is too small for {n_layers} layers that each divide it by 4")
+    return widths
+
+
+class MLPAutoencoder(Autoencoder):
+    """flatten -> [Linear -> GELU] for each encoder width -> the same widths in reverse -> Linear
+    back to the image. No normalisation of any kind: the rows of a batch are independent, so K
+    input representations of one target can be found in one batch.
+
+    With ``widths[0] < channels * image_size**2`` the first layer already maps ``n`` numbers to
+    ``m < n`` and is not invertible; every later narrowing adds to that. ``h = E(a)`` is the
+    activation of the narrowest layer.
+    """
+
+    def __init__(self, image_size: int = 16, channels: int = 3, widths: tuple[int, ...] = (256, 64)):
+        super().__init__()
+        if not widths or min(widths) < 1:
+            raise ModelError(f"MLP widths must be positive, got {widths}")
+        self.shape = (channels, image_size, image_size)
+        d = channels * image_size * image_size
+        enc = [d, *widths]
+        dec = [*widths[::-1]]
+        self.encoder = nn.Sequential(nn.Flatten(), *[nn.Sequential(nn.Linear(i, o), nn.GELU())
+                                                     for i, o in zip(enc[:-1], enc[1:])])
+        self.decoder = nn.Sequential(*[nn.Sequential(nn.Linear(i, o), nn.GELU()) for i, o in zip(dec[:-1], dec[1:])],
+                                     nn.Linear(dec[-1], d))
+
+    def linears(self) -> list[nn.Linear]:
+        """The linear layers in forward order (the first one is ``linears()[0]``)."""
+        return [m for m in self.modules() if isinstance(m, nn.Linear)]
+
+    def E(self, a):  # noqa: N802
+        return self.encoder(a)
+
+    def D(self, h):  # noqa: N802
+        return self.decoder(h).view(h.shape[0], *self.shape)
+
+
 def build(cfg: ModelConfig) -> Autoencoder:
-    """A fresh model from its configuration (the caller seeds the initialisation)."""
+    """A fresh model from its configuration (the caller seeds the initialisation).
+
+    ``kind="mlp"`` reuses two fields of the FC model so that :class:`ModelConfig` (whose fields
+    feed every cache key) keeps its shape: ``width`` is the first encoder width and ``n_hidden``
+    the number of encoder layers, each a quarter of the previous (:func:`mlp_widths`); the
+    decoder mirrors them. The MLP never has BatchNorm, so ``batchnorm`` is ignored for it.
+
+    The attention kinds of chapter 07 (``attn_unet``, ``attn_unet_eff``, ``eff_attn_ae``,
+    ``dot_attn_ae``, ``dot_attn_only``) are built by :func:`aelib.attention.build_attention`,
+    whose docstring maps their switches onto the existing fields (``n_hidden`` heads, ``width``
+    features per head, ``base`` feature maps).
+    """
     if cfg.kind == "fc":
         return FCAutoencoder(cfg.image_size, cfg.channels, cfg.width, cfg.n_hidden, cfg.batchnorm)
     if cfg.kind == "unet":
         return UNet(cfg.image_size, cfg.channels, cfg.base, cfg.depth, cfg.skips, cfg.hidden_mlp, cfg.batchnorm)
-    raise ModelError(f"unknown model kind {cfg.kind!r}; choose 'fc' or 'unet'")
+    if cfg.kind == "mlp":
+        return MLPAutoencoder(cfg.image_size, cfg.channels, mlp_widths(cfg.width, cfg.n_hidden))
+    from . import attention  # chapter 07's kinds (attention.KINDS); it imports this module, hence here
+    if cfg.kind in attention.KINDS:
+        return attention.build_attention(cfg)
+    raise ModelError(f"unknown model kind {cfg.kind!r}; choose 'fc', 'unet' or 'mlp'")
 
 
 def n_params(model: nn.Module) -> int:

@@ -53,6 +53,74 @@ class Profile:
     # --- metrics ----------------------------------------------------------------------------
     sw_projections: int = 256        # random directions for sliced Wasserstein
     sw_patches: int = 4096           # pyramid patches drawn per image set and level
+    # --- chapter 04: manifold walk ------------------------------------------------------------
+    walk_steps: int = 300            # re-encodings per walk (the essay's video: 300)
+    walk_eps: float = 0.2            # std of the noise added to the U-Net bottleneck h per step (essay: 0.2)
+    walk_eps_list: tuple[float, ...] = (0.0, 0.2)  # noise levels walked and shown in the explorer
+                                     # (0: the noise-free walk of C13, reused; 0.2: the walk of C12, reused)
+    walk_walkers: int = 64           # held-out images walked; fractions have a resolution of 1/64
+    walk_batch: int = 8              # walkers sharing BatchNorm statistics (the essay's "7/8" suggests 8)
+    walk_frame_every: int = 10       # steps between recorded frames: 31 frames, a 4 s video at 8 fps (~0.7 MB)
+    walk_tol: float = 1e-3           # still walking: |g_K - g_{K-1}| / |g_K| above this (round-off ~1e-7)
+    walk_train_mults: tuple[int, ...] = (1, 2)  # training lengths compared (C14), in units of `steps`;
+                                     # each longer run resumes from the cached shorter one
+    walk_sw_points: int = 5          # recorded frames (evenly spaced, start and end included) scored by SW
+    # --- chapter 03: noninvertibility ---------------------------------------------------------
+    nonin_width: int = 256           # first encoder width of the simplified MLP at fc_image_size: 3*16*16 = 768
+                                     # numbers -> 256, so the first layer is not invertible; then 256 -> 64
+    nonin_layers: int = 2            # encoder layers, each a quarter as wide as the one before, mirrored by
+                                     # the decoder (ModelConfig kind='mlp': width, n_hidden)
+    nonin_steps: int = 3000          # optimiser steps training the MLP to copy images (C11); ~5 s on a CPU
+    nonin_starts: int = 512          # K random starts for one target, one batch: 512 x 768 pooled deviations
+                                     # (per-pixel skew and kurtosis have standard errors ~0.11 and ~0.22)
+    nonin_rep_steps: int = 1000      # representation steps. The untrained MLP's output hardly depends on its
+    nonin_rep_lr: float = 1.0        # input: at the essay's lr 0.1 the loss is still at 60% of its start
+                                     # after 500 steps; at lr 1.0 and 1000 steps it falls >= 20x both before
+                                     # and after training (checked on losses alone, before any statistic)
+    # --- chapter 06: batchnorm ---------------------------------------------------------------
+    bn_b1_steps: int = 6000          # optimiser steps of the U-Net trained with batch size 1 (C21); one image per
+                                     # step, so also the images it sees (~3.5 epochs; ~40 s on one CPU core)
+    bn_ref_batch: int = 8            # the batch size it is compared with (the essay: "8 or 16"); that model is
+                                     # trained on as many images: bn_b1_steps // bn_ref_batch steps
+    bn_blur_ref_size: int = 128      # side of the images the essay's blur test (GaussianBlur kernel 19, sigma 8)
+                                     # was run at; kernel and sigma are scaled by image_size / this
+    bn_samples: int = 64             # samples drawn with aelib.sampler per BatchNorm mode (C23)
+    bn_sample_steps: int = 30        # N, model calls per sample (the essay: 30 and 200)
+    bn_sample_batch: int = 32        # samples that share train-mode BatchNorm statistics (the training batch)
+    # --- chapter 05: diffusion ---------------------------------------------------------------
+    diff_steps: tuple[int, ...] = (30, 200)  # N of the denoise-and-renoise sampler (the essay: 30 in its
+                                     # figure, 200 in its video); N + 1 network evaluations per sample
+    diff_samples: int = 64           # samples per model and N, each from its own noise (SW, spread, neighbours)
+    diff_batch: int = 32             # chains sampled together, sharing train-mode BatchNorm statistics
+                                     # (the training batch size, so the statistics are as in training)
+    diff_frame_every: int = 10       # sampler steps between recorded O(a_n) at the largest N: 21 GIF frames at
+                                     # N = 200; a smaller N records proportionally more often (every step at 30)
+    diff_variant_steps: int = 300    # optimiser steps of base, wide and wide + deep U-Nets compared in C17
+                                     # (same steps and images seen for all three; not compute matched: the wide
+                                     # model costs 4x, wide + deep 5.8x the base's FLOPs per step, ~50 s each
+                                     # on 2 CPU cores; 300 is what the chapter's 3.5-minute budget allows)
+    diff_small_steps: int = 150      # the small budget of C18: the base U-Net at this many steps, against
+                                     # wide + deep at diff_variant_steps (2x the steps, ~11x the FLOPs, like
+                                     # the essay's 1 RTX 3060 vs 4 V100 with a larger model)
+    diff_compare_steps: int = 30     # N used to sample the variants of C17 and C18 (the wide models cost 3x
+                                     # per evaluation on a CPU); C15 and C16 use every N of diff_steps
+    diff_sw_repeats: int = 3         # SW seeds (patch draws and projections) averaged per comparison of C17,
+                                     # C18; their spread is reported as the measurement's own noise
+    # --- chapter 07: attention ---------------------------------------------------------------
+    attn_unet_base: int = 8          # first-level maps of the attention U-Net (essay: 128). With 2 heads of 16, 8
+                                     # gives ~130k parameters, near the 117k of the no-skip U-Net it is compared
+                                     # with; it runs at image_size on the same data, attn_unet_depth 2x down-samplings
+    attn_unet_depth: int = 2         # (essay: 2, i.e. levels of 1, 2, 4 times the first width)
+    attn_heads: int = 2              # heads of every attention layer of chapter 07 (essay: 4)
+    attn_dim_head: int = 16          # features per head (essay: 32); 2 x 16 makes a dot-product step ~3x cheaper
+    attn_maps: int = 64              # maps of the input and output convolutions around one attention (essay: 64)
+    attn_small_size: int = 16        # resolution of the single-attention models (essay: 32x32 for dot product; the
+                                     # linear one unstated). Dot-product attention over 32x32 = 1024 positions costs
+                                     # ~2.4 s per training step on one CPU core; over 16x16, ~0.15 s
+    attn_steps: int = 300            # optimiser steps per attention model (the U-Net had `steps`): what the
+                                     # chapter's 3-minute budget allows for five new models on 2 CPU cores
+                                     # (one step of either attention U-Net costs ~2x the U-Net's)
+    attn_rep_targets: int = 8        # held-out images represented per model (rep_steps each; 6 models)
     # --- misc -------------------------------------------------------------------------------
     seed: int = 0                    # every experiment derives its seeds from this one
     device: str = "cpu"              # 'cuda' for paper runs
@@ -81,6 +149,12 @@ PROFILES: dict[str, Profile] = {
         fc_image_size=8, fc_width=256, fc_hidden=5, unet_base=8, unet_depth=2, hidden_mlp=(64, 16, 64),
         batch_size=16, steps=12, fc_steps=12, checkpoint_every=5,
         rep_steps=10, rep_targets=4, sw_projections=32, sw_patches=256,
+        walk_steps=12, walk_walkers=8, walk_batch=4, walk_frame_every=3, walk_sw_points=3,
+        nonin_width=64, nonin_steps=12, nonin_starts=64, nonin_rep_steps=20,
+        bn_b1_steps=16, bn_samples=8, bn_sample_steps=4, bn_sample_batch=4,
+        diff_steps=(4, 8), diff_samples=8, diff_batch=4, diff_frame_every=2, diff_variant_steps=6,
+        diff_small_steps=3, diff_compare_steps=4, diff_sw_repeats=1,
+        attn_heads=1, attn_dim_head=8, attn_maps=16, attn_small_size=8, attn_steps=12, attn_rep_targets=4,
     ),
     "cpu": Profile(name="cpu"),
     "paper": Profile(
@@ -88,6 +162,13 @@ PROFILES: dict[str, Profile] = {
         fc_image_size=32, fc_width=4000, fc_hidden=5, unet_base=64, unet_depth=4,
         batch_size=64, steps=200_000, fc_steps=100_000, lr=1e-4, checkpoint_every=2000,
         rep_steps=1000, rep_targets=64, sw_projections=512, sw_patches=16384, device="cuda",
+        walk_walkers=256, walk_eps_list=(0.0, 0.2, 0.5), walk_sw_points=7,
+        nonin_width=1024, nonin_steps=20_000, nonin_starts=2048, nonin_rep_steps=2000,
+        bn_b1_steps=200_000, bn_samples=512, bn_sample_batch=64,
+        diff_samples=512, diff_batch=64, diff_variant_steps=100_000, diff_small_steps=50_000,
+        diff_compare_steps=200, diff_sw_repeats=5,
+        attn_unet_base=128, attn_heads=4, attn_dim_head=32, attn_small_size=32, attn_steps=100_000,
+        attn_rep_targets=64,
     ),
 }
 

@@ -11,7 +11,7 @@ represented, both for ``y_hat`` and during descent; the per-target gradients are
 independent. (The essay represented one image at a time, where BatchNorm uses that image's
 spatial statistics alone.)
 
-Used by chapter 02 (and chapters 03, 06, 07 of later issues).
+Used by chapters 02 and 03 (and chapters 06, 07 of later issues).
 """
 
 from __future__ import annotations
@@ -34,19 +34,27 @@ class RepresentationConfig:
 
 def represent(layer: Callable[[torch.Tensor], torch.Tensor], a_target: torch.Tensor,
               cfg: RepresentationConfig = RepresentationConfig(), *, y_hat: torch.Tensor | None = None,
-              record_every: int = 0) -> tuple[torch.Tensor, list[float]]:
+              record_every: int = 0, start: torch.Tensor | None = None) -> tuple[torch.Tensor, list[float]]:
     """Return ``(a_g, losses)`` for a batch of targets; ``losses`` is the L1 loss per step.
 
     ``y_hat`` overrides the target output (default ``layer(a_target)``); ``record_every>0``
-    keeps only every k-th loss value.
+    keeps only every k-th loss value. ``start`` replaces the random start ``a_0`` (same shape
+    as ``a_target``; chapter 03 uses it for a start distribution other than the Gaussian).
+    The start is drawn in the shape of the whole batch, so every row gets its own start, even
+    when the rows of ``a_target`` are copies of one image.
     """
     if cfg.steps < 0:
         raise ValueError(f"representation steps must be >= 0, got {cfg.steps}")
     with torch.no_grad():
         target = layer(a_target) if y_hat is None else y_hat
     target = target.detach()
-    g = torch.Generator(device=a_target.device).manual_seed(cfg.seed)
-    a = torch.randn(a_target.shape, generator=g, device=a_target.device) * cfg.init_std + cfg.init_mean
+    if start is not None:
+        if start.shape != a_target.shape:
+            raise ValueError(f"start has shape {tuple(start.shape)}, the targets {tuple(a_target.shape)}")
+        a = start.detach().to(a_target.device, a_target.dtype).clone()
+    else:
+        g = torch.Generator(device=a_target.device).manual_seed(cfg.seed)
+        a = torch.randn(a_target.shape, generator=g, device=a_target.device) * cfg.init_std + cfg.init_mean
     losses: list[float] = []
     params = [p for p in getattr(layer, "parameters", lambda: [])()]
     flags = [p.requires_grad for p in params]

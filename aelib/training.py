@@ -6,7 +6,13 @@ resumed from its checkpoint ends with the same weights as an uninterrupted one. 
 written atomically (temporary file + rename) with a SHA-256 beside them; a checkpoint whose hash
 does not match is refused with a message, and the run falls back to the previous good one.
 
-Used by chapters 01 and 02 through :mod:`aelib.cache`.
+Under ``torchrun`` the same function trains one DistributedDataParallel replica per process
+(:mod:`aelib.distributed`): every rank takes its slice of each global batch, gradients are
+averaged, the logged loss is the global mean, and only rank 0 writes checkpoints. On a GPU the
+forward and backward passes run under bf16 autocast (``TrainConfig.amp``); the weights, the
+optimiser and the loss stay in fp32.
+
+Used by every chapter that trains, through :mod:`aelib.cache`, and by ``python -m aelib.train``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from . import distributed
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint that is truncated, corrupted or from another configuration."""
@@ -35,6 +43,7 @@ class TrainConfig:
     lr: float = 1e-3              # Adam learning rate, constant (essay: 1e-4; see profiles)
     seed: int = 0                 # initialisation and data order
     checkpoint_every: int = 250   # steps between atomic checkpoints
+    amp: bool = True              # bf16 autocast when training on a GPU (ignored on a CPU)
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "checkpoint_every"):
@@ -42,6 +51,8 @@ class TrainConfig:
             if not isinstance(v, int) or v < (0 if name == "steps" else 1):
                 raise ValueError(f"TrainConfig.{name} must be a {'non-negative' if name == 'steps' else 'positive'} "
                                  f"integer, got {v!r}")
+        if not isinstance(self.amp, bool):
+            raise ValueError(f"TrainConfig.amp must be True or False, got {self.amp!r}")
         if not self.lr > 0:
             raise ValueError(f"TrainConfig.lr must be positive, got {self.lr!r}")
 
@@ -103,28 +114,44 @@ def progress_enabled() -> bool:
 
 def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_dir: Path | None = None,
           *, start: dict | None = None, label: str = "train", device: str = "cpu",
-          stop_after: int | None = None) -> dict:
+          stop_after: int | None = None, compile_model: bool = False) -> dict:
     """Train ``model`` to copy ``images`` (uint8 NCHW) for ``cfg.steps`` optimiser steps.
 
     ``start`` is a checkpoint dict to continue from (model, optimiser, step, losses). Checkpoints
     go to ``ckpt_dir/last.pt`` every ``cfg.checkpoint_every`` steps (the previous one is kept as
     ``prev.pt``). ``stop_after`` ends the run early at that step without a final save (tests
-    use it to simulate an interruption). Returns the final checkpoint dict.
+    use it to simulate an interruption). ``compile_model`` runs the forward pass through
+    ``torch.compile`` (same results within float tolerance; pays only on long runs). Returns the
+    final checkpoint dict.
     """
+    d = distributed.current()
+    if d.enabled:
+        device = d.device
     n = len(images)
     if n < cfg.batch_size:
         raise ValueError(f"{label}: {n} training images are fewer than one batch of {cfg.batch_size}")
     model.to(device).train()  # BatchNorm stays in train mode, always (the essay insists)
+    conv = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+    fmt = torch.channels_last if conv else torch.contiguous_format  # oneDNN/cuDNN prefer NHWC convolutions
+    model.to(memory_format=fmt)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     step, losses = 0, []
     if start is not None:
         model.load_state_dict(start["model"])
         opt.load_state_dict(start["optimizer"])
         step, losses = int(start["step"]), list(start["losses"])
+    net = model
+    if d.enabled:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model, device_ids=[d.local_rank] if device.startswith("cuda") else None)
+    if compile_model:
+        net = torch.compile(net)
+    amp = cfg.amp and str(device).startswith("cuda")
     per_epoch = n // cfg.batch_size
     images = images.to(device)
-    bar = tqdm(total=cfg.steps, initial=step, desc=label, disable=not progress_enabled(), file=sys.stderr,
-               mininterval=2.0, leave=False)
+    bar = tqdm(total=cfg.steps, initial=step, desc=label, disable=not (progress_enabled() and d.is_main),
+               file=sys.stderr, mininterval=2.0, leave=False)
     t0 = time.perf_counter()
 
     def state() -> dict:
@@ -136,13 +163,20 @@ def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_d
         for b in range(pos, per_epoch):
             if step >= cfg.steps:
                 break
-            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size].to(device)
-            a = images.index_select(0, idx).float().div_(255.0)
-            loss = F.mse_loss(model(a), a)
+            idx = distributed.shard(order[b * cfg.batch_size:(b + 1) * cfg.batch_size], d).to(device)
+            a = images.index_select(0, idx).float().div_(255.0).contiguous(memory_format=fmt)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+                out = net(a)
+            loss = F.mse_loss(out.float(), a)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            loss = loss.detach()
             opt.step()
+            loss = loss.detach()
+            if d.enabled:
+                torch.distributed.all_reduce(loss, op=torch.distributed.ReduceOp.AVG if device.startswith("cuda")
+                                             else torch.distributed.ReduceOp.SUM)
+                if not device.startswith("cuda"):
+                    loss = loss / d.world
             step += 1
             losses.append(loss.item())
             bar.update(1)
@@ -151,13 +185,17 @@ def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_d
             if stop_after is not None and step >= stop_after:
                 bar.close()
                 return state()
-            if ckpt_dir is not None and step % cfg.checkpoint_every == 0 and step < cfg.steps:
+            if ckpt_dir is not None and step % cfg.checkpoint_every == 0 and step < cfg.steps and d.is_main:
                 last = ckpt_dir / "last.pt"
                 if last.exists():
                     os.replace(last, ckpt_dir / "prev.pt")
                     os.replace(last.with_suffix(".pt.sha256"), ckpt_dir / "prev.pt.sha256")
                 save_checkpoint(last, state())
     bar.close()
+    if d.enabled:  # BatchNorm running statistics are updated per rank: keep rank 0's, as saved
+        for buf in model.buffers():
+            torch.distributed.broadcast(buf, src=0)
+    model.to(memory_format=torch.contiguous_format)
     out = state()
     out["seconds"] = time.perf_counter() - t0
     return out

@@ -46,6 +46,9 @@ EXPECTED = {
     "02_denoising": ["C4", "C5", "C6", "C7", "C8"],
     "03_noninvertibility": ["C9", "C10", "C11"],
     "04_manifold_walk": ["C12", "C13", "C14"],
+    "05_diffusion": ["C15", "C16", "C17", "C18"],
+    "06_batchnorm": ["C19", "C20", "C21", "C22", "C23"],
+    "07_attention": ["C24", "C25", "C26", "C27"],
 }
 
 
@@ -69,8 +72,11 @@ def test_claims_reach_the_ledger_with_numbers(smoke_book, monkeypatch):
     for cid in (c for ch in chapters for c in EXPECTED[ch]):
         assert cid in recs, f"{cid} not recorded"
         assert isinstance(recs[cid]["value"], float) and isinstance(recs[cid]["verdict"], bool)
-        if recs[cid]["threshold"].count(";") == 0:  # single-condition claims: verdict follows from the number
-            assert recs[cid]["verdict"] == ledger.evaluate(recs[cid]["value"], recs[cid]["threshold"])
+        try:  # single-condition claims: the verdict must follow from the number and the threshold
+            expected = ledger.evaluate(recs[cid]["value"], recs[cid]["threshold"])
+        except ledger.LedgerError:  # several conditions, stated in words; the chapter passes the verdict
+            continue
+        assert recs[cid]["verdict"] == expected
     md = (smoke_book[0] / "_generated" / "claims.md").read_text()
     assert "[C5](02_denoising.ipynb)" in md and "not yet measured" in md  # later chapters' claims are listed as unmeasured
 

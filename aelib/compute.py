@@ -1,0 +1,68 @@
+"""Compute budgets: floating-point operations of a training run and of a sampling run (chapter 05).
+
+FLOPs are counted by PyTorch's own :class:`torch.utils.flop_counter.FlopCounterMode` on one
+real forward (and backward) pass: convolutions, transposed convolutions and matrix products,
+counted as 2 FLOPs per multiply-add; normalisation, activations, pooling and the optimiser
+update are not counted (they are a few per cent of a U-Net's work). A training budget is then
+
+    training FLOPs = (FLOPs of one forward + backward pass on a batch) x optimiser steps
+
+and a sampling budget ``evaluations x forward FLOPs per image``. Used by chapter 05 to put the
+models it compares (base, wide, wide + deep U-Nets) on one compute axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """FLOPs of one model at one input shape."""
+
+    forward_per_image: float   # one forward pass of one image
+    train_step: float          # one forward + backward pass of a batch of ``batch_size`` images
+    batch_size: int
+
+    def training(self, steps: int) -> float:
+        """FLOPs of ``steps`` optimiser steps."""
+        return self.train_step * steps
+
+    def sampling(self, evaluations: int, n_images: int = 1) -> float:
+        """FLOPs of ``evaluations`` network evaluations on each of ``n_images`` images."""
+        return self.forward_per_image * evaluations * n_images
+
+
+def step_cost(model: torch.nn.Module, shape: tuple[int, int, int], batch_size: int,
+              device: str | torch.device = "cpu") -> StepCost:
+    """Count the FLOPs of ``model`` on random inputs of ``shape`` (C, H, W): one forward pass of
+    a batch, then the backward pass of an MSE copying loss. The model's parameters, gradients,
+    running statistics and mode are left as they were. Chapter 05."""
+    if len(shape) != 3:
+        raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    was_training = model.training
+    buffers = {k: b.detach().clone() for k, b in model.named_buffers()}
+    grads = {k: (None if p.grad is None else p.grad.detach().clone()) for k, p in model.named_parameters()}
+    x = torch.rand((batch_size, *shape), device=device, generator=torch.Generator(device=device).manual_seed(0))
+    model.train()
+    try:
+        with FlopCounterMode(display=False) as fwd:
+            with torch.no_grad():
+                model(x)
+        with FlopCounterMode(display=False) as step:
+            loss = torch.nn.functional.mse_loss(model(x), x)
+            loss.backward()
+    finally:
+        with torch.no_grad():
+            for k, b in model.named_buffers():
+                b.copy_(buffers[k])
+            for k, p in model.named_parameters():
+                p.grad = grads[k]
+        model.train(was_training)
+    return StepCost(forward_per_image=fwd.get_total_flops() / batch_size, train_step=float(step.get_total_flops()),
+                    batch_size=batch_size)

@@ -1,0 +1,155 @@
+"""Diffusion with no diffusion: iterated denoise-and-renoise sampling from pure noise (chapter 05).
+
+An autoencoder ``O = D(E(a))`` that was only trained to copy is turned into a sampler by
+alternating its output with fresh noise, the noise's share shrinking on a schedule:
+
+    a_0 ~ N(mu, sigma^2)                                   (elementwise, image shaped)
+    a_{n+1} = c_n * O(a_n) + d_n * eps_n,   eps_n ~ N(mu, sigma^2)   for n = 0 .. N-1
+    sample  = O(a_N)
+
+with the essay's linear schedule ``c_n = n / N``, ``d_n = 1 - n / N`` (:class:`LinearSchedule`)
+and the essay's noise ``mu = 0.7``, ``sigma = 0.2``. At ``n = 0`` the model's output is
+multiplied by zero, so ``a_1`` is pure noise again; at the last step 1/N of fresh noise is
+left, and the returned sample is the model's output on that last mixture. Each image costs
+``N + 1`` network evaluations (:attr:`Samples.evaluations`), one per ``O(a_n)``.
+
+A schedule is any callable ``(n, N) -> (c_n, d_n)``; :class:`PowerSchedule` is a second example.
+The sampler refuses any ``c_n`` or ``d_n`` outside [0, 1]. The author's later scripts used
+``c = n / 20`` over 30 or 60 steps, so that ``c`` passed 1 and ``d`` became negative (the output
+amplified and noise *subtracted*) after step 20; the essay's text describes only the linear
+schedule above, and that is what this module implements.
+
+The model runs under ``torch.no_grad`` in *train* mode, so its batch norms normalise with the
+statistics of the batch being sampled, as the essay insists; the running statistics that train
+mode updates, and the model's mode, are restored afterwards by the same context manager that
+the manifold walk uses (:func:`aelib.walk.train_mode_without_side_effects`). Because those
+statistics couple the images of one batch, samples are drawn in fixed batches of
+``batch_size`` chains.
+
+Used by chapter 05 (and by any later chapter that samples with the essay's method).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import torch
+
+from .corruption import MU, SIGMA, noise_like
+from .walk import train_mode_without_side_effects
+
+Schedule = Callable[[int, int], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class LinearSchedule:
+    """The essay's schedule: ``c_n = n / N``, ``d_n = 1 - n / N``."""
+
+    def __call__(self, n: int, N: int) -> tuple[float, float]:  # noqa: N803 (the essay's N)
+        return n / N, 1.0 - n / N
+
+
+@dataclass(frozen=True)
+class PowerSchedule:
+    """``c_n = (n / N) ** p``, ``d_n = 1 - c_n``: p > 1 keeps more noise for longer, p < 1 less.
+    ``p = 1`` is :class:`LinearSchedule`."""
+
+    p: float = 2.0   # exponent of the signal weight
+
+    def __post_init__(self):
+        if not self.p > 0:
+            raise ValueError(f"PowerSchedule.p must be positive, got {self.p!r}")
+
+    def __call__(self, n: int, N: int) -> tuple[float, float]:  # noqa: N803
+        c = (n / N) ** self.p
+        return c, 1.0 - c
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    steps: int = 30            # N: renoise steps (the essay: 30 in its figure, 200 in its video)
+    n_samples: int = 64        # images drawn; each is an independent chain with its own noise
+    batch_size: int = 32       # chains sharing batch-norm statistics (the training batch size)
+    frame_every: int = 10      # record O(a_n) at n = 0, k, 2k, ... and always the final O(a_N)
+    mu: float = MU             # mean of the start and of the fresh noise (the essay's code: 0.7)
+    sigma: float = SIGMA       # its standard deviation (the essay's code: 0.2)
+    schedule: Schedule = field(default_factory=LinearSchedule)  # (n, N) -> (c_n, d_n)
+
+    def __post_init__(self):
+        for name in ("steps", "n_samples", "batch_size", "frame_every"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"SamplerConfig.{name} must be a positive integer, got {v!r}")
+        if not self.sigma >= 0:
+            raise ValueError(f"SamplerConfig.sigma must be >= 0, got {self.sigma!r}")
+        if not callable(self.schedule):
+            raise ValueError(f"SamplerConfig.schedule must be callable (n, N) -> (c, d), got {self.schedule!r}")
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["schedule"] = repr(self.schedule)
+        return d
+
+
+@dataclass
+class Samples:
+    """The record of one sampling run of ``B`` chains (tensors on the CPU)."""
+
+    final: torch.Tensor        # (B, C, H, W): O(a_N), the samples
+    start: torch.Tensor        # (B, C, H, W): a_0, the pure noise each chain started from
+    frames: torch.Tensor       # (F, B, C, H, W): O(a_n) at the recorded steps; frames[-1] is final
+    frame_steps: list[int]     # n of each frame (0, k, 2k, ..., N)
+    coefficients: list[tuple[float, float]]  # (c_n, d_n) for n = 0 .. N-1
+    evaluations: int           # network evaluations O(.) per image: N + 1
+    cfg: SamplerConfig
+
+
+def schedule_table(schedule: Schedule, N: int) -> list[tuple[float, float]]:  # noqa: N803
+    """``[(c_n, d_n) for n in 0 .. N-1]``, checked: every value finite and within [0, 1]."""
+    out = []
+    for n in range(N):
+        c, d = schedule(n, N)
+        c, d = float(c), float(d)
+        if not (0.0 <= c <= 1.0 and 0.0 <= d <= 1.0):
+            raise ValueError(f"schedule gives c_{n} = {c:g}, d_{n} = {d:g} for N = {N}; both must lie in "
+                             "[0, 1] (a signal weight above 1 or negative noise weight is not the essay's sampler)")
+        out.append((c, d))
+    return out
+
+
+@torch.no_grad()
+def sample(model, shape: tuple[int, int, int], cfg: SamplerConfig = SamplerConfig(),
+           generator: torch.Generator | None = None, device: str | torch.device = "cpu") -> Samples:
+    """Draw ``cfg.n_samples`` images of ``shape`` (C, H, W) from ``model`` (anything callable as
+    ``O(a)``, usually an :class:`aelib.models.Autoencoder`) with the denoise-and-renoise sampler.
+
+    Chains are run in batches of ``cfg.batch_size`` one after the other, all drawing from
+    ``generator`` (on ``device``): a seeded generator makes the run reproducible. Chapter 05.
+    """
+    if len(shape) != 3:
+        raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
+    N = cfg.steps  # noqa: N806
+    coef = schedule_table(cfg.schedule, N)
+    keep = sorted(set(range(0, N + 1, cfg.frame_every)) | {N})
+    sizes = [min(cfg.batch_size, cfg.n_samples - i) for i in range(0, cfg.n_samples, cfg.batch_size)]
+    starts, finals, frames = [], [], []
+    module = model if isinstance(model, torch.nn.Module) else torch.nn.Module()
+    with train_mode_without_side_effects(module):
+        for b in sizes:
+            template = torch.empty((b, *shape), device=device)
+            a = noise_like(template, cfg.mu, cfg.sigma, generator)
+            starts.append(a.cpu())
+            fr = []
+            for n in range(N + 1):
+                o = model(a)
+                if n in keep:
+                    fr.append(o.cpu())
+                if n == N:
+                    break
+                c, d = coef[n]
+                a = c * o + d * noise_like(template, cfg.mu, cfg.sigma, generator)
+            finals.append(o.cpu())
+            frames.append(torch.stack(fr))
+    return Samples(final=torch.cat(finals), start=torch.cat(starts), frames=torch.cat(frames, dim=1),
+                   frame_steps=keep, coefficients=coef, evaluations=N + 1, cfg=cfg)

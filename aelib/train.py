@@ -1,0 +1,79 @@
+"""Train the book's models ahead of the chapters, on one or several processes (GPUs or CPUs).
+
+    python -m aelib.train --profile paper --model unet                     # one GPU
+    torchrun --nproc_per_node=4 -m aelib.train --profile paper --model unet  # four GPUs (DDP)
+    torchrun --nproc_per_node=2 -m aelib.train --profile smoke --model unet  # two CPU processes (gloo)
+
+Each model is trained into the shared cache under the same name and configuration that the
+chapters ask for (:data:`MODELS`), so a chapter executed afterwards at that profile loads it
+instead of training. A run that is killed resumes from its last checkpoint when the same command
+is given again. ``--model all`` trains every model the chapters share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from . import chapter, distributed, profiles
+from .data import DataError
+
+# name -> (model kind, switches, which profile field gives its steps); the chapters use the same
+MODELS: dict[str, tuple[str, dict, str]] = {
+    "fc": ("fc", {}, "fc_steps"),
+    "unet": ("unet", {"skips": "self"}, "steps"),
+    "unet_skips": ("unet", {"skips": "concat"}, "steps"),
+    "unet_hidden": ("unet", {"skips": "self", "hidden_mlp": True}, "steps"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m aelib.train", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--profile", default="paper", help=f"one of {', '.join(profiles.PROFILES)}")
+    ap.add_argument("--model", default="unet", help=f"one of {', '.join(MODELS)}, or 'all'")
+    ap.add_argument("--steps", type=int, default=None, help="optimiser steps (default: the profile's)")
+    ap.add_argument("--dataset", default=None, help="photos, folder, lsun or cifar10 (default: the profile's)")
+    ap.add_argument("--data", default=None, help="path of a folder / LSUN .npy or lmdb / CIFAR root "
+                    "(default: $AELIB_DATA)")
+    args = ap.parse_args(argv)
+    try:
+        overrides = {k: v for k, v in (("dataset", args.dataset), ("data_path", args.data)) if v is not None}
+        prof = profiles.get(args.profile, **overrides)
+        names = list(MODELS) if args.model == "all" else [args.model]
+        unknown = [n for n in names if n not in MODELS]
+        if unknown:
+            raise ValueError(f"unknown model {unknown[0]!r}; choose one of {', '.join(MODELS)} or 'all'")
+        if args.steps is not None and args.steps < 0:
+            raise ValueError(f"--steps must not be negative, got {args.steps}")
+    except (profiles.ProfileError, ValueError) as err:
+        print(f"[aelib.train] error: {err}", file=sys.stderr)
+        return 2
+    d = distributed.from_env(prefer_cuda=prof.device == "cuda")
+    if d.is_main:
+        print(f"[aelib.train] profile {prof.name}, data {prof.dataset} {prof.data_path or ''}, "
+              f"{d.world} process(es), device {d.device}", file=sys.stderr)
+    ch = chapter.Chapter("train", prof, record=False)
+    ch.device = d.device
+    try:
+        for name in names:
+            kind, switches, steps_field = MODELS[name]
+            cfg = ch.model_config(kind, **switches)
+            tc = ch.train_config(steps=args.steps if args.steps is not None else getattr(prof, steps_field))
+            t0 = time.perf_counter()
+            run = ch.train(name, cfg, tc)
+            if d.is_main:
+                state = "cached" if run.hit else f"trained from step {run.resumed_from}"
+                print(f"[aelib.train] {name}: {tc.steps} steps, {state}, {time.perf_counter() - t0:.1f} s, "
+                      f"{d.world} process(es) on {d.device}; final loss {run.losses[-1] if run.losses else float('nan'):.5f}; "
+                      f"{run.folder}", file=sys.stderr)
+    except DataError as err:
+        print(f"[aelib.train] data error: {err}", file=sys.stderr)
+        return 2
+    finally:
+        distributed.teardown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

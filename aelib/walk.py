@@ -1,0 +1,164 @@
+"""The manifold walk: re-encode, perturb the latent, decode, repeat (chapter 04).
+
+For an autoencoder ``O = D(E(a))`` the walk starts from real images ``g_0 = a`` and iterates
+
+    h_n = E(g_{n-1}) + N(0, eps^2)        (the same noise scale on every latent coordinate)
+    g_n = D(h_n)
+
+for ``n = 1 .. steps``. With ``eps = 0`` it is the noise-free walk: plain iteration of ``O``.
+Everything runs under ``torch.no_grad`` with the model in *train* mode, so BatchNorm normalises
+with the statistics of the batch being walked, as the essay insists (eval mode would switch to
+the stored running statistics). The running statistics that train mode would update are put
+back afterwards, and so is the model's mode, so a walk leaves no trace on the model.
+
+Because the batch statistics couple the images of one batch, the walkers are split into fixed
+batches of ``batch_size`` (the essay's "7/8" suggests it walked batches of 8); each batch is an
+independent chain.
+
+*Still walking* (claims C13, C14): after the last step, the relative change between the last
+two re-encodings, ``|g_K - g_{K-1}| / |g_K|``, is above a stated tolerance ``tol``. A walker
+whose image has become non-finite is counted as still walking (its image keeps changing).
+
+Used by chapter 04 (and by any later chapter that walks a model exposing ``E`` and ``D``).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class WalkConfig:
+    steps: int = 300          # re-encodings per walk (the essay's video: 300)
+    eps: float = 0.2          # std of the Gaussian added to every latent coordinate (essay: 0.2; 0 = noise-free)
+    frame_every: int = 10     # keep g_n for n = 0, k, 2k, ... (and always the last step): the video's frames
+    batch_size: int = 8       # walkers per batch, whose BatchNorm statistics are shared (essay: 8, from "7/8")
+    tol: float = 1e-3         # still walking: |g_K - g_{K-1}| / |g_K| above this (float32 round-off is ~1e-7)
+
+    def __post_init__(self):
+        for name in ("steps", "frame_every", "batch_size"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"WalkConfig.{name} must be a positive integer, got {v!r}")
+        if not self.eps >= 0:
+            raise ValueError(f"WalkConfig.eps must be >= 0, got {self.eps!r}")
+        if not self.tol > 0:
+            raise ValueError(f"WalkConfig.tol must be > 0, got {self.tol!r}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Walk:
+    """The record of one walk of ``B`` images (tensors on the CPU)."""
+
+    frames: torch.Tensor      # (F, B, C, H, W): g at the recorded steps; frames[0] is the start a
+    frame_steps: list[int]    # the step of each frame (0, k, 2k, ..., steps)
+    change: torch.Tensor      # (steps, B): |g_n - g_{n-1}| / |g_n| for n = 1 .. steps
+    from_start: torch.Tensor  # (steps + 1, B): |g_n - a| / |a| for n = 0 .. steps
+    cfg: WalkConfig
+
+    @property
+    def start(self) -> torch.Tensor:
+        return self.frames[0]
+
+    @property
+    def last(self) -> torch.Tensor:
+        return self.frames[-1]
+
+    def walking(self, tol: float | None = None, step: int | None = None) -> torch.Tensor:
+        """Boolean (B,): still walking after ``step`` re-encodings (default: the last one), i.e.
+        relative change between the last two re-encodings above ``tol`` (default ``cfg.tol``)."""
+        tol = self.cfg.tol if tol is None else tol
+        step = self.cfg.steps if step is None else step
+        if not 1 <= step <= self.cfg.steps:
+            raise ValueError(f"step must lie in 1..{self.cfg.steps}, got {step}")
+        c = self.change[step - 1]
+        return ~torch.isfinite(c) | (c > tol)
+
+    def fraction_walking(self, tol: float | None = None, step: int | None = None) -> float:
+        """The fraction of walkers still walking (see :meth:`walking`)."""
+        return float(self.walking(tol, step).float().mean())
+
+    def fraction_walking_curve(self, tol: float | None = None) -> torch.Tensor:
+        """(steps,): the fraction still walking after each number of re-encodings 1 .. steps."""
+        tol = self.cfg.tol if tol is None else tol
+        return (~torch.isfinite(self.change) | (self.change > tol)).float().mean(dim=1)
+
+
+def _norm(x: torch.Tensor) -> torch.Tensor:
+    return x.flatten(1).norm(dim=1)
+
+
+def _perturb(h, eps: float, generator: torch.Generator | None):
+    """``h + N(0, eps^2)``; for an encoder that returns a tuple (a U-Net with concatenation skips),
+    only its first element, the bottleneck, is perturbed."""
+    if eps == 0:
+        return h
+    if isinstance(h, (tuple, list)):
+        return type(h)([_perturb(h[0], eps, generator), *h[1:]])
+    return h + eps * torch.randn(h.shape, generator=generator, device=h.device, dtype=h.dtype)
+
+
+@contextmanager
+def train_mode_without_side_effects(model: torch.nn.Module):
+    """Train mode inside the block; afterwards the model's mode and every buffer (BatchNorm
+    running statistics and counters) are as they were before."""
+    was_training = model.training
+    saved = {k: b.detach().clone() for k, b in model.named_buffers()}
+    model.train()
+    try:
+        yield model
+    finally:
+        with torch.no_grad():
+            for k, b in model.named_buffers():
+                b.copy_(saved[k])
+        model.train(was_training)
+
+
+@torch.no_grad()
+def walk(model, a: torch.Tensor, cfg: WalkConfig = WalkConfig(), generator: torch.Generator | None = None) -> Walk:
+    """Walk the images ``a`` (B, C, H, W) for ``cfg.steps`` steps with latent noise ``cfg.eps``.
+
+    ``model`` is anything with ``E`` and ``D`` (an :class:`aelib.models.Autoencoder`). The batches
+    of ``cfg.batch_size`` walkers are walked one after the other with the same ``generator``
+    (on the model's device), so a seeded generator makes the walk reproducible. Chapter 04.
+    """
+    if a.dim() != 4:
+        raise ValueError(f"a must be a batch (B, C, H, W), got shape {tuple(a.shape)}")
+    keep = sorted(set(range(0, cfg.steps + 1, cfg.frame_every)) | {cfg.steps})
+    frames, change, from_start = [], [], []
+    with train_mode_without_side_effects(model):
+        for a_b in a.split(cfg.batch_size):
+            g = a_b
+            a_norm = _norm(a_b).clamp_min(1e-12)
+            fr, ch, fs = [g.cpu()], [], [torch.zeros(len(a_b))]
+            for n in range(1, cfg.steps + 1):
+                g_new = model.D(_perturb(model.E(g), cfg.eps, generator))
+                ch.append((_norm(g_new - g) / _norm(g_new).clamp_min(1e-12)).cpu())
+                fs.append((_norm(g_new - a_b) / a_norm).cpu())
+                g = g_new
+                if n in keep:
+                    fr.append(g.cpu())
+            frames.append(torch.stack(fr))
+            change.append(torch.stack(ch))
+            from_start.append(torch.stack(fs))
+    return Walk(frames=torch.cat(frames, dim=1), frame_steps=keep, change=torch.cat(change, dim=1),
+                from_start=torch.cat(from_start, dim=1), cfg=cfg)
+
+
+def walk_many(model, a: torch.Tensor, eps_values, cfg: WalkConfig = WalkConfig(), seed: int = 0,
+              device: str | torch.device = "cpu") -> dict[float, Walk]:
+    """One walk of the same images per noise level; the walk at ``eps_values[i]`` draws its noise
+    from a generator seeded with ``seed + i``. Chapter 04 (the frames behind its explorer)."""
+    import dataclasses
+
+    out = {}
+    for i, eps in enumerate(eps_values):
+        g = torch.Generator(device=device).manual_seed(seed + i)
+        out[float(eps)] = walk(model, a, dataclasses.replace(cfg, eps=float(eps)), g)
+    return out
