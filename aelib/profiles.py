@@ -10,6 +10,7 @@ Used by every chapter (``PROFILE`` in each chapter's ``parameters`` cell).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -183,4 +184,14 @@ def get(name: str | Profile, **overrides) -> Profile:
     env_path = os.environ.get("AELIB_DATA")
     if env_path and prof.dataset != "photos":
         prof = dataclasses.replace(prof, data_path=env_path)
+    env = os.environ.get("AELIB_OVERRIDES")  # e.g. '{"dataset": "photos", "steps": 3000}' for a short paper run
+    if env:
+        try:
+            extra = json.loads(env)
+        except json.JSONDecodeError as err:
+            raise ProfileError(f"AELIB_OVERRIDES is not a JSON object: {err}") from None
+        if not isinstance(extra, dict):
+            raise ProfileError("AELIB_OVERRIDES must be a JSON object of profile fields")
+        extra = {k: tuple(v) if isinstance(v, list) else v for k, v in extra.items()}
+        prof = prof.with_overrides(**extra)
     return prof.with_overrides(**overrides) if overrides else prof

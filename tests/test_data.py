@@ -100,3 +100,15 @@ def test_profiles_reject_unknown_names_and_parameters():
 def test_non_shipped_dataset_without_a_path():
     with pytest.raises(DataError, match="AELIB_DATA"):
         data.load(profiles.get("cpu", dataset="lsun"))
+
+
+def test_profile_overrides_from_the_environment(monkeypatch):
+    monkeypatch.setenv("AELIB_OVERRIDES", '{"dataset": "photos", "steps": 3000}')
+    p = profiles.get("paper")
+    assert p.dataset == "photos" and p.steps == 3000 and p.unet_base == 64
+    monkeypatch.setenv("AELIB_OVERRIDES", '{"stepz": 1}')
+    with pytest.raises(ProfileError, match="unknown profile parameter 'stepz'"):
+        profiles.get("cpu")
+    monkeypatch.setenv("AELIB_OVERRIDES", "steps=3")
+    with pytest.raises(ProfileError, match="not a JSON object"):
+        profiles.get("cpu")
