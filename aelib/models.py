@@ -250,7 +250,7 @@ def build(cfg: ModelConfig) -> Autoencoder:
     from . import attention  # chapter 07's kinds (attention.KINDS); it imports this module, hence here
     if cfg.kind in attention.KINDS:
         return attention.build_attention(cfg)
-    raise ModelError(f"unknown model kind {cfg.kind!r}; choose 'fc', 'unet' or 'mlp'")
+    raise ModelError(f"unknown model kind {cfg.kind!r}; choose one of fc, unet, mlp, {', '.join(attention.KINDS)}")
 
 
 def n_params(model: nn.Module) -> int:
