@@ -88,7 +88,10 @@ def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None 
     import nbformat
     import papermill as pm
 
-    profiles.get(profile)  # unknown profile: clear error before anything runs
+    prof = profiles.get(profile)  # unknown profile: clear error before anything runs
+    if prof.dataset != "photos" and not prof.data_path:
+        raise ValueError(f"profile {profile!r} reads the {prof.dataset!r} data set: set AELIB_DATA to its path "
+                         "(nothing is downloaded), or AELIB_OVERRIDES='{\"dataset\": \"photos\"}' for the shipped photos")
     book_dir = Path(book_dir)
     srcs = chapter_sources(book_dir)
     if only:

@@ -114,3 +114,10 @@ def test_unknown_profile_fails_before_executing(tmp_path):
     with pytest.raises(Exception, match="unknown profile"):
         execute.execute("laptop", tmp_path)
     assert execute.main(["execute", "--profile", "laptop", "--book", str(tmp_path)]) == 2
+
+
+def test_paper_profile_without_data_fails_before_executing(tmp_path, monkeypatch):
+    monkeypatch.delenv("AELIB_DATA", raising=False)
+    monkeypatch.delenv("AELIB_OVERRIDES", raising=False)
+    with pytest.raises(ValueError, match="set AELIB_DATA"):
+        execute.execute("paper", tmp_path)
