@@ -52,8 +52,7 @@ def batch_statistics(model: torch.nn.Module):
 
     The running statistics are taken out of the layers for the duration (not overwritten after the
     fact), so tensors that autograd saved inside the block stay valid: gradients can be taken after
-    the block has closed. (:func:`aelib.walk.train_mode_without_side_effects` restores buffers in
-    place instead, which is fine under ``no_grad`` but breaks a later backward pass.)
+    the block has closed. The manifold walk (chapter 04) and the sampler (chapter 05) use it too.
     """
     was_training = model.training
     layers = [m for m in model.modules() if isinstance(m, _BN_TYPES)]

@@ -21,8 +21,8 @@ schedule above, and that is what this module implements.
 
 The model runs under ``torch.no_grad`` in *train* mode, so its batch norms normalise with the
 statistics of the batch being sampled, as the essay insists; the running statistics that train
-mode updates, and the model's mode, are restored afterwards by the same context manager that
-the manifold walk uses (:func:`aelib.walk.train_mode_without_side_effects`). Because those
+mode would update are set aside and the model's mode restored by the same context manager that
+the manifold walk uses (:func:`aelib.batchnorm.batch_statistics`). Because batch
 statistics couple the images of one batch, samples are drawn in fixed batches of
 ``batch_size`` chains.
 
@@ -37,7 +37,7 @@ from typing import Callable
 import torch
 
 from .corruption import MU, SIGMA, noise_like
-from .walk import train_mode_without_side_effects
+from .batchnorm import batch_statistics
 
 Schedule = Callable[[int, int], tuple[float, float]]
 
@@ -135,7 +135,7 @@ def sample(model, shape: tuple[int, int, int], cfg: SamplerConfig = SamplerConfi
     sizes = [min(cfg.batch_size, cfg.n_samples - i) for i in range(0, cfg.n_samples, cfg.batch_size)]
     starts, finals, frames = [], [], []
     module = model if isinstance(model, torch.nn.Module) else torch.nn.Module()
-    with train_mode_without_side_effects(module):
+    with batch_statistics(module):
         for b in sizes:
             template = torch.empty((b, *shape), device=device)
             a = noise_like(template, cfg.mu, cfg.sigma, generator)

@@ -24,10 +24,11 @@ Used by chapter 04 (and by any later chapter that walks a model exposing ``E`` a
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import torch
+
+from .batchnorm import batch_statistics
 
 
 @dataclass(frozen=True)
@@ -104,22 +105,6 @@ def _perturb(h, eps: float, generator: torch.Generator | None):
     return h + eps * torch.randn(h.shape, generator=generator, device=h.device, dtype=h.dtype)
 
 
-@contextmanager
-def train_mode_without_side_effects(model: torch.nn.Module):
-    """Train mode inside the block; afterwards the model's mode and every buffer (BatchNorm
-    running statistics and counters) are as they were before."""
-    was_training = model.training
-    saved = {k: b.detach().clone() for k, b in model.named_buffers()}
-    model.train()
-    try:
-        yield model
-    finally:
-        with torch.no_grad():
-            for k, b in model.named_buffers():
-                b.copy_(saved[k])
-        model.train(was_training)
-
-
 @torch.no_grad()
 def walk(model, a: torch.Tensor, cfg: WalkConfig = WalkConfig(), generator: torch.Generator | None = None) -> Walk:
     """Walk the images ``a`` (B, C, H, W) for ``cfg.steps`` steps with latent noise ``cfg.eps``.
@@ -132,7 +117,7 @@ def walk(model, a: torch.Tensor, cfg: WalkConfig = WalkConfig(), generator: torc
         raise ValueError(f"a must be a batch (B, C, H, W), got shape {tuple(a.shape)}")
     keep = sorted(set(range(0, cfg.steps + 1, cfg.frame_every)) | {cfg.steps})
     frames, change, from_start = [], [], []
-    with train_mode_without_side_effects(model):
+    with batch_statistics(model):
         for a_b in a.split(cfg.batch_size):
             g = a_b
             a_norm = _norm(a_b).clamp_min(1e-12)
