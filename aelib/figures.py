@@ -257,3 +257,25 @@ def ratio_curves(tables: dict, columns: tuple[str, ...] = ("r", "k")):
     axes[0, -1].legend(fontsize=7.5, loc="best")
     fig.tight_layout()
     return fig
+
+
+def representation_loss(curves: dict[str, list[float]], every: int):
+    """Input-representation loss curves (recorded every ``every`` steps) on log axes, one line
+    per labelled run. Chapters 02 and 06."""
+    fig, ax = plt.subplots(figsize=(5.5, 3))
+    for label, losses in curves.items():
+        ax.plot(torch.arange(len(losses)) * every, losses, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("representation step")
+    ax.set_ylabel("scaled L1 loss")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@torch.no_grad()
+def copying_rows(O, a: torch.Tensor, a_hat: torch.Tensor, a_g: torch.Tensor, alpha: float, n: int = 8):
+    """Rows target a, O(a), a_hat, O(a_hat) and the representation a_g: does a model copy its input,
+    and how well does its output layer represent it? Chapter 07."""
+    return image_rows({"target a": a, "O(a)": O(a), f"a_hat (alpha={alpha})": a_hat, "O(a_hat)": O(a_hat),
+                       "a_g": a_g}, n=n)

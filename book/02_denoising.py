@@ -48,7 +48,6 @@
 PROFILE = "cpu"
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
@@ -250,15 +249,8 @@ for key, val in {"c8_value": c8_value, "c8_recon_ratio": recon_ratio, "c8_r": r_
     ch.glue(key, val)
 
 # %%
-fig, ax = plt.subplots(figsize=(5.5, 3))
-steps = torch.arange(len(loss_trained)) * max(1, rep_cfg.steps // 50)
-ax.plot(steps, loss_trained, label="trained U-Net")
-ax.plot(steps, loss_untrained, label="untrained U-Net")
-ax.set_yscale("log")
-ax.set_xlabel("representation step")
-ax.set_ylabel("scaled L1 loss")
-ax.legend()
-fig.tight_layout()
+fig = figures.representation_loss({"trained U-Net": loss_trained, "untrained U-Net": loss_untrained},
+                                  every=max(1, rep_cfg.steps // 50))
 ch.figure(fig, "representation_loss");
 pd.DataFrame(ch.ledger.records.values())[["id", "value", "threshold", "verdict", "measure"]]
 

@@ -417,15 +417,7 @@ fig = figures.image_rows({"target a": targets, "a_g, with BN": a_g_bn, "a_g, wit
 ch.figure(fig, "representation_bn");
 
 # %%
-fig, ax = plt.subplots(figsize=(5.5, 3))
-steps = torch.arange(len(loss_bn)) * rec
-ax.plot(steps, loss_bn, label="with BN")
-ax.plot(steps, loss_nobn, label="without BN")
-ax.set_yscale("log")
-ax.set_xlabel("representation step")
-ax.set_ylabel("scaled L1 loss")
-ax.legend(fontsize=8)
-fig.tight_layout()
+fig = figures.representation_loss({"with BN": loss_bn, "without BN": loss_nobn}, every=rec)
 ch.figure(fig, "representation_loss_bn");
 
 # %%

@@ -327,11 +327,8 @@ small = evals["eff_attn_ae"]
 n_rep = min(8, P.attn_rep_targets)
 targets_small = small[:P.attn_rep_targets]
 a_hat_small = corruption.corrupt(targets_small, ALPHA, generator=ch.generator(25))
-O = trained["eff_attn_ae"].model
-with torch.no_grad():
-    fig = figures.image_rows({"target a": targets_small, "O(a)": O(targets_small),
-                              f"a_hat (alpha={ALPHA})": a_hat_small, "O(a_hat)": O(a_hat_small),
-                              "a_g": reps["eff_attn_ae"]["a_g"]}, n=n_rep)
+fig = figures.copying_rows(trained["eff_attn_ae"].model, targets_small, a_hat_small, reps["eff_attn_ae"]["a_g"],
+                          ALPHA, n=n_rep)
 ch.figure(fig, "efficient_attention_copying");
 
 # %%
@@ -382,11 +379,8 @@ for key, val in {"c26_value": c26_value, "c26_e_dot": e_dot,
 # projected back to RGB.
 
 # %%
-O = trained["dot_attn_only"].model
-with torch.no_grad():
-    fig = figures.image_rows({"target a": targets_small, "O(a)": O(targets_small),
-                              f"a_hat (alpha={ALPHA})": a_hat_small, "O(a_hat)": O(a_hat_small),
-                              "a_g": reps["dot_attn_only"]["a_g"]}, n=n_rep)
+fig = figures.copying_rows(trained["dot_attn_only"].model, targets_small, a_hat_small, reps["dot_attn_only"]["a_g"],
+                          ALPHA, n=n_rep)
 ch.figure(fig, "dot_attention_only_copying");
 
 # %%
