@@ -18,11 +18,17 @@ Modules (and the chapters that use them):
 - :mod:`aelib.gaussianity`    normality of pooled deviations, Lyapunov's ratio and its log-log slope (03)
 - :mod:`aelib.walk`           the manifold walk ``h <- E(g) + N(0, eps), g <- D(h)`` and "still walking" (04)
 - :mod:`aelib.sampler`        diffusion with no diffusion: ``a_{n+1} = c_n O(a_n) + d_n N(0.7, 0.2)`` (05)
-- :mod:`aelib.compute`        FLOPs of a training step and of sampling, for compute budgets (05)
+- :mod:`aelib.compute`        FLOPs of a training step (any loss) and of sampling, for compute budgets (05, 09)
 - :mod:`aelib.batchnorm`      BatchNorm statistics per group / running, output image statistics, the blur
                               test, a local denoise-and-renoise sampler (06)
 - :mod:`aelib.attention`      efficient (Shen et al. 2021) and dot-product attention, the attention U-Net
                               and single-attention autoencoders, common-noise evaluation (07)
+- :mod:`aelib.memorization`   copying vs memorizing vs generalizing: pixel correlation, the single-example
+                              test, disjoint halves by photo, the two-denoiser ladder (08)
+- :mod:`aelib.dynamics`       iterates of ``O``, Jacobian spectral radius by power iteration with
+                              ``torch.func.jvp``, attractors (08)
+- :mod:`aelib.diffusion`      the DDPM baseline: a time-conditioned U-Net, its eps / x_0 losses, DDIM sampling
+                              through diffusers' schedulers (09)
 - :mod:`aelib.ledger`         the claims ledger and the claims table of the first page (all)
 - :mod:`aelib.figures`        saving and showing figures, image grids (all chapters)
 - :mod:`aelib.chapter`        the per-chapter context: profile, data, ledger, figures (all)

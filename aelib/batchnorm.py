@@ -56,18 +56,15 @@ def batch_statistics(model: torch.nn.Module):
     """
     was_training = model.training
     layers = [m for m in model.modules() if isinstance(m, _BN_TYPES)]
-    saved = [(m.running_mean, m.running_var,
-              None if m.num_batches_tracked is None else m.num_batches_tracked.clone()) for m in layers]
+    saved = [(m.running_mean, m.running_var, m.num_batches_tracked) for m in layers]
     model.train()
     try:
-        for m in layers:
-            m.running_mean, m.running_var = None, None
+        for m in layers:  # taken out, not mutated: also what torch.func transforms (chapter 08) need
+            m.running_mean, m.running_var, m.num_batches_tracked = None, None, None
         yield model
     finally:
         for m, (mean, var, count) in zip(layers, saved):
-            m.running_mean, m.running_var = mean, var
-            if count is not None:
-                m.num_batches_tracked.copy_(count)
+            m.running_mean, m.running_var, m.num_batches_tracked = mean, var, count
         model.train(was_training)
 
 

@@ -8,12 +8,15 @@ update are not counted (they are a few per cent of a U-Net's work). A training b
     training FLOPs = (FLOPs of one forward + backward pass on a batch) x optimiser steps
 
 and a sampling budget ``evaluations x forward FLOPs per image``. Used by chapter 05 to put the
-models it compares (base, wide, wide + deep U-Nets) on one compute axis.
+models it compares (base, wide, wide + deep U-Nets) on one compute axis, and by chapter 09 to
+count a model trained on another objective (a noise-predicting diffusion model) on the same axis:
+``step_cost`` takes the training loss as ``loss_fn(model, x)``, by default the copying MSE.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -36,11 +39,20 @@ class StepCost:
         return self.forward_per_image * evaluations * n_images
 
 
+def copy_loss(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The book's training objective: the MSE of copying the batch, ``|O(x) - x|^2``. Chapter 05."""
+    return torch.nn.functional.mse_loss(model(x), x)
+
+
 def step_cost(model: torch.nn.Module, shape: tuple[int, int, int], batch_size: int,
-              device: str | torch.device = "cpu") -> StepCost:
-    """Count the FLOPs of ``model`` on random inputs of ``shape`` (C, H, W): one forward pass of
-    a batch, then the backward pass of an MSE copying loss. The model's parameters, gradients,
-    running statistics and mode are left as they were. Chapter 05."""
+              device: str | torch.device = "cpu",
+              loss_fn: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor] = copy_loss) -> StepCost:
+    """Count the FLOPs of ``model`` on random inputs of ``shape`` (C, H, W) in [0, 1]: the forward
+    pass of ``loss_fn(model, x)`` on a batch (without gradients: one network evaluation per image,
+    since the loss itself costs no counted FLOPs), then the same forward pass with its backward.
+    ``loss_fn`` defaults to the copying MSE; chapter 09 passes a diffusion model's noise-prediction
+    loss. The model's parameters, gradients, running statistics and mode are left as they were.
+    Chapters 05 and 09."""
     if len(shape) != 3:
         raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
     if batch_size < 1:
@@ -53,9 +65,9 @@ def step_cost(model: torch.nn.Module, shape: tuple[int, int, int], batch_size: i
     try:
         with FlopCounterMode(display=False) as fwd:
             with torch.no_grad():
-                model(x)
+                loss_fn(model, x)
         with FlopCounterMode(display=False) as step:
-            loss = torch.nn.functional.mse_loss(model(x), x)
+            loss = loss_fn(model, x)
             loss.backward()
     finally:
         with torch.no_grad():

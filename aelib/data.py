@@ -41,6 +41,8 @@ class ImageSet:
     train_groups: list[str] = field(default_factory=list)
     heldout_groups: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)   # unreadable files skipped on request
+    train_image_groups: list[str] = field(default_factory=list)    # the group of each training image
+    heldout_image_groups: list[str] = field(default_factory=list)  # (photos: its source photo group)
     fingerprint: str = ""                              # hash of the pixels and the split
 
     @staticmethod
@@ -180,22 +182,64 @@ def load_photos(folder: str | Path = SHIPPED_PHOTOS, *, image_size: int = 32, cr
     if not decoded:
         raise DataError(f"no readable images in {folder}")
     train_g, held_g = _split_groups([g for _, g, _ in decoded], heldout_fraction, seed)
-    train, held = [], []
+    train, held, train_of, held_of = [], [], [], []
     for i, (path, group, img) in enumerate(decoded):
         crops = [center_square(img)] if crop_size is None else grid_crops(img, crop_size, seed * 7919 + i)
         small = [_resize(c, image_size) for c in crops]
         (held if group in held_g else train).extend(small)
+        (held_of if group in held_g else train_of).extend([group] * len(small))
     train_t = torch.stack(train)
     held_t = torch.stack(held)
     if max_train is not None and len(train_t) > max_train:
-        pick = torch.randperm(len(train_t), generator=torch.Generator().manual_seed(seed))[:max_train]
-        train_t = train_t[pick.sort().values]
+        pick = torch.randperm(len(train_t), generator=torch.Generator().manual_seed(seed))[:max_train].sort().values
+        train_t, train_of = train_t[pick], [train_of[int(i)] for i in pick]
     # shuffle held-out once (fixed by seed) so that the first n_eval images span several photos
-    held_t = held_t[torch.randperm(len(held_t), generator=torch.Generator().manual_seed(seed + 1))]
+    perm = torch.randperm(len(held_t), generator=torch.Generator().manual_seed(seed + 1))
+    held_t, held_of = held_t[perm], [held_of[int(i)] for i in perm]
     meta = dict(kind="photos", folder=folder.name, image_size=image_size, crop=crop_size, seed=seed,
                 train_groups=train_g, heldout_groups=held_g)
     return ImageSet(train_t, held_t, source=f"photos:{folder.name}", train_groups=train_g,
-                    heldout_groups=held_g, skipped=bad, fingerprint=_fingerprint(train_t, held_t, meta=meta))
+                    heldout_groups=held_g, skipped=bad, fingerprint=_fingerprint(train_t, held_t, meta=meta),
+                    train_image_groups=train_of, heldout_image_groups=held_of)
+
+
+# ------------------------------------------------------------------------------------------
+# handwritten digits that install with scikit-learn (chapter 08's second data set)
+
+
+def load_digits(*, image_size: int = 16, heldout_fraction: float = 0.2, seed: int = 0) -> ImageSet:
+    """The UCI optical-recognition handwritten digits as shipped inside scikit-learn's wheel
+    (``sklearn.datasets.load_digits``: 1797 greyscale 8x8 images, 17 grey levels, from 13 writers
+    of the UCI test set; nothing is downloaded). Grey levels 0..16 -> uint8 0..255, one channel,
+    resized to ``image_size``. The writers are not recorded, so every image is its own group and
+    the held-out images are a seeded random fifth. Chapter 08 (the two-denoiser ladder)."""
+    try:
+        from sklearn.datasets import load_digits as sk_digits
+    except ImportError:
+        raise DataError("the digits data set ships with scikit-learn: pip install scikit-learn") from None
+    arr = sk_digits().images  # (1797, 8, 8) floats 0..16
+    x = torch.from_numpy(np.round(arr * (255.0 / 16.0)).astype(np.uint8)).unsqueeze(1)
+    x = _resize(x, image_size) if image_size != x.shape[-1] else x
+    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    n_out = max(1, int(round(heldout_fraction * len(x))))
+    held_i, train_i = perm[:n_out], perm[n_out:].sort().values
+    train, held = x[train_i].contiguous(), x[held_i].contiguous()
+    meta = dict(kind="digits", n=len(x), size=image_size, seed=seed, heldout=n_out)
+    return ImageSet(train, held, source="sklearn_digits", fingerprint=_fingerprint(train, held, meta=meta),
+                    train_image_groups=[f"digit{int(i)}" for i in train_i],
+                    heldout_image_groups=[f"digit{int(i)}" for i in held_i])
+
+
+def from_tensor(images: torch.Tensor, source: str, groups: list[str] | None = None) -> ImageSet:
+    """An :class:`ImageSet` that trains on exactly ``images`` (uint8 NCHW), e.g. one rung of chapter
+    08's ladder; the held-out part is the first image (unused) and the fingerprint hashes the pixels,
+    so every subset caches its own models."""
+    if images.dtype != torch.uint8 or images.dim() != 4 or len(images) < 1:
+        raise DataError(f"{source}: expected a non-empty uint8 (N, C, H, W) tensor, got {images.dtype} "
+                        f"{tuple(images.shape)}")
+    images = images.contiguous()
+    return ImageSet(images, images[:1].clone(), source=source, train_image_groups=list(groups or []),
+                    fingerprint=_fingerprint(images, meta=dict(kind="tensor", source=source)))
 
 
 # ------------------------------------------------------------------------------------------

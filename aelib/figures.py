@@ -158,7 +158,8 @@ def show_gif(data: bytes, width: int | None = None):
     return Image(data=data, format="gif", width=width)
 
 
-def frame_grid(frames: dict, steps: list[int], n: int = 4, nrow: int = 2, columns: int = 6, label: str = "eps"):
+def frame_grid(frames: dict, steps: list[int], n: int = 4, nrow: int = 2, columns: int = 6, label: str = "eps",
+               slider: str = "step"):
     """A static figure of recorded walks: one row per entry of ``frames`` (label -> ``(F, B, C,
     H, W)``, all recorded at ``steps``), one column per evenly spaced recorded step, each cell a
     grid of the first ``n`` images. The headless stand-in for :func:`frame_explorer`. Chapter 04."""
@@ -174,20 +175,22 @@ def frame_grid(frames: dict, steps: list[int], n: int = 4, nrow: int = 2, column
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
-                ax.set_title(f"step {steps[i]}", fontsize=9)
+                ax.set_title(f"{slider} {steps[i]}", fontsize=9)
             if c == 0:
                 ax.set_ylabel(f"{label} = {key}", fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def frame_explorer(frames: dict, steps: list[int], n: int = 8, nrow: int = 8, scale: int = 3, label: str = "eps"):
+def frame_explorer(frames: dict, steps: list[int], n: int = 8, nrow: int = 8, scale: int = 3, label: str = "eps",
+                   slider: str = "step", columns: int = 6, grid_n: int = 4, grid_nrow: int = 2):
     """An ipywidgets explorer over recorded walks: a slider over the recorded step and, when
     ``frames`` holds several walks (label -> ``(F, B, C, H, W)``, all recorded at ``steps``),
     buttons to choose one. Under ``AELIB_HEADLESS=1`` (papermill, the site) it returns the static
-    figure of :func:`frame_grid` instead. Chapter 04."""
+    figure of :func:`frame_grid` instead (``grid_n`` images per cell in ``grid_nrow`` columns).
+    ``slider`` names what the frames run over (chapter 08: the training-set size N). Chapters 04, 08."""
     if headless():
-        return frame_grid(frames, steps, label=label)
+        return frame_grid(frames, steps, n=grid_n, nrow=grid_nrow, columns=columns, label=label, slider=slider)
     import imageio.v3 as iio
     import ipywidgets as widgets
 
@@ -200,7 +203,7 @@ def frame_explorer(frames: dict, steps: list[int], n: int = 8, nrow: int = 8, sc
         return cache[key, i]
 
     step = widgets.SelectionSlider(options=[(str(s), i) for i, s in enumerate(steps)], value=0,
-                                   description="step", continuous_update=True,
+                                   description=slider, continuous_update=True,
                                    layout=widgets.Layout(width="480px"))
     which = widgets.ToggleButtons(options=[(f"{label} = {k}", k) for k in keys], value=keys[0],
                                   description=label if len(keys) > 1 else "")

@@ -90,18 +90,26 @@ class ChapterLedger:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write()
 
-    def record(self, claim_id: str, value: float, threshold: str, verdict: bool | None = None, *,
+    def record(self, claim_id: str, value: float | None, threshold: str | None, verdict: bool | None = None, *,
                profile: str | None = None, figure: str = "", measure: str = "", details: dict | None = None) -> dict:
         """Record one claim. ``verdict=None`` computes it from ``value`` and ``threshold``;
         pass a bool only for claims whose verdict combines several conditions (then the
-        ``threshold`` text states all of them)."""
+        ``threshold`` text states all of them). ``threshold=None`` records a *finding* of an
+        extension (X ids only): a number with no stated threshold and no verdict; ``value=None``
+        says the quantity was not reached (e.g. a transition beyond the largest N tried)."""
         if claim_id not in CLAIMS:
             raise LedgerError(f"unknown claim id {claim_id!r}")
-        if verdict is None:
+        if threshold is None:  # a finding: a number with no stated threshold (extensions only)
+            if not claim_id.startswith("X"):
+                raise LedgerError(f"{claim_id} is one of the essay's claims and needs a threshold")
+            if verdict is not None:
+                raise LedgerError(f"{claim_id}: a finding without a threshold cannot carry a verdict")
+        elif verdict is None:
             verdict = evaluate(value, threshold)
         section, statement = CLAIMS[claim_id]
         rec = {"id": claim_id, "section": section, "statement": statement, "measure": measure,
-               "value": None if value is None else float(value), "threshold": threshold, "verdict": bool(verdict),
+               "value": None if value is None else float(value), "threshold": threshold or "",
+               "verdict": None if verdict is None else bool(verdict),
                "profile": profile or self.profile, "chapter": self.chapter, "figure": figure,
                "details": details or {}, "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
         self.records[claim_id] = rec
@@ -141,11 +149,14 @@ def render_markdown(profile: str) -> str:
     lines = []
     for title, prefix in (("The essay's claims", "C"), ("Beyond the essay (extensions)", "X")):
         ids = [c for c in CLAIMS if c.startswith(prefix)]
-        held = sum(1 for c in ids if c in recs and recs[c]["verdict"])
+        held = sum(1 for c in ids if c in recs and recs[c]["verdict"] is True)
+        failed = sum(1 for c in ids if c in recs and recs[c]["verdict"] is False)
         measured = sum(1 for c in ids if c in recs)
+        findings = measured - held - failed
         lines += [f"### {title}", "",
                   f"Profile `{profile}`: {measured} of {len(ids)} measured, {held} hold, "
-                  f"{measured - held} do not hold.", "",
+                  f"{failed} do not hold" + (f", {findings} recorded as findings (no threshold)" if findings else "")
+                  + ".", "",
                   ":::{div} full-width", "",
                   "| claim | statement | measured as (figure) | value | threshold | verdict |",
                   "|---|---|---|---|---|---|"]
@@ -155,10 +166,10 @@ def render_markdown(profile: str) -> str:
             if r is None:
                 lines.append(f"| {c} | {_cell(statement)} | | | | not yet measured |")
                 continue
-            verdict = "**holds**" if r["verdict"] else "**does not hold**"
+            verdict = {True: "**holds**", False: "**does not hold**", None: "finding"}[r["verdict"]]
             fig = f" ({r['figure']})" if r["figure"] else ""
             lines.append(f"| [{c}]({r['chapter']}.ipynb) | {_cell(statement)} | {_cell(r['measure'])}{fig} | "
-                         f"{_fmt(r['value'])} | {_cell(r['threshold'])} | {verdict} |")
+                         f"{_fmt(r['value'])} | {_cell(r['threshold']) or 'none stated'} | {verdict} |")
         lines += ["", ":::", ""]
     return "\n".join(lines)
 

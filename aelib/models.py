@@ -240,6 +240,10 @@ def build(cfg: ModelConfig) -> Autoencoder:
     ``dot_attn_ae``, ``dot_attn_only``) are built by :func:`aelib.attention.build_attention`,
     whose docstring maps their switches onto the existing fields (``n_hidden`` heads, ``width``
     features per head, ``base`` feature maps).
+
+    ``kind="ddpm_unet"`` is chapter 09's noise-predicting U-Net, :class:`aelib.diffusion.TimeUNet`:
+    the U-Net's fields (``base``, ``depth``, ``skips``, ``batchnorm``) plus a noise-level input;
+    ``"ddpm_unet_x0"`` is the same network predicting the clean image (``aelib.diffusion.KINDS``).
     """
     if cfg.kind == "fc":
         return FCAutoencoder(cfg.image_size, cfg.channels, cfg.width, cfg.n_hidden, cfg.batchnorm)
@@ -247,10 +251,14 @@ def build(cfg: ModelConfig) -> Autoencoder:
         return UNet(cfg.image_size, cfg.channels, cfg.base, cfg.depth, cfg.skips, cfg.hidden_mlp, cfg.batchnorm)
     if cfg.kind == "mlp":
         return MLPAutoencoder(cfg.image_size, cfg.channels, mlp_widths(cfg.width, cfg.n_hidden))
+    if cfg.kind.startswith("ddpm_"):
+        from . import diffusion  # chapter 09's kinds (diffusion.KINDS; imports this module and diffusers)
+        return diffusion.build_ddpm(cfg)
     from . import attention  # chapter 07's kinds (attention.KINDS); it imports this module, hence here
     if cfg.kind in attention.KINDS:
         return attention.build_attention(cfg)
-    raise ModelError(f"unknown model kind {cfg.kind!r}; choose one of fc, unet, mlp, {', '.join(attention.KINDS)}")
+    raise ModelError(f"unknown model kind {cfg.kind!r}; choose one of fc, unet, mlp, ddpm_unet, ddpm_unet_x0, "
+                     f"{', '.join(attention.KINDS)}")
 
 
 def n_params(model: nn.Module) -> int:

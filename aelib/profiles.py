@@ -122,6 +122,40 @@ class Profile:
                                      # chapter's 3-minute budget allows for five new models on 2 CPU cores
                                      # (one step of either attention U-Net costs ~2x the U-Net's)
     attn_rep_targets: int = 8        # held-out images represented per model (rep_steps each; 6 models)
+    # --- chapter 08: copying, memorizing, generalizing ----------------------------------------
+    mem_image_size: int = 16         # side of every ladder model of X2/X4 (photos and digits): the ladder trains
+                                     # 2 x len(mem_ladder) U-Nets per data set, ~4x cheaper at 16 than at 32
+    mem_ladder: tuple[int, ...] = (1, 8, 64, 256, 1024)  # N, training images per model of the two-denoiser test
+                                     # (X2); a rung above the smaller half of a data set is cut to that half
+                                     # (five rungs: 2 x 5 models per data set is what ~2.5 minutes allow)
+    mem_steps: int = 400             # optimiser steps of every ladder model, the same for every N (batch_size
+                                     # images per step; below batch_size images, the N images are repeated);
+                                     # ~7 s per model on 2 CPU cores
+    mem_digits: bool = True          # run the ladder on the UCI digits (scikit-learn) too
+    mem_samples: int = 16            # seeds sampled per ladder pair; both models start from the same noise
+    mem_sample_steps: int = 30       # N of the chapter-05 sampler for the ladder (its figure's value)
+    mem_single_steps: int = 300      # optimiser steps of the single-example models (X1): the copying loss of
+                                     # one image is near 0 well before this
+    mem_fc_widths: tuple[int, ...] = (384, 768, 1000, 1536)  # FC widths of the X3 map at fc_image_size:
+                                     # 3 x 16 x 16 = 768 inputs, so 0.5x, 1x, 1.3x (the book's) and 2x complete
+                                     # (a step costs ~width^2: 2048 took 90 s for 1500 steps, over budget)
+    mem_fc_steps: tuple[int, ...] = (100, 300, 1000)  # training lengths of the X3 map; each longer run resumes
+                                     # from the shorter one, so a width costs its longest run only
+    mem_power_iters: int = 20        # power-iteration steps estimating a Jacobian's spectral radius (X4); the
+                                     # estimate is the geometric mean growth over the last half
+    mem_iterate_steps: int = 100     # applications of O when iterating to an attractor (X4)
+    mem_starts: int = 16             # training images (and their noisy copies, and noise images) iterated (X4)
+    mem_conv_tol: float = 1e-3       # converged: |O(x) - x| / |x| below this after mem_iterate_steps (the walk's
+                                     # tolerance of C13, so that X5 compares like with like)
+    mem_retrieve_corr: float = 0.95  # retrieved: converged and correlation >= this with the nearest training image
+    # --- chapter 09: a diffusion model at the same cost ----------------------------------------
+    ddpm_steps: tuple[int, ...] = (30, 200)  # sampling lengths compared: the essay's sampler with N steps
+                                     # (N + 1 network calls per sample) against DDIM with as many steps (one call
+                                     # each) on the DDPM baseline; the essay's 30 and 200, X6 at the largest
+    ddpm_samples: int = 64           # samples per sampler and length, each from its own noise (as diff_samples);
+                                     # the essay's sampler runs them in batches of diff_batch, DDIM too
+    ddpm_sw_repeats: int = 3         # SW seeds (patch draws, projections) averaged per sample set; their standard
+                                     # deviation is reported as the measurement's own noise
     # --- misc -------------------------------------------------------------------------------
     seed: int = 0                    # every experiment derives its seeds from this one
     device: str = "cpu"              # 'cuda' for paper runs
@@ -156,6 +190,9 @@ PROFILES: dict[str, Profile] = {
         diff_steps=(4, 8), diff_samples=8, diff_batch=4, diff_frame_every=2, diff_variant_steps=6,
         diff_small_steps=3, diff_compare_steps=4, diff_sw_repeats=1,
         attn_heads=1, attn_dim_head=8, attn_maps=16, attn_small_size=8, attn_steps=12, attn_rep_targets=4,
+        mem_image_size=8, mem_ladder=(1, 4, 16), mem_steps=6, mem_samples=4, mem_sample_steps=4, mem_single_steps=6,
+        mem_fc_widths=(64, 256), mem_fc_steps=(3, 6), mem_power_iters=5, mem_iterate_steps=5, mem_starts=8,
+        ddpm_steps=(4, 8), ddpm_samples=8, ddpm_sw_repeats=1,
     ),
     "cpu": Profile(name="cpu"),
     "paper": Profile(
@@ -170,6 +207,10 @@ PROFILES: dict[str, Profile] = {
         diff_compare_steps=200, diff_sw_repeats=5,
         attn_unet_base=128, attn_heads=4, attn_dim_head=32, attn_small_size=32, attn_steps=100_000,
         attn_rep_targets=64,
+        mem_image_size=32, mem_ladder=(1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 1 << 30), mem_steps=20_000,
+        mem_samples=64, mem_single_steps=5000, mem_fc_widths=(1024, 3072, 4000, 8192),
+        mem_fc_steps=(10_000, 30_000, 100_000), mem_power_iters=100, mem_iterate_steps=1000, mem_starts=64,
+        ddpm_samples=512, ddpm_sw_repeats=5,
     ),
 }
 

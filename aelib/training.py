@@ -120,7 +120,10 @@ def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_d
     ``start`` is a checkpoint dict to continue from (model, optimiser, step, losses). Checkpoints
     go to ``ckpt_dir/last.pt`` every ``cfg.checkpoint_every`` steps (the previous one is kept as
     ``prev.pt``). ``stop_after`` ends the run early at that step without a final save (tests
-    use it to simulate an interruption). ``compile_model`` runs the forward pass through
+    use it to simulate an interruption). A model that defines ``training_loss(net, a, *, step, seed)``
+    is trained on that loss instead of copying (``net`` is the model, possibly wrapped for DDP or
+    compiled; ``step`` and ``seed`` make any randomness it draws a function of the step, so a
+    resumed run is identical to an uninterrupted one). ``compile_model`` runs the forward pass through
     ``torch.compile`` (same results within float tolerance; pays only on long runs). Returns the
     final checkpoint dict.
     """
@@ -140,6 +143,7 @@ def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_d
         model.load_state_dict(start["model"])
         opt.load_state_dict(start["optimizer"])
         step, losses = int(start["step"]), list(start["losses"])
+    objective = getattr(model, "training_loss", None)
     net = model
     if d.enabled:
         from torch.nn.parallel import DistributedDataParallel
@@ -166,8 +170,10 @@ def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_d
             idx = distributed.shard(order[b * cfg.batch_size:(b + 1) * cfg.batch_size], d).to(device)
             a = images.index_select(0, idx).float().div_(255.0).contiguous(memory_format=fmt)
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-                out = net(a)
-            loss = F.mse_loss(out.float(), a)
+                if objective is None:  # the book's objective everywhere: copy the batch (MSE)
+                    loss = F.mse_loss(net(a).float(), a)
+                else:  # a model with its own objective (chapter 09's noise-predicting baseline)
+                    loss = objective(net, a, step=step, seed=cfg.seed).float()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

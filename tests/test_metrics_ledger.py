@@ -52,3 +52,17 @@ def test_ledger_records_render_and_reset(aelib_home):
     assert ledger.load("smoke") == []
     with pytest.raises(ledger.LedgerError, match="unknown claim"):
         ch.record("C99", 1, "< 1")
+
+
+def test_extension_findings_have_no_verdict(aelib_home):
+    ch = ledger.ChapterLedger("99_test", "smoke")
+    ch.record("X3", 0.7, None, measure="min g over the map")
+    ch.record("X2", None, None, measure="transition not reached")
+    with pytest.raises(ledger.LedgerError, match="needs a threshold"):
+        ch.record("C1", 0.9, None)
+    with pytest.raises(ledger.LedgerError, match="cannot carry a verdict"):
+        ch.record("X4", 0.9, None, verdict=True)
+    recs = {r["id"]: r for r in ledger.load("smoke")}
+    assert recs["X3"]["verdict"] is None and recs["X3"]["threshold"] == "" and recs["X2"]["value"] is None
+    md = ledger.render_markdown("smoke")
+    assert "| finding |" in md and "none stated" in md and "2 recorded as findings" in md

@@ -1,0 +1,232 @@
+"""The standard diffusion baseline of chapter 09: a noise-level-conditioned U-Net trained to predict
+the noise (Ho et al. 2020, "DDPM") and sampled with DDIM (Song et al. 2021), on the book's U-Net.
+
+The network is ours: :class:`TimeUNet` is the no-skip U-Net of :class:`aelib.models.UNet` (same
+``inc``, ``downs``, ``ups`` and ``outc``) plus a sinusoidal embedding of the noise level ``t``,
+passed through a small MLP and added as a per-channel bias after ``inc``, after each down block
+and after each up block. The schedules and the sampler are diffusers' (``DDPMScheduler`` for the
+forward process, ``DDIMScheduler`` built from its configuration for sampling), constructed from
+arguments only: nothing is fetched from any hub.
+
+Training objective, with images ``a`` in [0, 1] mapped to ``x_0 = 2a - 1``::
+
+    t ~ U{0, ..., T-1},  eps ~ N(0, I),  x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps
+    loss = |eps_theta(x_t, t) - eps|^2   (mean over pixels and batch)
+
+or, for ``kind="ddpm_unet_x0"``, the same network predicting the clean image instead,
+``|x0_theta(x_t, t) - x_0|^2`` (diffusers' ``prediction_type="sample"``; Ho et al. discuss both).
+
+It is the model's :meth:`TimeUNet.training_loss`, which the book's trainer
+(:func:`aelib.training.train`) calls instead of its copying loss, so the model trains, caches
+and resumes through :func:`aelib.cache.trained` like every other model (``kind="ddpm_unet"``).
+
+Used by chapter 09.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from diffusers import DDIMScheduler, DDPMScheduler
+
+from . import distributed
+from .models import ModelError, UNet
+
+NOISE_SEED = 0x0DD9_1000   # offset of the generator seeds of training_loss (apart from the data-order seeds)
+
+
+@dataclass(frozen=True)
+class DDPMConfig:
+    """The forward process and the sampler's settings (part of the model's ``repr``, hence of its cache key)."""
+
+    train_steps: int = 1000            # T, noise levels of the forward process (Ho et al. 2020: 1000)
+    beta_start: float = 1e-4           # variance added at the first level (Ho et al.: 1e-4)
+    beta_end: float = 0.02             # ... and at the last (Ho et al.: 0.02); abar_T ~ 4e-5, pure noise
+    beta_schedule: str = "linear"      # linear betas between the two (Ho et al.)
+    clip_sample: bool = True           # clip the predicted x_0 to [-1, 1] at each sampling step (diffusers'
+                                       # default, as in Ho et al.'s sampler)
+    timestep_spacing: str = "leading"  # which T/S-spaced levels a DDIM run of S steps visits (diffusers'
+                                       # default; the DDIM paper's uniform sub-sequence)
+    prediction_type: str = "epsilon"   # the network's target: the noise eps (Ho et al.'s choice) or the clean
+                                       # image x_0 ("sample"); the sampler converts either to x_0 and eps
+
+    def scheduler(self) -> DDPMScheduler:
+        """diffusers' DDPM scheduler with these settings (made from arguments, never downloaded)."""
+        return DDPMScheduler(num_train_timesteps=self.train_steps, beta_start=self.beta_start,
+                             beta_end=self.beta_end, beta_schedule=self.beta_schedule,
+                             clip_sample=self.clip_sample, timestep_spacing=self.timestep_spacing,
+                             prediction_type=self.prediction_type)
+
+
+def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal features of the noise levels ``t`` (B,): ``[sin(t w_k), cos(t w_k)]`` with
+    ``w_k = 10000^(-k / (dim/2))`` (the transformer's position code, as in Ho et al.). (B, dim)."""
+    half = dim // 2
+    w = torch.exp(-math.log(10_000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+    arg = t.float()[:, None] * w[None, :]
+    return torch.cat([arg.sin(), arg.cos()], dim=1)
+
+
+class TimeBias(nn.Module):
+    """t -> sinusoidal features (``dim``) -> Linear -> SiLU -> Linear -> SiLU -> Linear: one bias per
+    channel of every conditioned block, returned as a list of (B, C_k, 1, 1) tensors."""
+
+    def __init__(self, dim: int, channels: list[int]):
+        super().__init__()
+        self.dim, self.channels = dim, list(channels)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.SiLU(), nn.Linear(4 * dim, 4 * dim), nn.SiLU(),
+                                 nn.Linear(4 * dim, sum(channels)))
+
+    def forward(self, t: torch.Tensor) -> list[torch.Tensor]:
+        b = self.mlp(timestep_embedding(t, self.dim))
+        return [x[:, :, None, None] for x in b.split(self.channels, dim=1)]
+
+
+class TimeUNet(UNet):
+    """eps_theta(x_t, t): the book's U-Net with a per-channel bias from the noise level after ``inc``,
+    after each down block and after each up block. ``skips`` as in :class:`aelib.models.UNet`
+    (chapter 09 uses ``"self"``, the essay's no-skip U-Net); no hidden MLP. Normalisation: chapter 09
+    uses ``batchnorm=False`` (a batch mixes noise levels). It predicts noise, not a copy, so it has
+    no ``O = D(E(a))``: :meth:`E` and :meth:`D` refuse. Chapter 09."""
+
+    def __init__(self, image_size: int = 32, channels: int = 3, base: int = 16, depth: int = 2,
+                 skips: str = "self", batchnorm: bool = False, ddpm: DDPMConfig = DDPMConfig()):
+        super().__init__(image_size, channels, base, depth, skips, None, batchnorm)
+        widths = [base * 2 ** i for i in range(depth + 1)]
+        self.time_bias = TimeBias(base, widths + widths[-2::-1])   # inc, downs, then ups
+        self.ddpm = ddpm
+        self.scheduler = ddpm.scheduler()
+
+    def extra_repr(self) -> str:
+        return f"ddpm={self.ddpm}"   # the forward process is part of the repr, so of the cache key
+
+    def E(self, a):  # noqa: N802
+        raise ModelError("TimeUNet predicts noise from (x_t, t); it has no encoder/decoder split O = D(E(a))")
+
+    def D(self, h):  # noqa: N802
+        raise ModelError("TimeUNet predicts noise from (x_t, t); it has no encoder/decoder split O = D(E(a))")
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The predicted noise for noisy images ``x`` (B, C, H, W, in the [-1, 1] scale) at levels ``t`` (B,)."""
+        bias = iter(self.time_bias(t))
+        x = self.inc(x) + next(bias)
+        feats = [x]
+        for down in self.downs:
+            x = down(x) + next(bias)
+            feats.append(x)
+        for i, up in enumerate(self.ups):
+            x = up(x, feats[-2 - i]) + next(bias)
+        return self.outc(x)
+
+    def training_loss(self, net: nn.Module, a: torch.Tensor, *, step: int, seed: int) -> torch.Tensor:
+        """The eps-prediction (or x_0-prediction) loss on a batch ``a`` in [0, 1], called by the trainer. ``net`` is this
+        model or its DDP / compiled wrapper. t and eps come from a generator seeded by (seed, step,
+        rank), so a resumed run draws exactly what an uninterrupted one did. Chapter 09."""
+        rank = distributed.current().rank
+        g = torch.Generator(device=a.device).manual_seed(NOISE_SEED + seed * 1_000_003 + step + rank * 1_000_000_007)
+        x0 = 2 * a - 1
+        t = torch.randint(0, self.ddpm.train_steps, (len(a),), generator=g, device=a.device)
+        eps = torch.randn(a.shape, generator=g, device=a.device, dtype=a.dtype)
+        x_t = self.scheduler.add_noise(x0, eps, t)
+        target = eps if self.ddpm.prediction_type == "epsilon" else x0
+        return F.mse_loss(net(x_t, t).float(), target.float())
+
+
+KINDS = {
+    "ddpm_unet": DDPMConfig(),                             # predicts the noise eps (Ho et al.)
+    "ddpm_unet_x0": DDPMConfig(prediction_type="sample"),  # predicts the clean image x_0
+}
+
+
+def build_ddpm(cfg) -> TimeUNet:
+    """A :class:`TimeUNet` from an :class:`aelib.models.ModelConfig` of a kind in :data:`KINDS` (fields
+    ``image_size``, ``channels``, ``base``, ``depth``, ``skips``, ``batchnorm``; no hidden MLP)."""
+    if cfg.kind not in KINDS:
+        raise ModelError(f"unknown diffusion model kind {cfg.kind!r}; choose one of {', '.join(KINDS)}")
+    if cfg.hidden_mlp:
+        raise ModelError("the ddpm U-Nets have no hidden MLP")
+    return TimeUNet(cfg.image_size, cfg.channels, cfg.base, cfg.depth, cfg.skips, cfg.batchnorm, KINDS[cfg.kind])
+
+
+def loss_fn(model: TimeUNet, a: torch.Tensor) -> torch.Tensor:
+    """The training objective as ``loss_fn(model, a)`` for :func:`aelib.compute.step_cost`. Chapter 09."""
+    return model.training_loss(model, a, step=0, seed=0)
+
+
+@torch.no_grad()
+def loss_by_level(model: TimeUNet, a: torch.Tensor, levels, generator: torch.Generator | None = None) -> dict:
+    """For each noise level ``t`` in ``levels``: the model's loss on its own target at that level on the
+    images ``a`` (in [0, 1]; fresh noise per level from ``generator``) and, for reference, the
+    eps-loss of the estimate ``x_t / sqrt(1 - abar_t)``, which treats all of ``x_t`` as noise: it
+    needs nothing but a copy of the input and is nearly exact at high levels. Model in eval mode,
+    its mode restored. Returns ``{t: (model_loss, copy_input_eps_loss)}``. Chapter 09."""
+    was_training = model.training
+    model.eval()
+    out = {}
+    try:
+        x0 = 2 * a - 1
+        for t in levels:
+            eps = torch.randn(a.shape, generator=generator, device=a.device, dtype=a.dtype)
+            tt = torch.full((len(a),), int(t), device=a.device, dtype=torch.long)
+            x_t = model.scheduler.add_noise(x0, eps, tt)
+            target = eps if model.ddpm.prediction_type == "epsilon" else x0
+            abar = float(model.scheduler.alphas_cumprod[int(t)])
+            out[int(t)] = (F.mse_loss(model(x_t, tt), target).item(),
+                           F.mse_loss(x_t / math.sqrt(1 - abar), eps).item())
+    finally:
+        model.train(was_training)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# sampling
+
+
+@dataclass
+class DiffusionSamples:
+    """Samples of a noise-predicting model (tensors on the CPU)."""
+
+    final: torch.Tensor     # (B, C, H, W) in [0, 1]
+    start: torch.Tensor     # (B, C, H, W): x_T ~ N(0, I), each chain's starting noise
+    evaluations: int        # network calls per sample (= DDIM steps)
+    timesteps: list[int]    # the noise levels visited, first to last
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k in ("evaluations", "timesteps")}
+
+
+@torch.no_grad()
+def sample_ddim(model: TimeUNet, shape: tuple[int, int, int], steps: int, n_samples: int, batch_size: int,
+                generator: torch.Generator | None = None, device: str | torch.device = "cpu") -> DiffusionSamples:
+    """Deterministic DDIM sampling (eta = 0) in ``steps`` network calls per image: ``n_samples``
+    chains of ``shape`` (C, H, W), ``batch_size`` at a time, each from its own x_T ~ N(0, I) drawn
+    from ``generator``. diffusers' ``DDIMScheduler`` is made from the model's own DDPM
+    configuration (offline). The model runs in eval mode (it has no BatchNorm; nothing changes)
+    and its mode is restored. Returns images mapped back to [0, 1]. Chapter 09."""
+    if len(shape) != 3:
+        raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
+    for name, v in (("steps", steps), ("n_samples", n_samples), ("batch_size", batch_size)):
+        if not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    sched = DDIMScheduler.from_config(model.scheduler.config)
+    sched.set_timesteps(steps)
+    was_training = model.training
+    model.eval()
+    starts, finals = [], []
+    try:
+        for i in range(0, n_samples, batch_size):
+            b = min(batch_size, n_samples - i)
+            x = torch.randn((b, *shape), generator=generator, device=device)
+            starts.append(x.cpu())
+            for t in sched.timesteps:
+                eps = model(x, torch.full((b,), int(t), device=device, dtype=torch.long))
+                x = sched.step(eps, t, x, eta=0.0).prev_sample
+            finals.append(((x + 1) / 2).clamp(0, 1).cpu())
+    finally:
+        model.train(was_training)
+    return DiffusionSamples(final=torch.cat(finals), start=torch.cat(starts), evaluations=len(sched.timesteps),
+                            timesteps=[int(t) for t in sched.timesteps])

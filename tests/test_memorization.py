@@ -1,0 +1,100 @@
+"""Chapter 08's protocols: similarity, the single-example regimes, the two-denoiser ladder, and
+the digits that ship with scikit-learn."""
+
+import pytest
+import torch
+
+from aelib import data, memorization
+from aelib.models import ModelConfig
+from aelib.sampler import SamplerConfig
+from aelib.training import TrainConfig
+
+
+def test_correlation_is_pearson_over_pixels():
+    x = torch.rand(4, 3, 8, 8)
+    assert torch.allclose(memorization.correlation(x, x), torch.ones(4), atol=1e-6)
+    assert torch.allclose(memorization.correlation(x, 1 - x), -torch.ones(4), atol=1e-6)
+    assert torch.allclose(memorization.correlation(x, 0.5 * x + 0.2), torch.ones(4), atol=1e-6)  # contrast-blind
+    const = torch.full_like(x, 0.7)
+    assert torch.allclose(memorization.correlation(x, const), torch.zeros(4), atol=1e-6)
+    with pytest.raises(ValueError, match="shapes differ"):
+        memorization.correlation(x, x[:2])
+
+
+def test_nearest_by_correlation_finds_the_source_across_chunks():
+    pool = torch.rand(50, 3, 8, 8)
+    x = pool[[7, 42, 3]] * 0.9 + 0.05  # a contrast change keeps correlation 1
+    v, i = memorization.nearest_by_correlation(x, pool, chunk=16)
+    assert i.tolist() == [7, 42, 3] and torch.all(v > 0.999)
+
+
+def test_regimes_of_the_single_example_test():
+    assert memorization.regime(0.95, 0.2) == "constant"
+    assert memorization.regime(0.3, 0.97) == "identity"
+    assert memorization.regime(0.6, 0.7) == "neither"
+    a_train = torch.rand(3, 8, 8)
+    probes = torch.rand(16, 3, 8, 8)
+    assert memorization.single_example(lambda x: x.clone(), a_train, probes).regime == "identity"
+    const = memorization.single_example(lambda x: a_train.expand_as(x).clone(), a_train, probes)
+    assert const.regime == "constant" and const.corr_to_train > 0.999
+
+
+def test_tile_fills_a_batch_with_whole_copies():
+    x = torch.arange(3).view(3, 1, 1, 1)
+    t = memorization.tile(x, 8)
+    assert len(t) == 9 and t.flatten().tolist() == [0, 1, 2] * 3
+
+
+def test_halves_are_disjoint_by_photo_on_the_shipped_data():
+    ds = data.load_photos(image_size=8)
+    images = torch.cat([ds.train, ds.heldout])
+    groups = ds.train_image_groups + ds.heldout_image_groups
+    assert len(groups) == len(images) and len(set(groups)) == 22
+    a, b = memorization.disjoint_halves(groups, seed=0)
+    ga, gb = {groups[i] for i in a.tolist()}, {groups[i] for i in b.tolist()}
+    assert not ga & gb, "a photo contributes crops to both halves"
+    assert len(a) + len(b) == len(images) and not set(a.tolist()) & set(b.tolist())
+    assert abs(len(a) - len(b)) <= 130  # one photo's crops at most
+    assert len({groups[i] for i in a[:16].tolist()}) >= 4  # the first N images span several photos
+    subsets = memorization.ladder_subsets(a, b, (1, 4, 10_000))
+    assert list(subsets) == [1, 4, min(len(a), len(b))]
+    assert torch.equal(subsets[4][0][:1], subsets[1][0])  # nested
+    a2, b2 = memorization.disjoint_halves(groups, seed=0)
+    assert torch.equal(a, a2) and torch.equal(b, b2)
+
+
+def test_one_group_cannot_be_split():
+    with pytest.raises(ValueError, match="one group"):
+        memorization.disjoint_halves(["x"] * 5)
+
+
+def test_digits_install_with_scikit_learn():
+    d = data.load_digits(image_size=16)
+    assert d.train.dtype == torch.uint8 and d.train.shape[1:] == (1, 16, 16)
+    assert len(d.train) + len(d.heldout) == 1797 and d.train.max() == 255
+    assert not set(d.train_image_groups) & set(d.heldout_image_groups)
+    assert data.load_digits(image_size=16).fingerprint == d.fingerprint
+
+
+def test_from_tensor_refuses_bad_input():
+    with pytest.raises(data.DataError, match="uint8"):
+        data.from_tensor(torch.rand(2, 3, 8, 8), "x")
+    a = data.from_tensor(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), "x")
+    b = data.from_tensor(torch.ones(2, 3, 8, 8, dtype=torch.uint8), "x")
+    assert a.fingerprint != b.fingerprint
+
+
+def test_two_denoiser_ladder_runs_and_caches(tiny_images):
+    images = (torch.rand(24, 3, 8, 8) * 255).to(torch.uint8)
+    groups = [f"g{i // 3}" for i in range(24)]  # 8 photos of 3 crops
+    cfg = ModelConfig(kind="unet", image_size=8, base=4, depth=1)
+    tc = TrainConfig(steps=2, batch_size=4, lr=1e-3, checkpoint_every=1)
+    sc = SamplerConfig(steps=2, n_samples=3, batch_size=3, frame_every=2)
+    lad = memorization.two_denoiser(images, groups, (1, 5), cfg, tc, sc, name="t")
+    assert [r.n for r in lad.rungs] == [1, 5]
+    r = lad.rungs[1]
+    assert r.cross.shape == (3,) and r.samples_a.shape == (3, 3, 8, 8) and r.nearest_b.shape == (3, 3, 8, 8)
+    assert torch.all(r.memo_a <= 1 + 1e-5) and lad.transition() in (None, 1, 5)
+    assert list(lad.table().index) == [1, 5]
+    again = memorization.two_denoiser(images, groups, (5,), cfg, tc, sc, name="t")
+    assert torch.equal(again.rungs[0].samples_a, r.samples_a)  # cached models, same noise: same samples
