@@ -294,6 +294,7 @@ for name, n in transitions.items():
     ch.glue(f"x2_{name}_max", str(ladders[name].rungs[-1].n))
     ch.glue(f"x2_{name}_cross_max", ladders[name].rungs[-1].cross_median)
     ch.glue(f"x2_{name}_memo_max", ladders[name].rungs[-1].memo_median)
+    ch.glue(f"x2_{name}_memo_1", ladders[name].rungs[0].memo_median)
 
 # %% [markdown]
 # ```{glue:figure} fig_x2_curves
@@ -318,9 +319,10 @@ for name, n in transitions.items():
 #
 # The smallest rungs share the single-example test's difficulty. A model trained on $N$ smaller
 # than a batch saw batches of copies of its $N$ images, so its BatchNorm statistics were those of
-# its own set; the sampler runs it, in train mode, on a batch of different noise chains. Its
-# samples at small $N$ are then not its training images, and $c_\text{mem}$ is low there, not
-# because the models generalize.
+# its own set; the sampler runs it, in train mode, on a batch of different noise chains. At
+# $N = 1$ its samples correlate {glue:text}`x2_photos_memo_1:.2f` (photos) and
+# {glue:text}`x2_digits_memo_1:.2f` (digits) with the one image it was trained on: where that is
+# low, a low $c_\text{mem}$ at small $N$ reflects the statistics mismatch, not generalization.
 #
 # The grids below show, for every rung, model A's samples, each one's nearest image of A's set,
 # then model B's samples from the *same* noise and their nearest images of B's set.
@@ -562,8 +564,9 @@ x5_table
 # steps and {glue:text}`x5_attr:.0%` sit in an attractor; the median spectral radius at their end
 # points is {glue:text}`x5_rho:.3g`. The two verdicts agree on {glue:text}`x5_value:.0%` of the
 # walkers: the claim that stopping is falling into an attractor **{glue:text}`x5_verdict`**
-# (threshold: 90 %). Where every walker is still walking, as at this scale, the agreement says
-# only that no walker found an attractor; the spectral radius says why.
+# (threshold: 90 %). If every walker is still walking and none sits in an attractor, the
+# agreement says only that no walker found an attractor, and the spectral radius says why: above
+# 1, the map pushes nearby images apart at the point where the walk ended.
 
 # %% [markdown]
 # ## What this chapter does and does not show
