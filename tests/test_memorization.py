@@ -98,3 +98,21 @@ def test_two_denoiser_ladder_runs_and_caches(tiny_images):
     assert list(lad.table().index) == [1, 5]
     again = memorization.two_denoiser(images, groups, (5,), cfg, tc, sc, name="t")
     assert torch.equal(again.rungs[0].samples_a, r.samples_a)  # cached models, same noise: same samples
+
+
+def test_slider_over_n_swaps_the_sample_pair_grid(monkeypatch):
+    ipywidgets = pytest.importorskip("ipywidgets")
+    from aelib import figures
+
+    monkeypatch.delenv("AELIB_HEADLESS", raising=False)
+    rungs = torch.rand(3, 4, 1, 8, 8)  # 3 values of N, 2 samples of A above 2 of B, one channel (digits)
+    view = figures.frame_explorer({"digits": rungs}, [1, 8, 64], n=4, nrow=2, scale=1, label="data", slider="N")
+    assert isinstance(view, ipywidgets.VBox)
+    slider, image = view.children
+    assert slider.description == "N" and [o[0] for o in slider.options] == ["1", "8", "64"]
+    first = image.value
+    slider.value = 2
+    assert image.value != first and image.value[:4] == b"\x89PNG"
+    monkeypatch.setenv("AELIB_HEADLESS", "1")
+    fig = figures.frame_explorer({"digits": rungs}, [1, 8, 64], label="data", slider="N")
+    assert [ax.get_title() for ax in fig.axes] == ["N 1", "N 8", "N 64"]
