@@ -112,8 +112,10 @@ X3_ALPHAS = (0.9, 0.7, 0.5)           # corruption levels of the identity gap (c
 # Zhang et al. (2020) trained networks to reproduce one image and asked what function they
 # learned. Convolutional networks of up to about ten layers learned the identity; fully
 # connected networks did not, even from many examples. Here the two models of chapter
-# {ref}`identity` are trained on a single crop of the shipped photos, each for the same number of
-# steps (every batch holds that one image, repeated), and then shown held-out images. One
+# {ref}`identity` are trained on a single crop of the shipped photos, both at the FC model's
+# resolution ({glue:text}`fc_res`) and for the same
+# {glue:text}`single_steps` steps (every batch holds that one image, repeated; the training loss
+# in the table shows how well each learned to copy it), and then shown held-out images. One
 # detail of the essay's FC autoencoder decides its answer before any training: its first layer
 # is followed by a BatchNorm, and over a batch of identical images every feature has zero
 # variance, so in training the normalised features are all zero and the decoder sees the same
@@ -121,15 +123,14 @@ X3_ALPHAS = (0.9, 0.7, 0.5)           # corruption levels of the identity gap (c
 # normalises features that training never shaped.
 
 # %%
-a_train_fc = data.ImageSet.to_float(ch.data_at(P.fc_image_size).train[:1])
-a_train_unet = data.ImageSet.to_float(ch.data.train[:1])
+one = ch.data_at(P.fc_image_size).train[:1]  # one crop, at the FC model's resolution, for both models
+a_train = data.ImageSet.to_float(one)
 single_cfg = ch.train_config(steps=P.mem_single_steps)
-fc1 = memorization.train_on("x1_fc", ch.model_config("fc"), ch.data_at(P.fc_image_size).train[:1], single_cfg,
-                            "photos_single", ch.device)
-unet1 = memorization.train_on("x1_unet", ch.model_config("unet", skips="self"), ch.data.train[:1], single_cfg,
-                              "photos_single", ch.device)
-probes = {"FC autoencoder": ch.eval_images(P.fc_image_size), "no-skip U-Net": ch.eval_images()}
-targets = {"FC autoencoder": a_train_fc[0], "no-skip U-Net": a_train_unet[0]}
+fc1 = memorization.train_on("x1_fc", ch.model_config("fc"), one, single_cfg, "photos_single", ch.device)
+unet1 = memorization.train_on("x1_unet", ch.model_config("unet", skips="self", image_size=P.fc_image_size), one,
+                              single_cfg, "photos_single", ch.device)
+probes = {"FC autoencoder": ch.eval_images(P.fc_image_size), "no-skip U-Net": ch.eval_images(P.fc_image_size)}
+targets = {"FC autoencoder": a_train[0], "no-skip U-Net": a_train[0]}
 trained1 = {"FC autoencoder": fc1, "no-skip U-Net": unet1}
 # the book's setting (train-mode BatchNorm, statistics of the probe batch), then the eval-mode control
 x1 = {k: memorization.single_example(t.model, targets[k], probes[k]) for k, t in trained1.items()}
@@ -143,13 +144,13 @@ x1_table = pd.DataFrame([{"model": k, "BatchNorm": mode, "corr(O(x), training im
 x1_table.round(3)
 
 # %%
-fig = figures.image_rows({"probe x": ch.eval_images(), "O(x), train mode": x1["no-skip U-Net"].outputs,
+fig = figures.image_rows({"probe x": probes["no-skip U-Net"], "O(x), train mode": x1["no-skip U-Net"].outputs,
                           "O(x), eval mode": x1_eval["no-skip U-Net"].outputs,
-                          "training image": a_train_unet.expand(8, -1, -1, -1)}, n=8)
+                          "training image": a_train.expand(8, -1, -1, -1)}, n=8)
 ch.figure(fig, "fig_x1_unet")
-fig = figures.image_rows({"probe x": ch.eval_images(P.fc_image_size), "O(x), train mode": x1["FC autoencoder"].outputs,
+fig = figures.image_rows({"probe x": probes["FC autoencoder"], "O(x), train mode": x1["FC autoencoder"].outputs,
                           "O(x), eval mode": x1_eval["FC autoencoder"].outputs,
-                          "training image": a_train_fc.expand(8, -1, -1, -1)}, n=8)
+                          "training image": a_train.expand(8, -1, -1, -1)}, n=8)
 ch.figure(fig, "fig_x1_fc")
 plt.close("all")
 
@@ -172,12 +173,13 @@ for key, name in (("fc", "FC autoencoder"), ("unet", "no-skip U-Net")):
 # %% [markdown]
 # ```{glue:figure} fig_x1_unet
 # :name: fig-x1-unet
-# The no-skip U-Net trained on one crop (bottom row) applied to held-out crops (top row).
+# The no-skip U-Net trained on one crop (bottom row) applied to held-out crops (top row), with
+# BatchNorm in train mode (the book's setting) and in eval mode (the control).
 # ```
 #
 # ```{glue:figure} fig_x1_fc
 # :name: fig-x1-fc
-# The same test for the FC autoencoder at its {glue:text}`fc_size` × {glue:text}`fc_size` resolution.
+# The same test for the FC autoencoder.
 # ```
 #
 # In the book's setting the U-Net's outputs correlate {glue:text}`x1_unet_input:.2f` with their
@@ -198,7 +200,8 @@ for key, name in (("fc", "FC autoencoder"), ("unet", "no-skip U-Net")):
 # the book's setting; the control is in the measure text on the first page.
 
 # %%
-ch.glue("fc_size", str(P.fc_image_size));
+ch.glue("fc_res", f"{P.fc_image_size} × {P.fc_image_size}")
+ch.glue("single_steps", str(P.mem_single_steps));
 
 # %% [markdown]
 # (x2)=
