@@ -174,6 +174,10 @@ class Rung:
     nearest_a: torch.Tensor      # (S, C, H, W): each sample's nearest training image, own subset
     nearest_b: torch.Tensor
     losses: tuple[float, float]  # final training loss (mean of the last 25 steps) of A and B
+    index_a: torch.Tensor        # (N,): the images of subset A (indices into the images given)
+    index_b: torch.Tensor
+    model_a: torch.nn.Module     # the two trained models (train mode), for later probes (chapter 08, X4)
+    model_b: torch.nn.Module
 
     @property
     def cross_median(self) -> float:
@@ -235,5 +239,6 @@ def two_denoiser(images: torch.Tensor, groups: list[str], ladder, model_cfg: Mod
         out.rungs.append(Rung(n=n, cross=correlation(samples[0], samples[1]), memo_a=memo_a, memo_b=memo_b,
                               other_a=other_a, samples_a=samples[0], samples_b=samples[1],
                               nearest_a=pool_a[near_a], nearest_b=pool_b[near_b],
-                              losses=tuple(float(np.mean(t.losses[-25:])) for t in pair)))
+                              losses=tuple(float(np.mean(t.losses[-25:])) for t in pair),
+                              index_a=ia, index_b=ib, model_a=pair[0].model, model_b=pair[1].model))
     return out

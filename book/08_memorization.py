@@ -245,12 +245,14 @@ if P.mem_digits:
                          digits.train_image_groups + digits.heldout_image_groups)
 ladders = {}
 for name, (images, groups) in sources.items():
-    half_a, half_b = memorization.disjoint_halves(groups, P.seed)
-    shared = set(groups[i] for i in half_a.tolist()) & set(groups[i] for i in half_b.tolist())
-    assert not shared, f"{name}: groups in both halves: {shared}"
-    print(f"{name}: {len(images)} images of {len(set(groups))} groups -> halves of {len(half_a)} and {len(half_b)}")
     ladders[name] = memorization.two_denoiser(images, groups, P.mem_ladder, ladder_model(images.shape[1]), mem_train,
                                               mem_sampler, name=f"x2_{name}", seed=P.seed, device=ch.device)
+    top = ladders[name].rungs[-1]  # the largest sets contain every smaller one
+    shared = {groups[i] for i in top.index_a.tolist()} & {groups[i] for i in top.index_b.tolist()}
+    assert not shared, f"{name}: groups in both halves: {shared}"
+    print(f"{name}: {len(images)} images of {len(set(groups))} groups; largest rung: two disjoint sets of {top.n}, "
+          f"from {len({groups[i] for i in top.index_a.tolist()})} and {len({groups[i] for i in top.index_b.tolist()})} "
+          "groups")
 ch.glue("mem_res", f"{P.mem_image_size} × {P.mem_image_size}")
 ch.glue("mem_steps", str(P.mem_steps))
 ch.glue("batch", str(P.batch_size))
@@ -456,26 +458,23 @@ ch.glue("x3_verdict", "holds" if rec3["verdict"] else "does not hold")
 # converged and $\rho < 1$ there.
 
 # %%
-images_p, groups_p = sources["photos"]
-half_a, _ = memorization.disjoint_halves(groups_p, P.seed)
-rungs = [r.n for r in ladders["photos"].rungs]
-n_small = min((n for n in rungs if n >= P.walk_batch), default=rungs[-1])
-n_large = rungs[-1]
+images_p = sources["photos"][0]
+rungs = ladders["photos"].rungs
+small = next((r for r in rungs if r.n >= P.walk_batch), rungs[-1])  # the smallest rung filling a walk batch
+n_small, n_large = small.n, rungs[-1].n
 x4_rows, x4_traj, x4_rho_train = [], {}, {}
-for label, n in (("small N", n_small), ("large N", n_large)):
-    train_imgs = data.ImageSet.to_float(images_p[half_a[:n]]).to(ch.device)
-    t = memorization.train_on(f"x2_photos_A{n}", ladder_model(3), images_p[half_a[:n]], mem_train, "x2_photosA",
-                              ch.device)
-    assert t.hit, "the ladder model should come from the cache"
+for label, rung in (("small N", small), ("large N", rungs[-1])):
+    n, model = rung.n, rung.model_a  # model A of the ladder, and its own training images
+    train_imgs = data.ImageSet.to_float(images_p[rung.index_a]).to(ch.device)
     a = memorization.tile(train_imgs[:P.mem_starts], P.mem_starts)[:P.mem_starts]  # whole batches of walk_batch
-    rho_train = dynamics.radii(t.model, a, P.walk_batch, P.mem_power_iters, seed=P.seed)
+    rho_train = dynamics.radii(model, a, P.walk_batch, P.mem_power_iters, seed=P.seed)
     x4_rho_train[label] = rho_train
     g = ch.generator(800 + n)
     starts = {"training images": a,
               "noisy training images": corruption.corrupt(a, 0.5, generator=g),
               "pure noise": corruption.noise_like(a, generator=g)}
     for kind, x0 in starts.items():
-        st = dynamics.attractor_stats(t.model, x0, train_imgs, steps=P.mem_iterate_steps, batch_size=P.walk_batch,
+        st = dynamics.attractor_stats(model, x0, train_imgs, steps=P.mem_iterate_steps, batch_size=P.walk_batch,
                                       tol=P.mem_conv_tol, retrieve_corr=P.mem_retrieve_corr,
                                       power_iters=P.mem_power_iters, seed=P.seed,
                                       frame_every=max(1, P.mem_iterate_steps // 10))

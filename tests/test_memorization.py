@@ -96,6 +96,8 @@ def test_two_denoiser_ladder_runs_and_caches(tiny_images):
     assert r.cross.shape == (3,) and r.samples_a.shape == (3, 3, 8, 8) and r.nearest_b.shape == (3, 3, 8, 8)
     assert torch.all(r.memo_a <= 1 + 1e-5) and lad.transition() in (None, 1, 5)
     assert list(lad.table().index) == [1, 5]
+    assert not {groups[i] for i in r.index_a.tolist()} & {groups[i] for i in r.index_b.tolist()}  # disjoint by photo
+    assert torch.equal(lad.rungs[0].index_a, r.index_a[:1]) and r.model_a is not r.model_b
     again = memorization.two_denoiser(images, groups, (5,), cfg, tc, sc, name="t")
     assert torch.equal(again.rungs[0].samples_a, r.samples_a)  # cached models, same noise: same samples
 
