@@ -26,6 +26,7 @@ Used by chapter 09.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import torch
@@ -131,9 +132,14 @@ class TimeUNet(UNet):
         x0 = 2 * a - 1
         t = torch.randint(0, self.ddpm.train_steps, (len(a),), generator=g, device=a.device)
         eps = torch.randn(a.shape, generator=g, device=a.device, dtype=a.dtype)
-        x_t = self.scheduler.add_noise(x0, eps, t)
-        target = eps if self.ddpm.prediction_type == "epsilon" else x0
+        x_t, target = self.noised(x0, eps, t)
         return F.mse_loss(net(x_t, t).float(), target.float())
+
+    def noised(self, x0: torch.Tensor, eps: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(x_t, target)``: the forward process at levels ``t`` and what the network must predict
+        there (``eps``, or ``x0`` for the x_0-predicting kind)."""
+        target = eps if self.ddpm.prediction_type == "epsilon" else x0
+        return self.scheduler.add_noise(x0, eps, t), target
 
 
 KINDS = {
@@ -164,22 +170,28 @@ def loss_by_level(model: TimeUNet, a: torch.Tensor, levels, generator: torch.Gen
     eps-loss of the estimate ``x_t / sqrt(1 - abar_t)``, which treats all of ``x_t`` as noise: it
     needs nothing but a copy of the input and is nearly exact at high levels. Model in eval mode,
     its mode restored. Returns ``{t: (model_loss, copy_input_eps_loss)}``. Chapter 09."""
-    was_training = model.training
-    model.eval()
     out = {}
-    try:
+    with _eval_mode(model):
         x0 = 2 * a - 1
         for t in levels:
             eps = torch.randn(a.shape, generator=generator, device=a.device, dtype=a.dtype)
             tt = torch.full((len(a),), int(t), device=a.device, dtype=torch.long)
-            x_t = model.scheduler.add_noise(x0, eps, tt)
-            target = eps if model.ddpm.prediction_type == "epsilon" else x0
+            x_t, target = model.noised(x0, eps, tt)
             abar = float(model.scheduler.alphas_cumprod[int(t)])
             out[int(t)] = (F.mse_loss(model(x_t, tt), target).item(),
                            F.mse_loss(x_t / math.sqrt(1 - abar), eps).item())
+    return out
+
+
+@contextmanager
+def _eval_mode(model: nn.Module):
+    """``model`` in eval mode inside the block, its mode restored afterwards."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
     finally:
         model.train(was_training)
-    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -214,10 +226,8 @@ def sample_ddim(model: TimeUNet, shape: tuple[int, int, int], steps: int, n_samp
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
     sched = DDIMScheduler.from_config(model.scheduler.config)
     sched.set_timesteps(steps)
-    was_training = model.training
-    model.eval()
     starts, finals = [], []
-    try:
+    with _eval_mode(model):
         for i in range(0, n_samples, batch_size):
             b = min(batch_size, n_samples - i)
             x = torch.randn((b, *shape), generator=generator, device=device)
@@ -226,7 +236,5 @@ def sample_ddim(model: TimeUNet, shape: tuple[int, int, int], steps: int, n_samp
                 eps = model(x, torch.full((b,), int(t), device=device, dtype=torch.long))
                 x = sched.step(eps, t, x, eta=0.0).prev_sample
             finals.append(((x + 1) / 2).clamp(0, 1).cpu())
-    finally:
-        model.train(was_training)
     return DiffusionSamples(final=torch.cat(finals), start=torch.cat(starts), evaluations=len(sched.timesteps),
                             timesteps=[int(t) for t in sched.timesteps])

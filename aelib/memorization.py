@@ -212,8 +212,7 @@ class Ladder:
 
 
 def two_denoiser(images: torch.Tensor, groups: list[str], ladder, model_cfg: ModelConfig, train_cfg: TrainConfig,
-                 sampler_cfg: SamplerConfig, *, name: str, seed: int = 0, device: str = "cpu",
-                 progress=None) -> Ladder:
+                 sampler_cfg: SamplerConfig, *, name: str, seed: int = 0, device: str = "cpu") -> Ladder:
     """Claim X2 (Kadkhodaie et al. 2024's protocol with the essay's sampler). ``images``: uint8
     (M, C, H, W) with the group of each in ``groups``. For each ``N`` of ``ladder``, trains the
     model of ``model_cfg`` on the first ``N`` images of each half (identically: same
@@ -229,8 +228,6 @@ def two_denoiser(images: torch.Tensor, groups: list[str], ladder, model_cfg: Mod
             pair.append(t)
             g = torch.Generator(device=device).manual_seed(seed * 7_919 + 17)  # the same noise for A and B
             samples.append(sample(t.model, shape, sampler_cfg, g, device).final.clamp(0, 1))
-            if progress is not None:
-                progress(n, tag)
         pool_a = data.ImageSet.to_float(images[ia])
         pool_b = data.ImageSet.to_float(images[ib])
         memo_a, near_a = nearest_by_correlation(samples[0], pool_a)
