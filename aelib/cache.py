@@ -12,12 +12,14 @@ Used by chapters 01 and 02 (and every chapter that trains).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import inspect
 import json
 import os
 import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,12 @@ REPO = Path(__file__).resolve().parent.parent
 def home() -> Path:
     """Where caches, ledgers and figures live: ``$AELIB_HOME`` or ``<repo>/_artifacts``."""
     return Path(os.environ.get("AELIB_HOME", REPO / "_artifacts"))
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def code_fingerprint(model_cfg: ModelConfig) -> str:
@@ -84,17 +92,38 @@ def _try_load(path: Path) -> dict | None:
         return None
 
 
+@contextmanager
+def _locked(folder: Path, enabled: bool = True):
+    """One writer per cached model: a second process asking for the same run waits, then loads it."""
+    if not enabled:
+        yield
+        return
+    with open(folder / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def trained(name: str, model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainConfig, *,
             device: str = "cpu") -> Trained:
     """The model trained on ``data.train`` for ``train_cfg.steps`` steps: from the cache if there,
-    else resumed from the longest valid shorter or interrupted run, else trained from scratch."""
+    else resumed from the longest valid shorter or interrupted run, else trained from scratch.
+    Two processes asking for the same run at once train it once (a file lock per cached model;
+    not under torchrun, whose ranks train together)."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise ValueError(f"run name {name!r} may use letters, digits, '_', '-', '.' only")
     d = distributed.current()
     folder = home() / "cache" / f"{name}-{run_key(model_cfg, data, train_cfg)}"
     folder.mkdir(parents=True, exist_ok=True)
+    with _locked(folder, enabled=not d.enabled):
+        return _trained(name, folder, model_cfg, data, train_cfg, device, d)
+
+
+def _trained(name, folder, model_cfg, data, train_cfg, device, d) -> Trained:
     if d.is_main:
-        (folder / "config.json").write_text(json.dumps(
+        _atomic_text(folder / "config.json", json.dumps(
             {"name": name, "model": model_cfg.as_dict(), "train": train_cfg.as_dict(), "data": data.source,
              "data_fingerprint": data.fingerprint, "version": __version__}, indent=1, default=str))
     set_seed(train_cfg.seed)

@@ -7,17 +7,28 @@ Used by every chapter.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from functools import cached_property
 
 import torch
 
-from . import cache, data, figures, ledger, profiles
+from . import cache, data, figures, gates, ledger, profiles, verdict
 from .models import ModelConfig
 from .representation import RepresentationConfig
 from .seeding import set_seed
 from .training import TrainConfig
+
+
+# The models several chapters share: name -> (model kind, switches, the profile field that caps its steps).
+# Chapters and ``python -m aelib.train`` both read this, so one spelling trains one model.
+SHARED: dict[str, tuple[str, dict, str]] = {
+    "fc": ("fc", {}, "fc_steps"),
+    "unet": ("unet", {"skips": "self"}, "steps"),
+    "unet_skips": ("unet", {"skips": "concat"}, "steps"),
+    "unet_hidden": ("unet", {"skips": "self", "hidden_mlp": True}, "steps"),
+}
 
 
 class Chapter:
@@ -30,6 +41,7 @@ class Chapter:
         self.device = self.profile.device if (self.profile.device != "cuda" or torch.cuda.is_available()) else "cpu"
         self.t0 = time.perf_counter()
         self._datasets: dict[int, data.ImageSet] = {}
+        self.rule_runs: dict[str, dict] = {}
         threads = os.environ.get("AELIB_THREADS")
         if threads:
             torch.set_num_threads(int(threads))
@@ -63,10 +75,15 @@ class Chapter:
             kw["hidden_mlp"] = p.hidden_mlp
         return ModelConfig(**(base | kw))
 
-    def train_config(self, steps: int | None = None, **kw) -> TrainConfig:
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """The profile's seeds: each retrains the models a claim rests on and redraws noise and starts."""
+        return self.profile.seeds
+
+    def train_config(self, steps: int | None = None, seed: int | None = None, **kw) -> TrainConfig:
         p = self.profile
         return TrainConfig(steps=p.steps if steps is None else steps, batch_size=p.batch_size, lr=p.lr,
-                           seed=p.seed, checkpoint_every=p.checkpoint_every, **kw)
+                           seed=p.seed if seed is None else seed, checkpoint_every=p.checkpoint_every, **kw)
 
     def train(self, name: str, model_cfg: ModelConfig, train_cfg: TrainConfig | None = None) -> cache.Trained:
         """Trained model from the shared cache (trains and caches it on a miss), on the profile's
@@ -86,15 +103,64 @@ class Chapter:
         return SWConfig(**(dict(levels=levels, n_patches=p.sw_patches, n_projections=p.sw_projections,
                                 seed=p.seed) | kw))
 
-    def generator(self, offset: int = 0) -> torch.Generator:
-        return torch.Generator(device=self.device).manual_seed(self.profile.seed * 10_007 + offset)
+    def generator(self, offset: int = 0, seed: int | None = None) -> torch.Generator:
+        """A private generator for one draw of one seed (``offset`` keeps draws apart)."""
+        s = self.profile.seed if seed is None else seed
+        return torch.Generator(device=self.device).manual_seed(s * 10_007 + offset)
 
-    # --- outputs -------------------------------------------------------------------------
-    def record(self, claim_id: str, value, threshold: str, verdict: bool | None = None, **kw) -> dict:
+    # --- the stopping rule and the shared models --------------------------------------------
+    def train_rule(self, name: str, model_cfg: ModelConfig, seed: int, cap: int | None = None,
+                   train_cfg: TrainConfig | None = None, error_of=None) -> gates.RuleRun:
+        """Train ``name`` for ``seed`` along the stopping rule's doubling schedule up to ``cap``
+        (default: the profile's ``steps``): it stops at the first doubling whose held-out clean
+        reconstruction error (the model in train mode, the fixed evaluation batch) improved by less
+        than the gate's limit. ``run.gate()`` is the 'trained to rule' check; ``run.curve`` the points."""
+        base = train_cfg or self.train_config(seed=seed)
+        base = dataclasses.replace(base, seed=seed)
+        cap = base.steps if cap is None else cap
+        a = self.eval_images(model_cfg.image_size)
+        err = error_of or (lambda m: gates.heldout_error(m, a))
+        subject = f"{name} (seed {seed})"
+        run = gates.train_to_rule(lambda s: self.train(name, model_cfg, dataclasses.replace(base, steps=s)),
+                                  err, cap, subject=subject, seed=seed)
+        self.rule_runs[subject] = run.as_dict()
+        self._write_rule_runs()
+        return run
+
+    def shared(self, name: str, seed: int) -> gates.RuleRun:
+        """One of the models several chapters share (:data:`SHARED`), trained to the rule for ``seed``."""
+        if name not in SHARED:
+            raise ValueError(f"unknown shared model {name!r}; choose one of {', '.join(SHARED)}")
+        kind, switches, steps_field = SHARED[name]
+        cfg = self.model_config(kind, **switches)
+        return self.train_rule(name, cfg, seed, cap=getattr(self.profile, steps_field))
+
+    def model_works(self, subject: str, model, seed: int, size: int | None = None) -> verdict.GateCheck:
+        """'model works' gate: held-out reconstruction error against the mean training image's."""
+        d = self.data_at(size or self.profile.image_size)
+        return gates.model_works(subject, model, self.eval_images(size), d.train, seed)
+
+    def _write_rule_runs(self) -> None:
+        import json
+
+        self.figure_dir.mkdir(parents=True, exist_ok=True)
+        path = self.figure_dir / "training_rule.json"
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(self.rule_runs, indent=1))
+        os.replace(tmp, path)
+
+    # --- verdicts ------------------------------------------------------------------------------
+    def measurement(self, claim_id: str) -> verdict.Measurement:
+        """An empty per-seed measurement of one registered claim (see :mod:`aelib.verdict`)."""
+        return verdict.Measurement(claim_id)
+
+    def conclude(self, m: verdict.Measurement, *, figure: str = "", details: dict | None = None) -> dict:
+        """Decide the verdict of ``m`` and write it to the chapter's ledger; returns the record."""
         if self.ledger is None:
             raise RuntimeError(f"context {self.name!r} was opened with record=False")
-        return self.ledger.record(claim_id, value, threshold, verdict, **kw)
+        return self.ledger.add(verdict.decide(m), figure=figure, details=details)
 
+    # --- outputs -------------------------------------------------------------------------
     def figure(self, fig, name: str):
         """Save ``fig`` for the site and glue it under ``name`` (so prose can place it); returns it."""
         figures.save(fig, self.figure_dir, name)

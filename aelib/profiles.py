@@ -158,7 +158,10 @@ class Profile:
     ddpm_sw_repeats: int = 3         # SW seeds (patch draws, projections) averaged per sample set; their standard
                                      # deviation is reported as the measurement's own noise
     # --- misc -------------------------------------------------------------------------------
-    seed: int = 0                    # every experiment derives its seeds from this one
+    seed: int = 0                    # the data crops and split, and anything not repeated per seed
+    seeds: tuple[int, ...] = (0, 1, 2)  # independent repeats of every claim: each retrains the models the
+                                     # claim rests on and redraws its noise, starts and patches (verdicts
+                                     # need at least 3: aelib.claims.MIN_SEEDS)
     device: str = "cpu"              # 'cuda' for paper runs
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -181,7 +184,7 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
-        name="smoke", image_size=16, crop_size=64, max_train=128, n_eval=16,
+        name="smoke", seeds=(0, 1), image_size=16, crop_size=64, max_train=128, n_eval=16,
         fc_image_size=8, fc_width=256, fc_hidden=5, unet_base=8, unet_depth=2, hidden_mlp=(64, 16, 64),
         batch_size=16, steps=12, fc_steps=12, checkpoint_every=5,
         rep_steps=10, rep_targets=4, sw_projections=32, sw_patches=256,

@@ -19,20 +19,17 @@ import time
 from . import chapter, distributed, profiles
 from .data import DataError
 
-# name -> (model kind, switches, which profile field gives its steps); the chapters use the same
-MODELS: dict[str, tuple[str, dict, str]] = {
-    "fc": ("fc", {}, "fc_steps"),
-    "unet": ("unet", {"skips": "self"}, "steps"),
-    "unet_skips": ("unet", {"skips": "concat"}, "steps"),
-    "unet_hidden": ("unet", {"skips": "self", "hidden_mlp": True}, "steps"),
-}
+MODELS = chapter.SHARED  # the models several chapters share, spelled once
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m aelib.train", description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", default="paper", help=f"one of {', '.join(profiles.PROFILES)}")
     ap.add_argument("--model", default="unet", help=f"one of {', '.join(MODELS)}, or 'all'")
-    ap.add_argument("--steps", type=int, default=None, help="optimiser steps (default: the profile's)")
+    ap.add_argument("--steps", type=int, default=None, help="cap on optimiser steps (default: the profile's); "
+                    "training stops earlier when the stopping rule's plateau is reached")
+    ap.add_argument("--seed", type=int, action="append", default=None,
+                    help="seed to train (repeatable; default: every seed of the profile)")
     ap.add_argument("--dataset", default=None, help="photos, folder, lsun or cifar10 (default: the profile's)")
     ap.add_argument("--data", default=None, help="path of a folder / LSUN .npy or lmdb / CIFAR root "
                     "(default: $AELIB_DATA)")
@@ -56,17 +53,19 @@ def main(argv: list[str] | None = None) -> int:
     ch = chapter.Chapter("train", prof, record=False)
     ch.device = d.device
     try:
-        for name in names:
-            kind, switches, steps_field = MODELS[name]
-            cfg = ch.model_config(kind, **switches)
-            tc = ch.train_config(steps=args.steps if args.steps is not None else getattr(prof, steps_field))
-            t0 = time.perf_counter()
-            run = ch.train(name, cfg, tc)
-            if d.is_main:
-                state = "cached" if run.hit else f"trained from step {run.resumed_from}"
-                print(f"[aelib.train] {name}: {tc.steps} steps, {state}, {time.perf_counter() - t0:.1f} s, "
-                      f"{d.world} process(es) on {d.device}; final loss {run.losses[-1] if run.losses else float('nan'):.5f}; "
-                      f"{run.folder}", file=sys.stderr)
+        for seed in (args.seed or prof.seeds):
+            for name in names:
+                kind, switches, steps_field = MODELS[name]
+                cfg = ch.model_config(kind, **switches)
+                cap = args.steps if args.steps is not None else getattr(prof, steps_field)
+                t0 = time.perf_counter()
+                rule = ch.train_rule(name, cfg, seed, cap=cap)
+                run = rule.trained
+                if d.is_main:
+                    print(f"[aelib.train] {name} seed {seed}: {rule.steps} of at most {cap} steps ({rule.reason}; "
+                          f"held-out error {rule.curve[-1][1]:.4f}), {time.perf_counter() - t0:.1f} s, "
+                          f"{d.world} process(es) on {d.device}; final loss "
+                          f"{run.losses[-1] if run.losses else float('nan'):.5f}; {run.folder}", file=sys.stderr)
     except DataError as err:
         print(f"[aelib.train] data error: {err}", file=sys.stderr)
         return 2

@@ -76,7 +76,7 @@ def save_checkpoint(path: Path, state: dict) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    sha_tmp = tmp.with_suffix(".sha")
+    sha_tmp = path.with_name(f"{path.name}.sha256.tmp{os.getpid()}")
     sha_tmp.write_text(hashlib.sha256(data).hexdigest())
     os.replace(sha_tmp, path.with_suffix(path.suffix + ".sha256"))
 
