@@ -55,10 +55,14 @@ def ratios(O, a: torch.Tensor, alpha: float, generator: torch.Generator | None =
     }
 
 
-def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0):
+def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = False):
     """:func:`ratios` at each alpha, for the essay's corruption and for its zero-mean Gaussian
     control (columns ``r_control``, ``k_control``), as a DataFrame indexed by alpha. The same
-    noise draw (seeded by ``seed`` and the alpha's position) is used for both."""
+    noise draw (seeded by ``seed`` and the alpha's position) is used for both.
+
+    ``eval_mode=True`` (for a ``torch.nn.Module`` with BatchNorm) adds the same numbers with the
+    model in eval mode (running statistics) as columns ``r_eval``, ``k_eval``, ``recon_eval``,
+    ``r_control_eval``; the model's mode is restored afterwards."""
     import pandas as pd
 
     rows = []
@@ -67,13 +71,42 @@ def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0):
         g2 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
         row = ratios(O, a, alpha, g1)
         ctl = ratios(O, a, alpha, g2, control=True)
-        rows.append(row | {"r_control": ctl["r"], "k_control": ctl["k"]})
+        row = row | {"r_control": ctl["r"], "k_control": ctl["k"]}
+        if eval_mode:
+            was = O.training
+            O.eval()
+            try:
+                g1 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
+                g2 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
+                ev = ratios(O, a, alpha, g1)
+                evc = ratios(O, a, alpha, g2, control=True)
+            finally:
+                O.train(was)
+            row |= {"r_eval": ev["r"], "k_eval": ev["k"], "recon_eval": ev["recon"], "r_control_eval": evc["r"]}
+        rows.append(row)
     return pd.DataFrame(rows).set_index("alpha")
 
 
 def representation_error(a_g: torch.Tensor, a: torch.Tensor) -> float:
     """Median ``e = |a_g - a| / |a|`` over the batch."""
     return float((_norm(a_g - a) / _norm(a)).median())
+
+
+def affine_fit(a_g: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """``a_g`` after the per-image, per-channel gain and offset that bring it closest to ``a``
+    (least squares): what remains is what a model blind to such an offset and gain could see."""
+    x = a_g.flatten(2)
+    y = a.flatten(2)
+    xm, ym = x.mean(-1, keepdim=True), y.mean(-1, keepdim=True)
+    xc, yc = x - xm, y - ym
+    gain = (xc * yc).sum(-1, keepdim=True) / (xc * xc).sum(-1, keepdim=True).clamp_min(1e-12)
+    return (gain * xc + ym).view_as(a)
+
+
+def representation_error_affine(a_g: torch.Tensor, a: torch.Tensor) -> float:
+    """Median ``|fit(a_g) - a| / |a|`` with :func:`affine_fit`: the representation error that a
+    per-channel offset and gain (which train-mode BatchNorm removes) cannot account for."""
+    return representation_error(affine_fit(a_g, a), a)
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor, peak: float = 1.0) -> float:

@@ -32,6 +32,12 @@ class RepresentationConfig:
     seed: int = 999            # the essay's representation seed
 
 
+def start_for(a_target: torch.Tensor, cfg: RepresentationConfig = RepresentationConfig()) -> torch.Tensor:
+    """The random start ``a_0`` that :func:`represent` draws for these targets (to measure e at the start)."""
+    g = torch.Generator(device=a_target.device).manual_seed(cfg.seed)
+    return torch.randn(a_target.shape, generator=g, device=a_target.device) * cfg.init_std + cfg.init_mean
+
+
 def represent(layer: Callable[[torch.Tensor], torch.Tensor], a_target: torch.Tensor,
               cfg: RepresentationConfig = RepresentationConfig(), *, y_hat: torch.Tensor | None = None,
               record_every: int = 0, start: torch.Tensor | None = None) -> tuple[torch.Tensor, list[float]]:
@@ -53,8 +59,7 @@ def represent(layer: Callable[[torch.Tensor], torch.Tensor], a_target: torch.Ten
             raise ValueError(f"start has shape {tuple(start.shape)}, the targets {tuple(a_target.shape)}")
         a = start.detach().to(a_target.device, a_target.dtype).clone()
     else:
-        g = torch.Generator(device=a_target.device).manual_seed(cfg.seed)
-        a = torch.randn(a_target.shape, generator=g, device=a_target.device) * cfg.init_std + cfg.init_mean
+        a = start_for(a_target, cfg)
     losses: list[float] = []
     params = [p for p in getattr(layer, "parameters", lambda: [])()]
     flags = [p.requires_grad for p in params]
