@@ -53,12 +53,29 @@ def library_fingerprint() -> str:
     return h.hexdigest()
 
 
+def run_identity(profile: str) -> dict:
+    """What decides a chapter's numbers besides its source and the library: the resolved profile
+    (every field, overrides from AELIB_OVERRIDES included, the seeds), the data path and the
+    thread count (results change with it)."""
+    import dataclasses
+
+    import torch
+
+    prof = profiles.get(profile)
+    return {"profile": {k: v for k, v in dataclasses.asdict(prof).items() if k != "extra"},
+            "data": os.environ.get("AELIB_DATA", ""), "threads": os.environ.get("AELIB_THREADS", "1"),
+            "torch": torch.__version__}
+
+
 def chapter_key(src: Path, profile: str, lib: str | None = None) -> str:
     h = hashlib.sha256(Path(src).read_bytes())
     h.update((lib or library_fingerprint()).encode())
-    h.update(profile.encode())
-    h.update(os.environ.get("AELIB_DATA", "").encode())
+    h.update(json.dumps(run_identity(profile), sort_keys=True, default=str).encode())
     return h.hexdigest()
+
+
+def _ledger_exists(src: Path, profile: str) -> bool:
+    return (home() / "ledger" / profile / f"{src.stem}.json").exists()
 
 
 def _stored_key(ipynb: Path) -> str | None:
@@ -74,7 +91,7 @@ def _stored_key(ipynb: Path) -> str | None:
 def stale(book_dir: Path, profile: str) -> list[Path]:
     lib = library_fingerprint()
     return [s for s in chapter_sources(book_dir)
-            if _stored_key(s.with_suffix(".ipynb")) != chapter_key(s, profile, lib)]
+            if _stored_key(s.with_suffix(".ipynb")) != chapter_key(s, profile, lib) or not _ledger_exists(s, profile)]
 
 
 def _timings_path(profile: str) -> Path:
@@ -147,7 +164,8 @@ def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None 
             raise ValueError(f"unknown chapter(s) {unknown}; have {[s.stem for s in srcs]}")
         srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
     lib = library_fingerprint()
-    todo = [s for s in srcs if force or _stored_key(s.with_suffix(".ipynb")) != chapter_key(s, profile, lib)]
+    todo = [s for s in srcs if force or _stored_key(s.with_suffix(".ipynb")) != chapter_key(s, profile, lib)
+            or not _ledger_exists(s, profile)]
     if jobs <= 1 or len(todo) <= 1:
         if jobs > 1 or os.environ.get("AELIB_THREADS") is None:
             os.environ["AELIB_THREADS"] = "1"  # the same thread count whatever the number of jobs
@@ -214,7 +232,7 @@ def _execute_serial(profile: str = "cpu", book_dir: Path = BOOK, only: list[str]
     for src in srcs:
         out = src.with_suffix(".ipynb")
         key = chapter_key(src, profile, lib)
-        if not force and _stored_key(out) == key:
+        if not force and _stored_key(out) == key and _ledger_exists(src, profile):
             timings.setdefault(src.stem, {})["last_run"] = "cached"
             print(f"[aelib] {src.stem}: up to date at profile {profile!r}", file=sys.stderr)
             continue

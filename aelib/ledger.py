@@ -146,5 +146,8 @@ def render_changelog() -> str:
 def write_json(profile: str, path: Path) -> Path:
     """All records of a profile in one machine-readable file (shipped with the site)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"profile": profile, "claims": load(profile)}, indent=1))
+    from .execute import run_identity
+
+    path.write_text(json.dumps({"profile": profile, "identity": run_identity(profile), "claims": load(profile)},
+                               indent=1, default=str))
     return path

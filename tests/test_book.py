@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aelib import execute, ledger
+from aelib import claims, execute, ledger, verdict
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -67,26 +67,39 @@ def test_every_chapter_executes_at_smoke(smoke_book):
         assert timings[c]["last_run"] == "executed"
 
 
-def test_claims_reach_the_ledger_with_numbers(smoke_book, monkeypatch):
+def test_claims_reach_the_ledger_with_seeds_gates_controls_and_verdicts(smoke_book, monkeypatch):
     monkeypatch.setenv("AELIB_HOME", str(smoke_book[1]))
     recs = {r["id"]: r for r in ledger.load("smoke")}
     chapters = [p.stem for p in execute.chapter_sources(smoke_book[0])]
     for cid in (c for ch in chapters for c in EXPECTED[ch]):
         assert cid in recs, f"{cid} not recorded"
-        if recs[cid]["threshold"] == "":  # an extension's finding: a number (or "not reached"), no verdict
-            assert cid.startswith("X") and recs[cid]["verdict"] is None and recs[cid]["measure"]
-            assert recs[cid]["value"] is None or isinstance(recs[cid]["value"], float)
-            continue
-        assert isinstance(recs[cid]["value"], float) and isinstance(recs[cid]["verdict"], bool)
-        try:  # single-condition claims: the verdict must follow from the number and the threshold
-            expected = ledger.evaluate(recs[cid]["value"], recs[cid]["threshold"])
-        except ledger.LedgerError:  # several conditions, stated in words; the chapter passes the verdict
-            continue
-        assert recs[cid]["verdict"] == expected
+        r = recs[cid]
+        assert r["threshold"] == claims.get(cid).threshold  # the registry's, not the chapter's
+        assert [s["seed"] for s in r["seeds"]] == [0, 1], cid  # every seed of the smoke profile
+        assert r["verdict"] in verdict.VERDICTS and r["control"] and r["control"]["what"], cid
+        assert all({"name", "value", "passed"} <= set(g) for g in r["gates"]), cid
+        # two seeds cannot decide anything: smoke verdicts are inconclusive, with the reason
+        assert r["verdict"] == verdict.INCONCLUSIVE and r["reason"], cid
     md = (smoke_book[0] / "_generated" / "claims.md").read_text()
-    assert "[C5](02_denoising.ipynb)" in md
-    if "08_memorization" not in chapters:  # later chapters' claims are listed as unmeasured
-        assert "not yet measured" in md
+    assert "{ref}`C5 <claim-c5>`" in md and "mean nothing" in md
+    data = json.loads((smoke_book[0] / "_generated" / "claims.json").read_text())
+    assert data["identity"]["profile"]["seeds"] == [0, 1] and len(data["claims"]) == len(recs)
+
+
+def test_same_seeds_give_the_same_records(smoke_book, tmp_path, monkeypatch):
+    """A second, fresh run of chapters 01 and 03 (own cache and ledger) agrees on every value."""
+    book, home, _ = smoke_book
+    first = {r["id"]: r for r in json.loads((home / "ledger" / "smoke" / "01_identity.json").read_text())
+             + json.loads((home / "ledger" / "smoke" / "03_noninvertibility.json").read_text())}
+    other = tmp_path / "home2"
+    monkeypatch.setenv("AELIB_HOME", str(other))
+    book2 = tmp_path / "book2"
+    shutil.copytree(book, book2, ignore=shutil.ignore_patterns("_build", "*.ipynb", "_generated", "sc"))
+    execute.execute("smoke", book2, only=["01", "03"], progress=False)
+    second = {r["id"]: r for r in ledger.load("smoke")}
+    for cid, r in first.items():
+        assert second[cid]["verdict"] == r["verdict"], cid
+        assert [s["value"] for s in second[cid]["seeds"]] == [s["value"] for s in r["seeds"]], cid
 
 
 def test_warm_run_executes_nothing(smoke_book, monkeypatch):
@@ -107,7 +120,8 @@ def test_site_builds_with_warnings_as_errors(smoke_book):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     html = book / "_build" / "html"
     intro = (html / "intro.html").read_text()
-    assert "C1" in intro and "holds" in intro and "X6" in intro and "not yet measured" not in intro
+    assert "C1" in intro and "inconclusive" in intro and "X6" in intro and "not yet measured" not in intro
+    assert 'href="01_identity.html#claim-c1"' in intro  # each claim links to its own section
     for chapter, images in (("02_denoising", 5), ("08_memorization", 6), ("09_diffusion_baseline", 3)):
         page = (html / f"{chapter}.html").read_text()
         assert page.count("<img") >= images and "Traceback" not in page, chapter

@@ -132,3 +132,40 @@ def test_bad_training_configs(kw):
 def test_fewer_images_than_a_batch(tiny_images):
     with pytest.raises(ValueError, match="fewer than one batch"):
         train(models.build(CFG), tiny_images[:4], TrainConfig(steps=1, batch_size=8))
+
+
+_TRAIN_ONE = """
+import sys, torch
+from aelib import cache
+from aelib.data import ImageSet
+from aelib.models import ModelConfig
+from aelib.training import TrainConfig
+torch.set_num_threads(1)
+g = torch.Generator().manual_seed(0)
+low = torch.rand(32, 3, 4, 4, generator=g)
+x = torch.nn.functional.interpolate(low, size=(16, 16), mode="bilinear", align_corners=False)
+imgs = (x * 255).round().to(torch.uint8)
+run = cache.trained("m", ModelConfig(kind="unet", image_size=16, base=4, depth=2),
+                    ImageSet(imgs[:24], imgs[24:], source="tiny", fingerprint="tiny-v1"),
+                    TrainConfig(steps=40, batch_size=8, checkpoint_every=2))
+print("hit" if run.hit else "trained", float(sum(p.sum() for p in run.model.parameters())))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_training_one_model_at_once_train_it_once(aelib_home):
+    """One writer per cached model: the second process waits for the lock, then loads the result."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, AELIB_HOME=str(aelib_home), AELIB_PROGRESS="0", OMP_NUM_THREADS="1")
+    procs = [subprocess.Popen([sys.executable, "-c", _TRAIN_ONE], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
+    words = sorted(o[0].split()[0] for o in outs)
+    sums = {o[0].split()[1] for o in outs}
+    assert words == ["hit", "trained"] and len(sums) == 1, outs
+    leftovers = [p.name for p in aelib_home.rglob("*") if ".tmp" in p.name]
+    assert not leftovers
