@@ -110,22 +110,31 @@ class Chapter:
 
     # --- the stopping rule and the shared models --------------------------------------------
     def train_rule(self, name: str, model_cfg: ModelConfig, seed: int, cap: int | None = None,
-                   train_cfg: TrainConfig | None = None, error_of=None) -> gates.RuleRun:
-        """Train ``name`` for ``seed`` along the stopping rule's doubling schedule up to ``cap``
-        (default: the profile's ``steps``): it stops at the first doubling whose held-out clean
-        reconstruction error (the model in train mode, the fixed evaluation batch) improved by less
-        than the gate's limit. ``run.gate()`` is the 'trained to rule' check; ``run.curve`` the points."""
+                   train_cfg: TrainConfig | None = None, error_of=None, data: "data.ImageSet | None" = None
+                   ) -> gates.RuleRun:
+        """Train ``name`` for ``seed`` to ``cap`` steps (default: the training config's, else the
+        profile's ``steps``), measuring the held-out clean reconstruction error at cap/4, cap/2 and
+        cap: by default the median over every held-out image at the model's resolution, the model in
+        train mode, ``n_eval`` images per batch. ``run.gate()`` is the 'trained to rule' check (the
+        last doubling improved that error by less than the gate's limit); ``run.curve`` the points.
+        ``data`` trains on another image set than the profile's (its held-out images are used)."""
         base = train_cfg or self.train_config(seed=seed)
         base = dataclasses.replace(base, seed=seed)
         cap = base.steps if cap is None else cap
-        a = self.eval_images(model_cfg.image_size)
-        err = error_of or (lambda m: gates.heldout_error(m, a))
+        d = data or self.data_at(model_cfg.image_size)
+        if error_of is None:
+            a = d.to_float(d.heldout).to(self.device)
+            error_of = lambda m: gates.heldout_error(m, a, self.profile.n_eval)  # noqa: E731
         subject = f"{name} (seed {seed})"
-        run = gates.train_to_rule(lambda s: self.train(name, model_cfg, dataclasses.replace(base, steps=s)),
-                                  err, cap, subject=subject, seed=seed)
-        self.rule_runs[subject] = run.as_dict()
-        self._write_rule_runs()
+        train_at = (lambda s: cache.trained(name, model_cfg, d, dataclasses.replace(base, steps=s), device=self.device))
+        run = gates.train_to_rule(train_at, error_of, cap, subject=subject, seed=seed)
+        self.add_rule_run(run)
         return run
+
+    def add_rule_run(self, run: gates.RuleRun) -> None:
+        """Keep a rule run's curve with the chapter's others (written beside its figures)."""
+        self.rule_runs[run.subject] = run.as_dict()
+        self._write_rule_runs()
 
     def shared(self, name: str, seed: int) -> gates.RuleRun:
         """One of the models several chapters share (:data:`SHARED`), trained to the rule for ``seed``."""
@@ -138,7 +147,8 @@ class Chapter:
     def model_works(self, subject: str, model, seed: int, size: int | None = None) -> verdict.GateCheck:
         """'model works' gate: held-out reconstruction error against the mean training image's."""
         d = self.data_at(size or self.profile.image_size)
-        return gates.model_works(subject, model, self.eval_images(size), d.train, seed)
+        a = d.to_float(d.heldout).to(self.device)
+        return gates.model_works(subject, model, a, d.train, seed, batch=self.profile.n_eval)
 
     def _write_rule_runs(self) -> None:
         import json

@@ -30,9 +30,24 @@ def _rel_err(x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def heldout_error(model: torch.nn.Module, a: torch.Tensor) -> float:
-    """Median relative clean reconstruction error ``|O(a) - a| / |a|`` in the model's current mode."""
-    return float(_rel_err(model(a).float(), a).median())
+def heldout_error(model: torch.nn.Module, a: torch.Tensor, batch: int | None = None) -> float:
+    """Median relative clean reconstruction error ``|O(a) - a| / |a|`` in the model's current mode,
+    over ``a`` taken ``batch`` images at a time (train-mode BatchNorm normalises over each batch).
+    A train-mode call leaves the BatchNorm running statistics untouched (they would otherwise move
+    toward the held-out batch and contaminate later eval-mode numbers)."""
+    from .batchnorm import batch_statistics
+
+    batch = batch or len(a)
+    errs = []
+    for i in range(0, len(a), batch):
+        x = a[i:i + batch]
+        if isinstance(model, torch.nn.Module) and model.training:
+            with batch_statistics(model):
+                y = model(x)
+        else:
+            y = model(x)
+        errs.append(_rel_err(y.float(), x))
+    return float(torch.cat(errs).median())
 
 
 def mean_image_error(train_images: torch.Tensor, a: torch.Tensor) -> float:
@@ -44,9 +59,10 @@ def mean_image_error(train_images: torch.Tensor, a: torch.Tensor) -> float:
 
 
 def model_works(subject: str, model: torch.nn.Module, a: torch.Tensor, train_images: torch.Tensor,
-                seed: int | None = None) -> GateCheck:
+                seed: int | None = None, batch: int | None = None) -> GateCheck:
     """Held-out reconstruction error of ``model`` over that of the mean training image."""
-    return check("model works", subject, heldout_error(model, a) / max(mean_image_error(train_images, a), 1e-12), seed)
+    return check("model works", subject,
+                 heldout_error(model, a, batch) / max(mean_image_error(train_images, a), 1e-12), seed)
 
 
 @dataclass

@@ -55,6 +55,17 @@ def ratios(O, a: torch.Tensor, alpha: float, generator: torch.Generator | None =
     }
 
 
+def _stats_kept(O):
+    """For a module in train mode: batch statistics without touching its running statistics."""
+    import contextlib
+
+    if isinstance(O, torch.nn.Module) and O.training:
+        from .batchnorm import batch_statistics
+
+        return batch_statistics(O)
+    return contextlib.nullcontext()
+
+
 def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = False):
     """:func:`ratios` at each alpha, for the essay's corruption and for its zero-mean Gaussian
     control (columns ``r_control``, ``k_control``), as a DataFrame indexed by alpha. The same
@@ -69,8 +80,9 @@ def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = Fal
     for i, alpha in enumerate(alphas):
         g1 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
         g2 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
-        row = ratios(O, a, alpha, g1)
-        ctl = ratios(O, a, alpha, g2, control=True)
+        with _stats_kept(O):  # a train-mode call must not move the running statistics
+            row = ratios(O, a, alpha, g1)
+            ctl = ratios(O, a, alpha, g2, control=True)
         row = row | {"r_control": ctl["r"], "k_control": ctl["k"]}
         if eval_mode:
             was = O.training

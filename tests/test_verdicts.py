@@ -214,3 +214,15 @@ def test_ledger_keeps_decided_records_and_the_first_page_shows_them(aelib_home, 
 def test_smoke_page_warns_that_its_numbers_mean_nothing(aelib_home):
     assert "mean nothing" in ledger.render_markdown("smoke")
     assert "mean nothing" not in ledger.render_markdown("cpu")
+
+
+def test_gate_and_ratio_measurements_leave_batchnorm_running_statistics_alone():
+    torch.manual_seed(0)
+    model = build(ModelConfig(kind="unet", image_size=16, base=4, depth=2)).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    a = torch.rand(8, 3, 16, 16)
+    gates.heldout_error(model, a, batch=4)
+    gates.model_works("m", model, a, (a * 255).to(torch.uint8))
+    metrics.ratio_table(model, a, (0.5,), eval_mode=True)
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before) and model.training
