@@ -125,7 +125,7 @@ class Chapter:
         if error_of is None:
             a = d.to_float(d.heldout).to(self.device)
             error_of = lambda m: gates.heldout_error(m, a, self.profile.n_eval)  # noqa: E731
-        subject = f"{name} (seed {seed})"
+        subject = name
         train_at = (lambda s: cache.trained(name, model_cfg, d, dataclasses.replace(base, steps=s), device=self.device))
         run = gates.train_to_rule(train_at, error_of, cap, subject=subject, seed=seed)
         self.add_rule_run(run)
@@ -133,7 +133,7 @@ class Chapter:
 
     def add_rule_run(self, run: gates.RuleRun) -> None:
         """Keep a rule run's curve with the chapter's others (written beside its figures)."""
-        self.rule_runs[run.subject] = run.as_dict()
+        self.rule_runs[f"{run.subject} (seed {run.seed})"] = run.as_dict()
         self._write_rule_runs()
 
     def shared(self, name: str, seed: int) -> gates.RuleRun:
