@@ -110,14 +110,15 @@ class Chapter:
 
     # --- the stopping rule and the shared models --------------------------------------------
     def train_rule(self, name: str, model_cfg: ModelConfig, seed: int, cap: int | None = None,
-                   train_cfg: TrainConfig | None = None, error_of=None, data: "data.ImageSet | None" = None
-                   ) -> gates.RuleRun:
+                   train_cfg: TrainConfig | None = None, error_of=None, data: "data.ImageSet | None" = None,
+                   subject: str | None = None) -> gates.RuleRun:
         """Train ``name`` for ``seed`` to ``cap`` steps (default: the training config's, else the
         profile's ``steps``), measuring the held-out clean reconstruction error at cap/4, cap/2 and
         cap: by default the median over every held-out image at the model's resolution, the model in
         train mode, ``n_eval`` images per batch. ``run.gate()`` is the 'trained to rule' check (the
         last doubling improved that error by less than the gate's limit); ``run.curve`` the points.
-        ``data`` trains on another image set than the profile's (its held-out images are used)."""
+        ``data`` trains on another image set than the profile's (its held-out images are used);
+        ``subject`` names the run in gates and curves (default ``name``; e.g. a longer run of a shared model)."""
         base = train_cfg or self.train_config(seed=seed)
         base = dataclasses.replace(base, seed=seed)
         cap = base.steps if cap is None else cap
@@ -125,7 +126,7 @@ class Chapter:
         if error_of is None:
             a = d.to_float(d.heldout).to(self.device)
             error_of = lambda m: gates.heldout_error(m, a, self.profile.n_eval)  # noqa: E731
-        subject = name
+        subject = subject or name
         train_at = (lambda s: cache.trained(name, model_cfg, d, dataclasses.replace(base, steps=s), device=self.device))
         run = gates.train_to_rule(train_at, error_of, cap, subject=subject, seed=seed)
         self.add_rule_run(run)

@@ -135,6 +135,10 @@ def pretrain(profile: str, jobs: int) -> None:
     cmds = [(f"{name} seed {seed}", [sys.executable, "-m", "aelib.train", "--profile", profile, "--model", name,
                                      "--seed", str(seed)])
             for seed in prof.seeds for name in SHARED]
+    # chapter 04's longer runs of the U-Net (C14) resume from the shared one: queued after it
+    cmds += [(f"unet x{m} seed {seed}", [sys.executable, "-m", "aelib.train", "--profile", profile, "--model", "unet",
+                                         "--seed", str(seed), "--steps", str(m * prof.steps)])
+             for m in prof.walk_train_mults if m > 1 for seed in prof.seeds]
     t0 = time.perf_counter()
     codes = _run_pool(cmds, jobs, env)
     bad = [k for k, v in codes.items() if v]
