@@ -163,13 +163,32 @@ def loss_fn(model: TimeUNet, a: torch.Tensor) -> torch.Tensor:
     return model.training_loss(model, a, step=0, seed=0)
 
 
+def _abar(model: TimeUNet, t: torch.Tensor) -> torch.Tensor:
+    """``abar_t`` of the model's forward process at levels ``t`` (B,), shaped (B, 1, 1, 1)."""
+    return model.scheduler.alphas_cumprod.to(device=t.device, dtype=torch.float32)[t.long()].view(-1, 1, 1, 1)
+
+
+def predictions(model: TimeUNet, x_t: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(x0_hat, eps_hat)``: the model's estimate of the clean image and of the noise at levels ``t``,
+    whichever of the two it predicts. The other follows from ``x_t = sqrt(abar) x_0 + sqrt(1 - abar) eps``
+    (the conversion DDIM makes at every step); for an x_0-predicting network the noise estimate
+    ``(x_t - sqrt(abar) x0_hat) / sqrt(1 - abar)`` takes ``x_t`` itself through this arithmetic, a copy
+    of the input that the network never has to make. Chapter 09."""
+    out = model(x_t, t)
+    abar = _abar(model, t)
+    if model.ddpm.prediction_type == "epsilon":
+        return (x_t - (1 - abar).sqrt() * out) / abar.sqrt(), out
+    return out, (x_t - abar.sqrt() * out) / (1 - abar).sqrt()
+
+
 @torch.no_grad()
 def loss_by_level(model: TimeUNet, a: torch.Tensor, levels, generator: torch.Generator | None = None) -> dict:
-    """For each noise level ``t`` in ``levels``: the model's loss on its own target at that level on the
-    images ``a`` (in [0, 1]; fresh noise per level from ``generator``) and, for reference, the
-    eps-loss of the estimate ``x_t / sqrt(1 - abar_t)``, which treats all of ``x_t`` as noise: it
-    needs nothing but a copy of the input and is nearly exact at high levels. Model in eval mode,
-    its mode restored. Returns ``{t: (model_loss, copy_input_eps_loss)}``. Chapter 09."""
+    """For each noise level ``t`` in ``levels``, on the images ``a`` (in [0, 1]; fresh noise per level
+    from ``generator``), a dict of: ``own``, the model's loss on its own target; ``eps``, the MSE of
+    its noise estimate (:func:`predictions`); ``x0``, the MSE of its clean-image estimate (in the
+    [-1, 1] scale); and, for reference, ``copy``, the eps-loss of ``x_t / sqrt(1 - abar_t)``, which
+    treats all of ``x_t`` as noise: it needs nothing but a copy of the input and is nearly exact at
+    high levels. Model in eval mode, its mode restored. Chapter 09."""
     out = {}
     with _eval_mode(model):
         x0 = 2 * a - 1
@@ -177,10 +196,73 @@ def loss_by_level(model: TimeUNet, a: torch.Tensor, levels, generator: torch.Gen
             eps = torch.randn(a.shape, generator=generator, device=a.device, dtype=a.dtype)
             tt = torch.full((len(a),), int(t), device=a.device, dtype=torch.long)
             x_t, target = model.noised(x0, eps, tt)
+            x0_hat, eps_hat = predictions(model, x_t, tt)
+            own = eps_hat if model.ddpm.prediction_type == "epsilon" else x0_hat
             abar = float(model.scheduler.alphas_cumprod[int(t)])
-            out[int(t)] = (F.mse_loss(model(x_t, tt), target).item(),
-                           F.mse_loss(x_t / math.sqrt(1 - abar), eps).item())
+            out[int(t)] = {"own": F.mse_loss(own, target).item(), "eps": F.mse_loss(eps_hat, eps).item(),
+                           "x0": F.mse_loss(x0_hat, x0).item(),
+                           "copy": F.mse_loss(x_t / math.sqrt(1 - abar), eps).item()}
     return out
+
+
+# Chapter 09's sizes that are not profile fields (candidates for the profile):
+SEED_SAMPLE_DIVISOR = 2   # samples per sampler and seed = ddpm_samples // this: three seeds give 1.5x the
+                          # profile's samples in all, at half the sampling and SW cost per seed
+DIAGNOSTIC_DIVISOR = 4    # the eps-predicting diagnostic models are trained to steps // this (one seed): a
+                          # mechanism shown at a quarter of the budget, outside the verdict
+
+
+def samples_per_seed(profile_samples: int) -> int:
+    """Samples per sampler and seed in chapter 09: ``profile_samples // SEED_SAMPLE_DIVISOR``, at least 2
+    (a spread needs two)."""
+    return max(2, int(profile_samples) // SEED_SAMPLE_DIVISOR)
+
+
+HELDOUT_DRAWS = 4   # noise draws per held-out image in :func:`heldout_loss` (each image at a different level)
+
+
+@torch.no_grad()
+def heldout_loss(model: TimeUNet, a: torch.Tensor, seed: int = 0, draws: int = HELDOUT_DRAWS) -> float:
+    """The model's own training objective on held-out images ``a`` (in [0, 1]) with a fixed draw of
+    levels and noise, so that it is a deterministic function of the weights (the stopping rule's
+    held-out error, ``error_of`` of :meth:`aelib.chapter.Chapter.train_rule`). In each of ``draws``
+    draws the images get evenly spaced levels over ``0 .. T-1`` in an order shuffled by ``seed``, and
+    fresh noise; the result is the mean squared error over draws. Model in eval mode (no BatchNorm
+    in chapter 09's diffusion models), mode restored. Chapter 09."""
+    if draws < 1 or len(a) < 1:
+        raise ValueError(f"heldout_loss needs at least one draw and one image, got {draws} and {len(a)}")
+    g = torch.Generator().manual_seed(NOISE_SEED + 7 + seed)
+    T = model.ddpm.train_steps  # noqa: N806
+    x0 = 2 * a - 1
+    total = 0.0
+    with _eval_mode(model):
+        for _ in range(draws):
+            levels = torch.linspace(0, T - 1, len(a)).round().long()[torch.randperm(len(a), generator=g)]
+            eps = torch.randn(a.shape, generator=g).to(device=a.device, dtype=a.dtype)
+            tt = levels.to(a.device)
+            x_t, target = model.noised(x0, eps, tt)
+            total += F.mse_loss(model(x_t, tt).float(), target.float()).item()
+    return total / draws
+
+
+class CleanReconstruction(nn.Module):
+    """A diffusion model read as an autoencoder, ``O(a)``: its clean-image estimate for the image
+    ``a`` itself (in [0, 1], mapped to [-1, 1] and back) given as ``x_t`` at level ``level`` (default
+    0, the least noisy), with no noise added. For the 'model works' gate of an x_0-predicting
+    model: its held-out clean reconstruction error against the mean training image's. (For an
+    eps-predicting model at level 0 the estimate is ``x_t`` minus 1 % of the predicted noise, nearly
+    the identity whatever the network does: the gate would tell nothing.) Eval mode. Chapter 09."""
+
+    def __init__(self, model: TimeUNet, level: int = 0):
+        super().__init__()
+        self.model, self.level = model, int(level)
+
+    @torch.no_grad()
+    def forward(self, a: torch.Tensor) -> torch.Tensor:
+        t = torch.full((len(a),), self.level, device=a.device, dtype=torch.long)
+        with _eval_mode(self.model):
+            x0_hat, _ = predictions(self.model, 2 * a - 1, t)
+        return ((x0_hat + 1) / 2).clamp(0, 1)
 
 
 @contextmanager

@@ -17,7 +17,9 @@ Jacobian ``J = dO/dx`` at ``x*`` has modulus below 1, i.e. the spectral radius `
   (:func:`aelib.walk.walk`), so "converged" is exactly the walk's "stopped" criterion (C13).
 - :func:`attractor_stats` gathers, for a batch of starts, convergence, retrieval of a training
   image and the spectral radius at the end point (claim X4), and :func:`agreement` compares two
-  per-image verdicts (claim X5).
+  per-image verdicts (claim X5); :func:`shuffled_agreement` is its control, the agreement of the
+  same two verdicts paired at random, which is as high as the real one whenever one verdict is
+  (nearly) the same for every image, so that agreement cannot discriminate.
 
 Used by chapter 08.
 """
@@ -117,3 +119,15 @@ def agreement(a: torch.Tensor, b: torch.Tensor) -> float:
     if a.shape != b.shape:
         raise ValueError(f"verdicts of different shapes: {tuple(a.shape)} vs {tuple(b.shape)}")
     return float((a.bool() == b.bool()).float().mean())
+
+
+def shuffled_agreement(a: torch.Tensor, b: torch.Tensor, n_perm: int = 200, seed: int = 0) -> float:
+    """The mean of :func:`agreement` of ``a`` with ``b`` permuted at random, over ``n_perm`` seeded
+    permutations: what pairing the two verdicts by chance gives (claim X5's control)."""
+    if a.shape != b.shape:
+        raise ValueError(f"verdicts of different shapes: {tuple(a.shape)} vs {tuple(b.shape)}")
+    if n_perm < 1:
+        raise ValueError(f"need at least one permutation, got {n_perm}")
+    g = torch.Generator().manual_seed(seed)
+    a, b = a.bool().flatten().cpu(), b.bool().flatten().cpu()
+    return float(sum(agreement(a, b[torch.randperm(len(b), generator=g)]) for _ in range(n_perm)) / n_perm)

@@ -19,6 +19,10 @@ independent chain.
 two re-encodings, ``|g_K - g_{K-1}| / |g_K|``, is above a stated tolerance ``tol``. A walker
 whose image has become non-finite is counted as still walking (its image keeps changing).
 
+Each seed of chapter 04 walks its own draw of held-out images (:func:`draw_walkers`), a share of
+the profile's ``walk_walkers`` (:func:`walkers_per_seed`). The control of C13 is a map that is
+known to settle, :class:`Contraction`, walked by the same code.
+
 Used by chapter 04 (and by any later chapter that walks a model exposing ``E`` and ``D``).
 """
 
@@ -85,10 +89,67 @@ class Walk:
         """The fraction of walkers still walking (see :meth:`walking`)."""
         return float(self.walking(tol, step).float().mean())
 
+    def distance(self, step: int | None = None) -> float:
+        """Median over walkers of ``|g_n - a| / |a|`` after ``step`` steps (default: the last)."""
+        step = self.cfg.steps if step is None else step
+        if not 0 <= step <= self.cfg.steps:
+            raise ValueError(f"step must lie in 0..{self.cfg.steps}, got {step}")
+        return float(self.from_start[step].median())
+
+    def move_ratio(self) -> float:
+        """``d_K / d_1``: median distance from the start after the last step over that after the
+        first (which already holds the model's reconstruction error and one draw of noise)."""
+        return self.distance() / max(self.distance(1), 1e-12)
+
     def fraction_walking_curve(self, tol: float | None = None) -> torch.Tensor:
         """(steps,): the fraction still walking after each number of re-encodings 1 .. steps."""
         tol = self.cfg.tol if tol is None else tol
         return (~torch.isfinite(self.change) | (self.change > tol)).float().mean(dim=1)
+
+
+# Each seed walks walk_walkers // SEED_SHARE images (at least one batch): three seeds then walk
+# about as many images in total as one seed did before seeds were repeated (cpu: 16 per seed).
+SEED_SHARE = 4
+# The rate of the contraction that serves as C13's control: a walker's distance to the centre
+# shrinks by this factor per step, so after 300 steps its change is ~1e-14 of the first one.
+CONTRACTION_RATE = 0.9
+
+
+def walkers_per_seed(n_walkers: int, batch_size: int, share: int = SEED_SHARE) -> int:
+    """``n_walkers // share`` rounded down to whole batches of ``batch_size``, at least one batch."""
+    if n_walkers < 1 or batch_size < 1 or share < 1:
+        raise ValueError(f"need positive counts, got n_walkers={n_walkers}, batch_size={batch_size}, share={share}")
+    return max(batch_size, (n_walkers // share) // batch_size * batch_size)
+
+
+def draw_walkers(n_images: int, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of ``n`` walkers drawn at random from ``n_images`` (sorted), and of the other images
+    (the reference set for distribution distances: it never contains a walker's start)."""
+    if not 0 < n < n_images:
+        raise ValueError(f"need 0 < n < n_images, got n={n}, n_images={n_images}")
+    perm = torch.randperm(n_images, generator=generator, device=generator.device if generator else "cpu").cpu()
+    return perm[:n].sort().values, perm[n:].sort().values
+
+
+class Contraction(torch.nn.Module):
+    """``O(g) = c + rate (g - c)`` with ``E`` the identity: every noise-free walk settles on ``c``
+    geometrically, so no walker may count as still walking after many steps (C13's control)."""
+
+    def __init__(self, center: torch.Tensor, rate: float = CONTRACTION_RATE):
+        super().__init__()
+        if not 0 <= rate < 1:
+            raise ValueError(f"a contraction needs 0 <= rate < 1, got {rate}")
+        self.register_buffer("center", center.detach().clone())
+        self.rate = float(rate)
+
+    def E(self, a):  # noqa: N802
+        return a
+
+    def D(self, h):  # noqa: N802
+        return self.center + self.rate * (h - self.center)
+
+    def forward(self, a):
+        return self.D(self.E(a))
 
 
 def _norm(x: torch.Tensor) -> torch.Tensor:

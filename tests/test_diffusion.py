@@ -54,7 +54,60 @@ def test_loss_by_level_reference_is_exact_at_the_top():
     a = torch.rand(4, 3, 8, 8, generator=torch.Generator().manual_seed(3))
     out = diffusion.loss_by_level(m.train(), a, (0, 999), torch.Generator().manual_seed(0))
     assert set(out) == {0, 999} and m.training
-    assert out[999][1] < 1e-3 < out[0][1]               # copying x_t names the noise at t = T-1 only
+    assert out[999]["copy"] < 1e-3 < out[0]["copy"]     # copying x_t names the noise at t = T-1 only
+    assert out[999]["own"] == pytest.approx(out[999]["eps"])   # an eps model's own loss is its eps-loss
+
+
+def _x0_model():
+    return models.build(ModelConfig(kind="ddpm_unet_x0", image_size=8, base=4, depth=1, batchnorm=False))
+
+
+def test_predictions_convert_between_parameterisations():
+    a = torch.rand(4, 3, 8, 8, generator=torch.Generator().manual_seed(4))
+    x0 = 2 * a - 1
+    eps = torch.randn(a.shape, generator=torch.Generator().manual_seed(5))
+    t = torch.tensor([0, 10, 500, 999])
+    for m in (_tiny(), _x0_model()):
+        x_t, _ = m.noised(x0, eps, t)
+        truth = x0 if m.ddpm.prediction_type == "sample" else eps
+        m.forward = lambda x, tt, truth=truth: truth      # a perfect network of either kind
+        x0_hat, eps_hat = diffusion.predictions(m, x_t, t)
+        assert torch.allclose(x0_hat[1:], x0[1:], atol=1e-3) and torch.allclose(eps_hat[:3], eps[:3], atol=1e-3)
+    # the x0 model's noise estimate passes x_t through: a network that answers zero still names the
+    # noise at the top level, where x_t is almost all noise
+    m = _x0_model()
+    m.forward = lambda x, tt: torch.zeros_like(x)
+    x_t, _ = m.noised(x0, eps, t)
+    _, eps_hat = diffusion.predictions(m, x_t, t)
+    assert (eps_hat[3] - eps[3]).pow(2).mean() < 1e-3 < (eps_hat[0] - eps[0]).pow(2).mean()
+    out = diffusion.loss_by_level(m, a, (999,), torch.Generator().manual_seed(0))
+    assert out[999]["eps"] < 1e-3 and out[999]["own"] == pytest.approx(out[999]["x0"])
+
+
+def test_heldout_loss_is_deterministic_and_reads_the_model():
+    m = _x0_model()
+    a = torch.rand(6, 3, 8, 8, generator=torch.Generator().manual_seed(6))
+    l1 = diffusion.heldout_loss(m.train(), a, seed=0)
+    assert l1 == diffusion.heldout_loss(m, a, seed=0) and m.training       # fixed draws; mode restored
+    assert l1 != diffusion.heldout_loss(m, a, seed=1)
+    m.forward = lambda x, tt: 2 * a - 1                                     # the perfect x0 network
+    assert diffusion.heldout_loss(m, a) == 0.0
+    m.forward = lambda x, tt: torch.zeros_like(x)
+    assert diffusion.heldout_loss(m, a) == pytest.approx((2 * a - 1).pow(2).mean().item(), rel=1e-6)
+    with pytest.raises(ValueError):
+        diffusion.heldout_loss(m, a, draws=0)
+
+
+def test_clean_reconstruction_reads_the_x0_estimate_at_the_lowest_level():
+    m = _x0_model().train()
+    a = torch.rand(3, 3, 8, 8, generator=torch.Generator().manual_seed(7))
+    seen = []
+    m.forward = lambda x, tt: seen.append((x.clone(), tt.clone())) or torch.full_like(x, 0.5)
+    out = diffusion.CleanReconstruction(m)(a)
+    x, tt = seen[0]
+    assert torch.allclose(x, 2 * a - 1) and (tt == 0).all()                 # the clean image at level 0
+    assert torch.allclose(out, torch.full_like(a, 0.75)) and m.training    # mapped back to [0, 1]
+    assert diffusion.samples_per_seed(64) == 32 and diffusion.samples_per_seed(3) == 2
 
 
 def test_training_loss_is_a_function_of_seed_and_step():

@@ -82,3 +82,14 @@ def test_radii_on_a_unet_leave_the_model_untouched():
 def test_agreement_needs_equal_shapes():
     with pytest.raises(ValueError, match="shapes"):
         dynamics.agreement(torch.ones(3, dtype=torch.bool), torch.ones(2, dtype=torch.bool))
+
+
+def test_shuffled_agreement_is_the_chance_level():
+    walking = torch.tensor([True] * 8 + [False] * 8)
+    assert dynamics.agreement(walking, walking) == 1.0
+    chance = dynamics.shuffled_agreement(walking, walking, n_perm=400, seed=0)
+    assert 0.4 < chance < 0.6  # balanced verdicts: random pairing agrees about half the time
+    everyone = torch.ones(16, dtype=torch.bool)  # every walker walks, none converges: vacuous
+    assert dynamics.agreement(everyone, everyone) == dynamics.shuffled_agreement(everyone, everyone) == 1.0
+    with pytest.raises(ValueError, match="shapes"):
+        dynamics.shuffled_agreement(walking, walking[:3])

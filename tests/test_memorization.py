@@ -94,12 +94,71 @@ def test_two_denoiser_ladder_runs_and_caches(tiny_images):
     assert [r.n for r in lad.rungs] == [1, 5]
     r = lad.rungs[1]
     assert r.cross.shape == (3,) and r.samples_a.shape == (3, 3, 8, 8) and r.nearest_b.shape == (3, 3, 8, 8)
-    assert torch.all(r.memo_a <= 1 + 1e-5) and lad.transition() in (None, 1, 5)
-    assert list(lad.table().index) == [1, 5]
+    assert torch.all(r.memo_a <= 1 + 1e-5) and r.gap.shape == (6,) and r.cross_shifted.shape == (3,)
+    assert torch.allclose(r.cross_shifted, memorization.correlation(r.samples_a, r.samples_b.roll(1, 0)))
+    assert list(lad.table().index) == [1, 5] and "gap = c_own - c_other" in lad.table().columns
     assert not {groups[i] for i in r.index_a.tolist()} & {groups[i] for i in r.index_b.tolist()}  # disjoint by photo
     assert torch.equal(lad.rungs[0].index_a, r.index_a[:1]) and r.model_a is not r.model_b
+    assert not set(r.heldout("A").tolist()) & set(r.index_a.tolist())  # held out from A: B's half
     again = memorization.two_denoiser(images, groups, (5,), cfg, tc, sc, name="t")
     assert torch.equal(again.rungs[0].samples_a, r.samples_a)  # cached models, same noise: same samples
+
+
+def test_ladder_along_the_stopping_rule_keeps_its_runs(tiny_images):
+    images = (torch.rand(24, 3, 8, 8) * 255).to(torch.uint8)
+    groups = [f"g{i // 3}" for i in range(24)]
+    cfg = ModelConfig(kind="unet", image_size=8, base=4, depth=1)
+    tc = TrainConfig(steps=8, batch_size=4, lr=1e-3, checkpoint_every=2)
+    sc = SamplerConfig(steps=2, n_samples=3, batch_size=3, frame_every=2)
+    lad = memorization.two_denoiser(images, groups, (2, 5), cfg, tc, sc, name="tr", seed=1, rule=True, compact=True)
+    for r in lad.rungs:
+        assert len(r.runs) == 2 and [s for s, _ in r.runs[0].curve] == [2, 4, 8]
+        assert r.runs[0].gate().gate == "trained to rule" and "seed 1" in r.runs[0].subject
+    assert lad.rungs[0].runs[0].trained.folder != lad.rungs[0].runs[1].trained.folder
+
+
+def test_memorization_gap_separates_copies_from_new_images():
+    own, other = torch.rand(20, 3, 8, 8), torch.rand(20, 3, 8, 8)
+    gap, c_own, c_other, i = memorization.memorization_gap(own[[3, 7]], own, other)
+    assert torch.allclose(c_own, torch.ones(2), atol=1e-5) and i.tolist() == [3, 7] and torch.all(gap > 0.5)
+    new = torch.rand(200, 3, 8, 8)  # from neither set: no preference on average
+    gap_new, *_ = memorization.memorization_gap(new, own, other)
+    assert abs(float(gap_new.median())) < 0.05
+    swapped, *_ = memorization.memorization_gap(own[[3, 7]], other, own)  # the other half's copy
+    assert torch.all(swapped < -0.5)
+
+
+def test_compact_batch_is_the_equivalent_smaller_batch():
+    assert memorization.compact_batch(8, 32) == 8 and memorization.compact_batch(1, 32) == 2
+    assert memorization.compact_batch(5, 32) == 32 and memorization.compact_batch(64, 32) == 32
+    with pytest.raises(ValueError):
+        memorization.compact_batch(0, 32)
+
+
+@pytest.mark.parametrize("kind", ["unet", "fc"])
+def test_compact_batch_gives_the_same_gradient(kind):
+    from aelib import models
+
+    cfg = ModelConfig(kind=kind, image_size=8, base=4, depth=1, width=32, n_hidden=2)
+    x = torch.rand(4, 3, 8, 8) if kind == "unet" else torch.rand(1, 3, 8, 8)
+    grads = []
+    for batch in (memorization.tile(x, 16)[:16], memorization.tile(x, memorization.compact_batch(len(x), 16))):
+        torch.manual_seed(0)
+        m = models.build(cfg).train()
+        ((m(batch) - batch) ** 2).mean().backward()
+        grads.append(torch.cat([p.grad.flatten() for p in m.parameters()]))
+    assert torch.allclose(grads[0], grads[1], rtol=1e-4, atol=1e-6)
+    assert len(memorization.tile(x, memorization.compact_batch(len(x), 16))) < 16
+
+
+def test_heldout_error_leaves_running_statistics_alone():
+    from aelib import models
+
+    m = models.build(ModelConfig(kind="unet", image_size=8, base=4, depth=1)).train()
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    a = torch.rand(4, 3, 8, 8)
+    e = memorization.heldout_error(m, a)
+    assert e > 0 and all(torch.equal(before[k], v) for k, v in m.state_dict().items())
 
 
 def test_slider_over_n_swaps_the_sample_pair_grid(monkeypatch):

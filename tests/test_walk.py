@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from aelib import figures, models
-from aelib.walk import Walk, WalkConfig, walk, walk_many
+from aelib.walk import Contraction, Walk, WalkConfig, draw_walkers, walk, walk_many, walkers_per_seed
 
 
 class Maps(models.Autoencoder):
@@ -60,6 +60,51 @@ def test_contraction_settles_and_a_shift_keeps_walking():
     assert curve[0] == 1.0 and curve[-1] == 0.0 and torch.all(curve[1:] <= curve[:-1])
     shift = walk(Maps(lambda h: h.roll(1, dims=-1)), a, WalkConfig(steps=40, eps=0.0, tol=1e-3))
     assert shift.fraction_walking() == 1.0
+
+
+def test_distance_and_move_ratio_of_a_steady_drift():
+    a = images(4)
+    step = torch.full_like(a[:1], 0.01)
+    w = walk(Maps(lambda h: h + step), a, WalkConfig(steps=20, eps=0.0, batch_size=2))
+    d1 = (step.flatten().norm() / a.flatten(1).norm(dim=1)).median()
+    assert w.distance(0) == 0.0
+    assert w.distance(1) == pytest.approx(float(d1), rel=1e-4)
+    assert w.distance() == pytest.approx(20 * float(d1), rel=1e-4)     # a straight line: d_n = n d_1
+    assert w.move_ratio() == pytest.approx(20.0, rel=1e-4)
+    still = walk(Maps(lambda h: 0 * h + a[:2].mean(0)), a,
+                 WalkConfig(steps=20, eps=0.0, batch_size=2))
+    assert still.move_ratio() == pytest.approx(1.0, rel=1e-5)         # jumps once, then stays: no travel
+    with pytest.raises(ValueError):
+        w.distance(21)
+
+
+def test_contraction_settles_on_its_centre():
+    a = images(6)
+    c = torch.full_like(a[:1], 0.4)
+    w = walk(Contraction(c), a, WalkConfig(steps=300, eps=0.0, batch_size=3))
+    assert w.fraction_walking() == 0.0 and w.fraction_walking(step=1) == 1.0
+    assert torch.allclose(w.last, c.expand_as(a), atol=1e-6)
+    assert torch.allclose(Contraction(c, 0.5)(a), 0.5 * (a + c))
+    fast = walk(Contraction(c, 0.0), a, WalkConfig(steps=3, eps=0.0))
+    assert fast.fraction_walking() == 0.0
+    with pytest.raises(ValueError):
+        Contraction(c, 1.0)                                       # the identity is not a contraction
+
+
+def test_walkers_per_seed_and_their_draw():
+    assert walkers_per_seed(64, 8) == 16                         # cpu: a quarter, two batches
+    assert walkers_per_seed(8, 4) == 4                           # smoke: at least one batch
+    assert walkers_per_seed(256, 8) == 64 and walkers_per_seed(100, 8) == 24
+    with pytest.raises(ValueError):
+        walkers_per_seed(0, 8)
+    walkers, rest = draw_walkers(20, 6, torch.Generator().manual_seed(0))
+    assert len(walkers) == 6 and len(rest) == 14
+    assert sorted(torch.cat([walkers, rest]).tolist()) == list(range(20))   # disjoint, and cover the set
+    again, _ = draw_walkers(20, 6, torch.Generator().manual_seed(0))
+    other, _ = draw_walkers(20, 6, torch.Generator().manual_seed(1))
+    assert torch.equal(walkers, again) and not torch.equal(walkers, other)
+    with pytest.raises(ValueError):
+        draw_walkers(5, 5)
 
 
 def test_non_finite_images_count_as_walking():
