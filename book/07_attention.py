@@ -78,22 +78,22 @@
 # | name here | essay | what it is |
 # |---|---|---|
 # | attention U-Net (code) | the "attention U-Net" figure | the author's code: residual blocks with GroupNorm and SiLU, efficient attention at every level, **dot-product attention in the middle**, encoder-to-decoder **concatenation skips kept**, and every residual connection passing only 5% of its input plus 95% fresh noise $\mathcal N(0.5, 0.2^2)$ on every forward pass |
-# | attention U-Net (essay) | the text: "only linear attention" | the same blocks with efficient attention in the middle too, and the skips replaced by self-concatenation, as in the essay's no-skip U-Net |
-# | conv + efficient attention + conv | "one linear attention ... 64 feature maps" | the U-Net's input double convolution to 64 maps, one efficient attention, a 1×1 output convolution; no residual |
+# # | conv + efficient attention + conv | "one linear attention ... 64 feature maps" | the U-Net's input double convolution to 64 maps, one efficient attention, a 1×1 output convolution; no residual |
 # | conv + dot-product attention + conv | the same at 32×32 | the same with dot-product attention |
 # | dot-product attention alone | "only dot-product attention" | queries, keys and values from the three colour channels, one dot-product attention, a 1×1 projection back to RGB: nothing else |
 #
 # The essay's text and its author's code disagree on the attention U-Net (the code has
 # dot-product attention in the middle, keeps its skips and noises its residuals, none of which
 # the text mentions). The essay's figure was most likely made with that code (its training
-# script and checkpoint match the figure's setting), so **the verdict of C24 uses the code's
-# model**; the essay's description is measured beside it and reported, not judged.
+# script and checkpoint match the figure's setting), so **C24 is measured on the code's model**.
+# (An earlier version of this chapter also trained the text's variant, efficient attention only and
+# no skips; three seeds of it do not fit the `cpu` budget, so it is left out.)
 # The single-attention models were not published; their convolutions are our reading (input:
-# the U-Net's double convolution; output: its 1×1 convolution). The essay restricted the
-# dot-product versions to 32×32 for memory. We run all three single-attention models at one
-# resolution so that C26 compares mechanisms and not resolutions: `attn_small_size` (16×16 at
-# the `cpu` profile, where dot-product attention over 32×32 would cost 15 times as much per
-# step; 32×32 at `paper`).
+# the U-Net's double convolution, with batch norm; output: its 1×1 convolution). The essay
+# restricted the dot-product versions to 32×32 for memory. We run all three single-attention
+# models at one resolution so that C26 compares mechanisms and not resolutions: `attn_small_size`
+# (16×16 at the `cpu` profile, where dot-product attention over 32×32 would cost 15 times as much
+# per step; 32×32 at `paper`).
 #
 # This chapter measures:
 #
@@ -108,346 +108,523 @@
 PROFILE = "cpu"
 
 # %%
-import time
+import dataclasses
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import torch
+from IPython.display import Markdown
 
 import aelib.chapter
-from aelib import attention, corruption, figures, metrics, models
-from aelib.representation import represent
-from aelib.seeding import set_seed
+from aelib import attention, claims, corruption, figures, gates, metrics, models, verdict
+from aelib.representation import errors, offset_response, represent, start_for
 
 ch = aelib.chapter.start("07_attention", PROFILE)
 P = ch.profile
+SEEDS = ch.seeds
 print(ch.data.describe())
 
 # %% [markdown]
-# ## Thresholds, fixed before the first run
+# ## Claims, measures and thresholds
 #
-# All ratios are medians over the held-out evaluation images, at the model's own resolution;
-# $e$ is the median over `attn_rep_targets` held-out images, represented with the book's
-# settings (chapter {ref}`denoising`). "Reconstruction error" is the clean relative error
-# $\lVert O(a) - a\rVert / \lVert a\rVert$. The corruption is the essay's,
-# $\hat a = \alpha a + (1-\alpha)\,n$ with $n \sim \mathcal N(0.7, 0.2^2)$.
+# Fixed before the first run, in the book's claim registry (`aelib.claims`); every verdict below is
+# computed from them over the seeds. A claim holds when every seed clears its threshold, does not
+# hold when none does, and is inconclusive otherwise, or when a validity gate fails (a model that
+# does not beat the mean training image, a model still improving at its step cap, a representation
+# descent that did not move from its start or did not settle), or when its control clears the
+# threshold too.
 #
-# | claim | value | holds when |
-# |---|---|---|
-# | C24 | $r_\text{attention U-Net (code)}(0.5) \,/\, r_\text{no-skip U-Net}(0.5)$ | $> 1$ |
-# | C25 | $e$ of conv + efficient attention + conv, with a second condition | $e < 0.1$ **and** $r(0.5) > 0.9$ |
-# | C26 | $e_\text{dot-product} / e_\text{efficient}$, both between the same convolutions, same resolution | $> 1$ |
-# | C27 | $e$ of dot-product attention alone, with two more conditions | reconstruction error $< 0.1$ **and** $e < 0.1$ **and** $r(0.5) > 0.9$ |
-#
-# Why these. C24 and C26 are comparisons, so their thresholds are the plain "worse" and "less
-# accurate" of the essay. For "near-perfect representation" we take an error below a tenth of
-# the image's norm, for "little denoising" a ratio within 10% of the identity's value of 1, and
-# for "a good autoencoder" a clean reconstruction error below a tenth of the image's norm. Next
-# to every $r$ the table gives the reconstruction error and the noise gain $k$ (the measurement
-# notes of the claims page): a model that reconstructs badly also has a large $r$, without
-# copying anything, and $k$ tells the two apart.
+# All ratios are medians over the held-out evaluation images, at the model's own resolution.
+# "Reconstruction error" is the clean relative error $\lVert O(a) - a\rVert / \lVert a\rVert$. The
+# corruption is the essay's, $\hat a = \alpha a + (1-\alpha)\,n$ with $n \sim \mathcal N(0.7, 0.2^2)$;
+# beside it every table gives $r$ for zero-mean Gaussian noise of the same RMS per image, which
+# asks for noise removal rather than the restoring of the mean and contrast that the essay's
+# mixing shifts. $e_\text{aff}$ is the representation error after the per-image, per-channel
+# least-squares gain and offset toward the target (what a model with train-mode batch norm can
+# see; chapter {ref}`denoising`); the essay's raw $e$ is reported beside it.
+
+# %%
+Markdown(claims.thresholds_table("07_attention"))
 
 # %%
 ALPHAS = (0.9, 0.7, 0.5, 0.3)
 ALPHA = 0.5
-C24_THRESHOLD = "> 1"
-C25_E_MAX, C25_R_MIN = 0.1, 0.9
-C26_THRESHOLD = "> 1"
-C27_RECON_MAX, C27_E_MAX, C27_R_MIN = 0.1, 0.1, 0.9
-
-# %% [markdown]
-# ## Training
-#
-# The no-skip U-Net is loaded from the shared cache (chapter {ref}`identity` trained it). The
-# attention models are trained here with the same data, loss (MSE on copying), optimiser and
-# batch size, for `attn_steps` steps each: fewer than the U-Net's at the `cpu` profile, for
-# lack of time, which the reconstruction errors below make visible. Their sizes (heads,
-# features per head, widths) are the profile's. At `paper` they are the essay's, but the
-# attention U-Net runs on that profile's 64×64 church images (beside the no-skip U-Net trained
-# on the same), not on the essay's 128×128 landscapes.
-
-# %%
-attn_kw = dict(n_hidden=P.attn_heads, width=P.attn_dim_head)
+REP_TARGETS = max(2, P.attn_rep_targets // 2)   # held-out targets represented per model and seed (new ones per seed)
 LABELS = {
     "unet": "no-skip U-Net",
     "attn_unet": "attention U-Net (code)",
-    "attn_unet_essay": "attention U-Net (essay)",
     "eff_attn_ae": "conv + efficient attn + conv",
     "dot_attn_ae": "conv + dot-product attn + conv",
     "dot_attn_only": "dot-product attn alone",
 }
-configs = {
-    "unet": ch.model_config("unet", skips="self"),
-    "attn_unet": ch.model_config("attn_unet", base=P.attn_unet_base, depth=P.attn_unet_depth, skips="concat",
-                                 **attn_kw),
-    "attn_unet_essay": ch.model_config("attn_unet_eff", base=P.attn_unet_base, depth=P.attn_unet_depth,
-                                       skips="self", **attn_kw),
-    "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn_small_size, base=P.attn_maps, **attn_kw),
-    "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn_small_size, base=P.attn_maps, **attn_kw),
-    "dot_attn_only": ch.model_config("dot_attn_only", image_size=P.attn_small_size, **attn_kw),
-}
-trained, seconds = {}, {}
-for name, cfg in configs.items():
-    t0 = time.perf_counter()
-    trained[name] = ch.train(name, cfg, None if name == "unet" else ch.train_config(steps=P.attn_steps))
-    seconds[name] = time.perf_counter() - t0
-pd.DataFrame({
-    "kind": [configs[n].kind for n in configs],
-    "resolution": [f"{configs[n].image_size}²" for n in configs],
-    "parameters": [f"{models.n_params(trained[n].model):,}" for n in configs],
-    "steps": [trained[n].steps for n in configs],
-    "cache": ["loaded" if trained[n].hit else "trained" for n in configs],
-    "seconds": [round(seconds[n], 1) for n in configs],
-}, index=[LABELS[n] for n in configs])
+ATTN = ("attn_unet", "eff_attn_ae", "dot_attn_ae", "dot_attn_only")
+SMALL = ("eff_attn_ae", "dot_attn_ae", "dot_attn_only")
 
-# %%
-fig = figures.loss_curves({LABELS[n]: trained[n].losses for n in configs}, window=25)
-ch.figure(fig, "training_losses");
+
+def other(s):
+    """The next seed of the profile: the 'another seed' of the controls of C24 and C26."""
+    return SEEDS[(SEEDS.index(s) + 1) % len(SEEDS)]
+
+
+def verdict_text(rec: dict) -> str:
+    return rec["verdict"] + (f" ({rec['reason']})" if rec["reason"] else "")
+
+
+def span(vals, fmt=".2f") -> str:
+    vals = [v for v in vals if v is not None]
+    return f"{min(vals):{fmt}} to {max(vals):{fmt}}" if vals else "not measured"
+
 
 # %% [markdown]
-# ## One table: reconstruction, denoising, copying and representation
+# ## Training, one model per seed, to the stopping rule
 #
-# For each model, on its own held-out images: the clean reconstruction error; $r$ at light
-# and medium corruption; the noise gain $k$ (1 for the identity, 0 for a model that ignores the
-# corruption); $r$ for zero-mean Gaussian noise of the same size (the control of the
-# measurement notes); the representation error $e$; and the *output spread*, the distance
-# between two forward passes on the same images over the image norm, which is 0 except for the
-# attention U-Nets, whose residuals draw fresh noise on every pass. That pass-to-pass noise
-# enters $r$ and $k$ as the author would have seen them; the column "common noise" gives $k$
-# with the same noise draw injected into $\hat a$'s pass and $a$'s pass (the same value for the
-# deterministic models), i.e. the response to the corruption alone. All models stay in train
-# mode, as everywhere in this book. The representation of the noisy attention U-Nets chases a
-# target that moves with every pass, so their $e$ includes that noise. Two columns check the
-# representation itself: $e$ of the descent's random start $a_0 \sim \mathcal N(0.7, 0.05^2)$
-# (what $e$ would be if the descent did not move at all) and the representation loss at the last
-# step over that at the first (how far the descent got). An $e$ near the start's, with a loss
-# ratio near 1, measures the descent's budget (`rep_steps` steps of size `rep_lr`), not the model.
+# The no-skip U-Net is the shared one of chapter {ref}`identity`, one per seed. The attention
+# models are trained here with the book's data, loss (MSE on copying), optimiser and batch size,
+# each seed from its own initialisation and data order, along the stopping rule's doubling schedule
+# up to a cap of `attn_steps` optimiser steps: the held-out reconstruction error is read at a
+# quarter, half and all of the cap, and a model whose error still fell by 10 % or more over the last
+# doubling was stopped by the cap, which makes every verdict resting on it inconclusive.
+#
+# **Why the attention U-Net did not learn before.** Its output at initialisation is far from any
+# photograph: the last 1×1 convolution reads unit-scale, group-normalised features, and every residual
+# connection of the author's model adds $0.95\,\mathcal N(0.5, 0.2^2)$ of fresh noise on top. Its first
+# copying loss is {glue:text}`attn_first_loss:.2f` (mean squared error per pixel), against
+# {glue:text}`mean_image_mse:.3f` for the mean training image. Adam moves each weight by about its
+# learning rate per step, and at the book's $3\cdot10^{-4}$ the earlier version of this chapter spent
+# its whole budget of 300 steps walking back from that start (held-out error 2.2 → 1.2, worse than
+# outputting the mean image). That is a setting, not a property of attention, so the attention
+# U-Net is now trained at a learning rate of {glue:text}`attn_lr` (1e-3 still left it worse than
+# the mean image after 300 steps); the single-attention models, which start much nearer the data, keep
+# the book's rate. The residual noise itself is the author's design and stays.
 
 # %%
-rep_cfg = ch.representation_config()
-tables, common, reps, evals = {}, {}, {}, {}
-for name, tr in trained.items():
-    size = configs[name].image_size
-    a = ch.eval_images(size)
-    set_seed(P.seed)
-    tables[name] = metrics.ratio_table(tr.model, a, ALPHAS, seed=700)
-    common[name] = metrics.ratio_table(attention.CommonNoise(tr.model, P.seed), a, (ALPHA,), seed=700)
-    targets = a[:P.attn_rep_targets]
-    set_seed(P.seed)
-    a_g, rep_losses = represent(tr.model, targets, rep_cfg, record_every=max(1, rep_cfg.steps // 50))
-    a_0, _ = represent(tr.model, targets, ch.representation_config(steps=0))   # the start of the descent
-    set_seed(P.seed)
-    reps[name] = {"a_g": a_g, "e": metrics.representation_error(a_g, targets),
-                  "e_start": metrics.representation_error(a_0, targets),
-                  "loss_ratio": rep_losses[-1] / rep_losses[0] if rep_losses else float("nan"),
-                  "spread": attention.output_spread(tr.model, a)}
-    evals[name] = a
+cfgs = {
+    "attn_unet": ch.model_config("attn_unet", base=P.attn_unet_base, depth=P.attn_unet_depth, skips="concat",
+                                 n_hidden=P.attn_heads, width=P.attn_dim_head),
+    "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn_small_size, base=P.attn_maps,
+                                   n_hidden=P.attn_heads, width=P.attn_dim_head),
+    "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn_small_size, base=P.attn_maps,
+                                   n_hidden=P.attn_heads, width=P.attn_dim_head),
+    "dot_attn_only": ch.model_config("dot_attn_only", image_size=P.attn_small_size,
+                                     n_hidden=P.attn_heads, width=P.attn_dim_head),
+}
+SIZE = {"unet": P.image_size} | {n: c.image_size for n, c in cfgs.items()}
+RUN, MODEL_GATES = {}, {}
+for s in SEEDS:
+    RUN["unet", s] = ch.shared("unet", s)
+    for name, cfg in cfgs.items():
+        tc = ch.train_config(steps=P.attn_steps, seed=s)
+        tc = dataclasses.replace(tc, lr=attention.learning_rate(cfg.kind, tc.lr))
+        RUN[name, s] = ch.train_rule(name, cfg, s, cap=P.attn_steps, train_cfg=tc)
+    for name in ("unet",) + ATTN:
+        run = RUN[name, s]
+        MODEL_GATES[name, s] = [run.gate(), ch.model_works(f"{name} (seed {s})", run.model, s, SIZE[name])]
 
-summary = pd.DataFrame({
-    "resolution": [configs[n].image_size for n in trained],
-    "recon error": [float(tables[n]["recon"].iloc[0]) for n in trained],
-    "r(0.9)": [float(tables[n].loc[0.9, "r"]) for n in trained],
-    "r(0.5)": [float(tables[n].loc[ALPHA, "r"]) for n in trained],
-    "k(0.5)": [float(tables[n].loc[ALPHA, "k"]) for n in trained],
-    "k(0.5), common noise": [float(common[n].loc[ALPHA, "k"]) for n in trained],
-    "r_control(0.5)": [float(tables[n].loc[ALPHA, "r_control"]) for n in trained],
-    "e": [reps[n]["e"] for n in trained],
-    "e of the start a_0": [reps[n]["e_start"] for n in trained],
-    "rep. loss last/first": [reps[n]["loss_ratio"] for n in trained],
-    "output spread": [reps[n]["spread"] for n in trained],
-}, index=[LABELS[n] for n in trained])
-for key, val in {"e_start_big": reps["unet"]["e_start"], "e_start_small": reps["eff_attn_ae"]["e_start"],
-                 "loss_ratio_unet": reps["unet"]["loss_ratio"], "loss_ratio_eff": reps["eff_attn_ae"]["loss_ratio"],
-                 "loss_ratio_dot": reps["dot_attn_ae"]["loss_ratio"],
-                 "loss_ratio_only": reps["dot_attn_only"]["loss_ratio"], "e_unet": reps["unet"]["e"]}.items():
-    ch.glue(key, val)
+s0 = SEEDS[0]
+mean_mse = float(((ch.data.train.float().mean(0, keepdim=True) / 255.0 - ch.eval_images()) ** 2).mean())
+ch.glue("attn_first_loss", float(RUN["attn_unet", s0].trained.losses[0]))
+ch.glue("mean_image_mse", mean_mse)
+ch.glue("attn_lr", f"{attention.ATTN_UNET_LR:g}")
+pd.DataFrame([{"model": LABELS[n], "seed": s, "resolution": f"{SIZE[n]}²",
+               "parameters": f"{models.n_params(RUN[n, s].model):,}", "steps": RUN[n, s].steps,
+               "stopped by": RUN[n, s].reason, "last doubling": round(RUN[n, s].improvement, 3),
+               "error / mean image": round(MODEL_GATES[n, s][1].value, 3)}
+              for (n, s) in MODEL_GATES]).set_index(["model", "seed"])
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.8))
+colors = {"unet": "tab:blue", "attn_unet": "tab:red", "eff_attn_ae": "tab:green", "dot_attn_ae": "tab:purple",
+          "dot_attn_only": "tab:orange"}
+for subject, r in ch.rule_runs.items():
+    steps, err = zip(*r["curve"])
+    name = subject.split(" ")[0]
+    ax.plot(steps, err, "o-", color=colors.get(name, "grey"), alpha=0.7,
+            label=f"{LABELS.get(name, name)}" if subject.endswith(f"(seed {s0})") else None)
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("optimiser steps")
+ax.set_ylabel("held-out |O(a) - a| / |a| (median)")
+ax.legend(fontsize=7)
+fig.tight_layout()
+ch.figure(fig, "training_rule");
+
+# %% [markdown]
+# The held-out reconstruction error of every model at each point of its stopping-rule schedule,
+# one line per model and seed (each model at its own resolution, train mode). A line that still
+# falls steeply at its last point was stopped by the cap.
+#
+# ## One table: reconstruction, denoising, copying and representation
+#
+# For each model and seed, on its own held-out images, with the corruption drawn per seed: the
+# clean reconstruction error; $r$ at light and medium corruption; the noise gain
+# $k = \lVert O(\hat a) - O(a)\rVert / \lVert \hat a - a\rVert$ (1 for the identity, 0 for a model that
+# ignores the corruption); $k$ with *common noise* (the attention U-Net's residual noise drawn the
+# same for $\hat a$'s pass and $a$'s, so that only the corruption differs; the same value for the
+# deterministic models); $r$ on zero-mean noise of the same RMS; the models with batch norm also in
+# eval mode (running statistics); and the *output spread*, the distance between two forward passes
+# on the same images over the image norm (0 except for the attention U-Net).
+#
+# Then each model's output layer is represented on {glue:text}`rep_targets` held-out targets per
+# seed (new targets and a new start for every seed, the book's `rep_steps` steps of size `rep_lr`,
+# every loss recorded). Next to $e$ and $e_\text{aff}$ the table gives both at the descent's start
+# $a_0 \sim \mathcal N(0.7, 0.05^2)$: a descent whose $e_\text{aff}$ did not move by 10 % from its
+# start, or whose loss still changed by 5 % over its last fifth, fails its gate.
+
+# %%
+ch.glue("rep_targets", REP_TARGETS)
+EVAL = {n: ch.eval_images(SIZE[n]) for n in ("unet",) + ATTN}
+TAB, COMMON, REP, SPREAD = {}, {}, {}, {}
+
+
+def represent_record(name, model, s, x, key=None):
+    cfg = ch.representation_config(seed=1_000 + 97 * s)
+    a0 = start_for(x, cfg)
+    a_g, losses = represent(model, x, cfg, record_every=1)
+    out = {"a_g": a_g, "a0": a0, "losses": losses, "x": x, "e": errors(a_g, x), "e0": errors(a0, x)}
+    out["gates"] = gates.descent(f"{name} descent (seed {s})", out["e"]["affine"], out["e0"]["affine"], losses, s)
+    REP[key or (name, s)] = out
+    return out
+
+
+for s in SEEDS:
+    i = SEEDS.index(s)
+    for name in ("unet",) + ATTN:
+        model, a = RUN[name, s].model, EVAL[name]
+        TAB[name, s] = metrics.ratio_table(model, a, ALPHAS, seed=700 + s, eval_mode=True)
+        COMMON[name, s] = metrics.ratio_table(attention.CommonNoise(model, s), a, (ALPHA,), seed=700 + s)
+        SPREAD[name, s] = attention.output_spread(model, a)
+        if name != "attn_unet":   # its target moves with every pass; C24 does not rest on its representation
+            represent_record(name, model, s, a[i * REP_TARGETS:(i + 1) * REP_TARGETS])
+    # the control of C24: another seed's no-skip U-Net with this seed's corruption draws
+    TAB["unet@other", s] = metrics.ratio_table(RUN["unet", other(s)].model, EVAL["unet"], (ALPHA,), seed=700 + s)
+    # the control of C26: another seed's efficient-attention model on this seed's targets and start
+    represent_record("eff_attn_ae (other seed)", RUN["eff_attn_ae", other(s)].model, s,
+                     REP["eff_attn_ae", s]["x"], key=("eff_attn_ae@other", s))
+
+
+def q(name, s, col="r", alpha=ALPHA):
+    return float(TAB[name, s].loc[alpha, col])
+
+
+rows = []
+for s in SEEDS:
+    for name in ("unet",) + ATTN:
+        t, rep = TAB[name, s], REP.get((name, s))
+        rows.append({"model": LABELS[name], "seed": s, "recon": float(t["recon"].iloc[0]),
+                     "recon eval": float(t["recon_eval"].iloc[0]), "r(0.9)": q(name, s, alpha=0.9),
+                     "r(0.5)": q(name, s), "k(0.5)": q(name, s, "k"),
+                     "k(0.5) common noise": float(COMMON[name, s].loc[ALPHA, "k"]),
+                     "r(0.5) zero-mean": q(name, s, "r_control"), "r(0.5) eval": q(name, s, "r_eval"),
+                     "r(0.5) zero-mean eval": q(name, s, "r_control_eval"), "spread": SPREAD[name, s],
+                     "e": rep["e"]["raw"] if rep else np.nan, "e0": rep["e0"]["raw"] if rep else np.nan,
+                     "e_aff": rep["e"]["affine"] if rep else np.nan, "e0_aff": rep["e0"]["affine"] if rep else np.nan,
+                     "descent moved": rep["gates"][0].value if rep else np.nan,
+                     "descent converged": rep["gates"][1].value if rep else np.nan})
+summary = pd.DataFrame(rows).set_index(["model", "seed"])
 summary.round(3)
 
 # %%
-fig = figures.ratio_curves({LABELS[n]: tables[n] for n in trained}, columns=("r", "k"))
+fig = figures.ratio_curves({f"{LABELS[n]}, seed {s}": TAB[n, s] for n in ("unet",) + ATTN for s in SEEDS[:1]},
+                           columns=("r", "k", "r_control"))
 ch.figure(fig, "r_and_k_by_alpha");
 
 # %% [markdown]
-# ## C24: the attention U-Net against the no-skip U-Net
+# $r$, $k$ and $r$ on zero-mean noise against the corruption's $\alpha$, for the first seed of
+# every model (the table above has all seeds).
 #
-# Both at the profile's resolution, on the same held-out images and the same corruption
-# ($\alpha = 0.5$). The figure shows both attention U-Nets (the code's, which decides the
-# verdict, and the essay's description).
+# The two models between convolutions have a batch norm after their input convolution. The next
+# figure shifts a batch of held-out images by a per-channel offset of growing size and measures how
+# far the output moves: in train mode, with one offset for the whole batch, the batch norm removes
+# it, which is why the raw $e$ of these models cannot leave the grey level of its start and
+# $e_\text{aff}$ is the headline.
 
 # %%
-a = evals["unet"]
+SIZES = [0.0, 0.1, 0.2, 0.44]
+fig, ax = plt.subplots(figsize=(5.5, 3.6))
+for name, col in (("eff_attn_ae", "tab:green"), ("dot_attn_ae", "tab:purple"), ("dot_attn_only", "tab:orange")):
+    for eval_mode, ls in ((False, "-"), (True, ":")):
+        rows_o = offset_response(RUN[name, s0].model, EVAL[name], SIZES, eval_mode=eval_mode, seed=s0)
+        ax.plot([r["input_change"] for r in rows_o], [r["output_change"] for r in rows_o], "o" + ls, color=col,
+                alpha=0.8, label=f"{LABELS[name]}, {'eval' if eval_mode else 'train'} mode")
+ax.plot([0, max(SIZES)], [0, max(SIZES)], "k:", lw=1)
+ax.set_xlabel("|per-channel offset, one per batch| / |a|")
+ax.set_ylabel("|O(a + offset) - O(a)| / |O(a)|")
+ax.legend(fontsize=6)
+fig.tight_layout()
+ch.figure(fig, "offset_blindness");
+
+# %% [markdown]
+# (claim-c24)=
+# ## C24: the attention U-Net against the no-skip U-Net
+#
+# Both at the profile's resolution, on the same held-out images and, per seed, the same corruption
+# draws ($\alpha = 0.5$). The control puts another seed's no-skip U-Net in the attention U-Net's
+# place: two seeds of one architecture must not differ by the claim's margin.
+
+# %%
+a = EVAL["unet"]
 n_show = min(8, len(a))
 with torch.no_grad():
-    a_hat = corruption.corrupt(a[:n_show], ALPHA, generator=ch.generator(24))
-    set_seed(P.seed)
-    rows = {"clean a": a[:n_show], f"a_hat (alpha={ALPHA})": a_hat}
-    for name in ("unet", "attn_unet", "attn_unet_essay"):
-        rows[f"O(a_hat), {LABELS[name]}"] = trained[name].model(a_hat)
-fig = figures.image_rows(rows, n=n_show)
+    a_hat = corruption.corrupt(a[:n_show], ALPHA, generator=ch.generator(24, seed=s0))
+    rows_img = {"clean a": a[:n_show], f"a_hat (alpha={ALPHA})": a_hat}
+    for name in ("unet", "attn_unet"):
+        rows_img[f"O(a_hat), {LABELS[name]}"] = RUN[name, s0].model(a_hat)
+        rows_img[f"O(a), {LABELS[name]}"] = RUN[name, s0].model(a[:n_show])
+fig = figures.image_rows(rows_img, n=n_show)
 ch.figure(fig, "attention_unet_denoising");
 
 # %%
-r_unet, r_attn, r_essay = (float(tables[n].loc[ALPHA, "r"]) for n in ("unet", "attn_unet", "attn_unet_essay"))
-c24_value = r_attn / r_unet
-c24_essay = r_essay / r_unet
-ch.record("C24", c24_value, C24_THRESHOLD,
-          measure="r(0.5) of the attention U-Net (author's code) / r(0.5) of the no-skip U-Net, held-out",
-          figure="attention_unet_denoising",
-          details={"r_attn_unet": r_attn, "r_unet": r_unet, "k_attn_unet": float(tables["attn_unet"].loc[ALPHA, "k"]),
-                   "k_unet": float(tables["unet"].loc[ALPHA, "k"]),
-                   "k_attn_unet_common_noise": float(common["attn_unet"].loc[ALPHA, "k"]),
-                   "output_spread_attn_unet": reps["attn_unet"]["spread"],
-                   "recon_attn_unet": float(tables["attn_unet"]["recon"].iloc[0]),
-                   "recon_unet": float(tables["unet"]["recon"].iloc[0]),
-                   "essay_variant_ratio": c24_essay, "r_essay_variant": r_essay,
-                   "k_essay_variant": float(tables["attn_unet_essay"].loc[ALPHA, "k"]),
-                   "attn_steps": P.attn_steps, "unet_steps": trained["unet"].steps})
-for key, val in {"c24_value": c24_value, "c24_essay": c24_essay, "c24_r_attn": r_attn, "c24_r_unet": r_unet,
-                 "c24_r_essay": r_essay,
-                 "c24_k_attn": float(tables["attn_unet"].loc[ALPHA, "k"]),
-                 "c24_k_unet": float(tables["unet"].loc[ALPHA, "k"]),
-                 "c24_k_essay": float(tables["attn_unet_essay"].loc[ALPHA, "k"]),
-                 "c24_recon_attn": float(tables["attn_unet"]["recon"].iloc[0]),
-                 "c24_recon_unet": float(tables["unet"]["recon"].iloc[0]),
-                 "c24_recon_essay": float(tables["attn_unet_essay"]["recon"].iloc[0]),
-                 "c24_spread": reps["attn_unet"]["spread"],
-                 "c24_k_attn_common": float(common["attn_unet"].loc[ALPHA, "k"]),
-                 "c24_k_essay_common": float(common["attn_unet_essay"].loc[ALPHA, "k"])}.items():
-    ch.glue(key, val)
-ch.glue("c24_verdict", "holds" if c24_value > 1 else "does not hold");
-ch.glue("c24_essay_side", "above" if c24_essay > 1 else "below");
+m24 = ch.measurement("C24")
+for s in SEEDS:
+    m24.add(s, value=q("attn_unet", s) / q("unet", s),
+            control=float(TAB["unet@other", s].loc[ALPHA, "r"]) / q("unet", s),
+            gates=MODEL_GATES["attn_unet", s] + MODEL_GATES["unet", s],
+            details={"r attn": q("attn_unet", s), "r unet": q("unet", s),
+                     "r zero-mean attn": q("attn_unet", s, "r_control"), "r zero-mean unet": q("unet", s, "r_control"),
+                     "zero-mean ratio": q("attn_unet", s, "r_control") / q("unet", s, "r_control"),
+                     "r eval unet": q("unet", s, "r_eval"),
+                     "k attn": q("attn_unet", s, "k"), "k unet": q("unet", s, "k"),
+                     "k common attn": float(COMMON["attn_unet", s].loc[ALPHA, "k"]),
+                     "recon attn": q("attn_unet", s, "recon"), "recon unet": q("unet", s, "recon"),
+                     "spread attn": SPREAD["attn_unet", s]})
+c24 = ch.conclude(m24, figure="attention_unet_denoising")
+
+
+def med(rec, key):
+    return float(np.median([x["details"][key] for x in rec["seeds"]]))
+
+
+ch.glue("c24_verdict", verdict_text(c24))
+ch.glue("c24_value", c24["median"])
+ch.glue("c24_range", span(x["value"] for x in c24["seeds"]))
+ch.glue("c24_control", c24["control"]["value"])
+for key in ("r attn", "r unet", "zero-mean ratio", "r zero-mean attn", "r zero-mean unet", "k attn", "k unet",
+            "k common attn", "recon attn", "recon unet", "spread attn", "r eval unet"):
+    ch.glue("c24_" + key.replace(" ", "_").replace("-", "_"), med(c24, key))
 
 # %% [markdown]
+# **C24 {glue:text}`c24_verdict`.** At $\alpha = 0.5$ the attention U-Net's $r$ over the no-skip
+# U-Net's is {glue:text}`c24_value:.2f` (median over seeds; {glue:text}`c24_range`), against
+# {glue:text}`c24_control:.2f` for another seed's no-skip U-Net in its place. The medians behind it:
+# $r$ = {glue:text}`c24_r_attn:.2f` against {glue:text}`c24_r_unet:.2f`, noise gains
+# {glue:text}`c24_k_attn:.2f` against {glue:text}`c24_k_unet:.2f` ({glue:text}`c24_k_common_attn:.2f`
+# for the attention U-Net with common noise), clean reconstruction errors
+# {glue:text}`c24_recon_attn:.3f` against {glue:text}`c24_recon_unet:.3f`. The attention U-Net's
+# output moves by {glue:text}`c24_spread_attn:.3f` of the image norm between two passes on the same
+# input, from the noise its residuals inject. On zero-mean noise of the same RMS the two $r$ are
+# {glue:text}`c24_r_zero_mean_attn:.2f` and {glue:text}`c24_r_zero_mean_unet:.2f` (ratio
+# {glue:text}`c24_zero_mean_ratio:.2f`); the no-skip U-Net in eval mode has
+# $r$ = {glue:text}`c24_r_eval_unet:.2f` on the essay's corruption.
+#
+# (claim-c25)=
 # ## C25: one efficient attention between two convolutions
 #
 # Rows: held-out targets, the model's output on them, the corrupted input, the model's output
-# on that, and the output layer's input representation $a_g$ of the clean target.
+# on that, and the output layer's input representation $a_g$ of the clean target (first seed).
+# The control is the no-skip U-Net, which is not expected to copy: its $e_\text{aff}$ and $r$ on
+# its own targets, represented the same way.
 
 # %%
-small = evals["eff_attn_ae"]
-n_rep = min(8, P.attn_rep_targets)
-targets_small = small[:P.attn_rep_targets]
-a_hat_small = corruption.corrupt(targets_small, ALPHA, generator=ch.generator(25))
-fig = figures.copying_rows(trained["eff_attn_ae"].model, targets_small, a_hat_small, reps["eff_attn_ae"]["a_g"],
-                          ALPHA, n=n_rep)
+rep = REP["eff_attn_ae", s0]
+a_hat_small = corruption.corrupt(rep["x"], ALPHA, generator=ch.generator(25, seed=s0))
+fig = figures.copying_rows(RUN["eff_attn_ae", s0].model, rep["x"], a_hat_small, rep["a_g"], ALPHA,
+                           n=min(8, REP_TARGETS))
 ch.figure(fig, "efficient_attention_copying");
 
 # %%
-e_eff = reps["eff_attn_ae"]["e"]
-r_eff = float(tables["eff_attn_ae"].loc[ALPHA, "r"])
-c25_verdict = (e_eff < C25_E_MAX) and (r_eff > C25_R_MIN)
-ch.record("C25", e_eff, f"< {C25_E_MAX}; and r(0.5) > {C25_R_MIN}", c25_verdict,
-          measure="e of conv + efficient attention + conv (64 maps), with r(0.5)", figure="efficient_attention_copying",
-          details={"e": e_eff, "r_0.5": r_eff, "k_0.5": float(tables["eff_attn_ae"].loc[ALPHA, "k"]),
-                   "recon": float(tables["eff_attn_ae"]["recon"].iloc[0]), "resolution": P.attn_small_size})
-for key, val in {"c25_e": e_eff, "c25_r": r_eff, "c25_k": float(tables["eff_attn_ae"].loc[ALPHA, "k"]),
-                 "c25_recon": float(tables["eff_attn_ae"]["recon"].iloc[0])}.items():
-    ch.glue(key, val)
-ch.glue("c25_verdict", "holds" if c25_verdict else "does not hold");
+m25 = ch.measurement("C25")
+for s in SEEDS:
+    r_e, r_u = REP["eff_attn_ae", s], REP["unet", s]
+    m25.add(s, value={"value": r_e["e"]["affine"], "r": q("eff_attn_ae", s)},
+            control={"value": r_u["e"]["affine"], "r": q("unet", s)},
+            gates=MODEL_GATES["eff_attn_ae", s] + r_e["gates"] + MODEL_GATES["unet", s][1:],
+            details={"e": r_e["e"]["raw"], "e0": r_e["e0"]["raw"], "e0_aff": r_e["e0"]["affine"],
+                     "r zero-mean": q("eff_attn_ae", s, "r_control"), "r eval": q("eff_attn_ae", s, "r_eval"),
+                     "k": q("eff_attn_ae", s, "k"), "recon": q("eff_attn_ae", s, "recon"),
+                     "unet e_aff": r_u["e"]["affine"], "unet e": r_u["e"]["raw"], "unet r": q("unet", s),
+                     "unet descent moved": r_u["gates"][0].value})
+c25 = ch.conclude(m25, figure="efficient_attention_copying")
+ch.glue("c25_verdict", verdict_text(c25))
+ch.glue("c25_e_aff", c25["median"])
+ch.glue("c25_range", span(x["value"] for x in c25["seeds"]))
+ch.glue("c25_r", float(np.median([x["quantities"]["r"] for x in c25["seeds"]])))
+ch.glue("c25_control_e", c25["control"]["quantities"]["value"])
+ch.glue("c25_control_r", c25["control"]["quantities"]["r"])
+for key in ("e", "e0", "e0_aff", "r zero-mean", "r eval", "k", "recon"):
+    ch.glue("c25_" + key.replace(" ", "_").replace("-", "_"), med(c25, key))
 
 # %% [markdown]
+# **C25 {glue:text}`c25_verdict`.** The efficient-attention model's $e_\text{aff}$ is
+# {glue:text}`c25_e_aff:.3f` (median; {glue:text}`c25_range`; from {glue:text}`c25_e0_aff:.3f` at
+# the start), its raw $e$ {glue:text}`c25_e:.3f` (start {glue:text}`c25_e0:.3f`), and its
+# $r(0.5)$ {glue:text}`c25_r:.2f`, with a noise gain of {glue:text}`c25_k:.2f`, a clean
+# reconstruction error of {glue:text}`c25_recon:.3f`, $r$ = {glue:text}`c25_r_zero_mean:.2f` on
+# zero-mean noise and {glue:text}`c25_r_eval:.2f` in eval mode. The no-skip U-Net gives
+# $e_\text{aff}$ = {glue:text}`c25_control_e:.3f` and $r$ = {glue:text}`c25_control_r:.2f`.
+#
+# (claim-c26)=
 # ## C26: dot-product attention in the same place
 #
-# The same held-out targets, represented by the two single-attention models between
-# convolutions (same resolution, widths and training).
+# The same targets of each seed, from the same start, represented by the two single-attention
+# models between convolutions (same resolution, widths and training). The control is another
+# seed's efficient-attention model on the same targets and start, in the dot-product model's place.
 
 # %%
 with torch.no_grad():
-    fig = figures.image_rows({"target a": targets_small, "a_g, efficient attention": reps["eff_attn_ae"]["a_g"],
-                              "a_g, dot-product attention": reps["dot_attn_ae"]["a_g"],
-                              "O(a), dot-product attention": trained["dot_attn_ae"].model(targets_small)}, n=n_rep)
+    fig = figures.image_rows({"target a": rep["x"], "a_g, efficient attention": rep["a_g"],
+                              "a_g, dot-product attention": REP["dot_attn_ae", s0]["a_g"],
+                              "a_g, dot-product, affine fit": metrics.affine_fit(REP["dot_attn_ae", s0]["a_g"],
+                                                                                   rep["x"]),
+                              "a_g, efficient, affine fit": metrics.affine_fit(rep["a_g"], rep["x"])},
+                             n=min(8, REP_TARGETS))
 ch.figure(fig, "dot_vs_efficient_representation");
 
 # %%
-e_dot = reps["dot_attn_ae"]["e"]
-c26_value = e_dot / e_eff
-ch.record("C26", c26_value, C26_THRESHOLD,
-          measure="e(conv + dot-product attention + conv) / e(conv + efficient attention + conv), same resolution",
-          figure="dot_vs_efficient_representation",
-          details={"e_dot": e_dot, "e_efficient": e_eff, "resolution": P.attn_small_size,
-                   "recon_dot": float(tables["dot_attn_ae"]["recon"].iloc[0]),
-                   "r_dot_0.5": float(tables["dot_attn_ae"].loc[ALPHA, "r"])})
-for key, val in {"c26_value": c26_value, "c26_e_dot": e_dot,
-                 "c26_recon_dot": float(tables["dot_attn_ae"]["recon"].iloc[0]),
-                 "c26_r_dot": float(tables["dot_attn_ae"].loc[ALPHA, "r"])}.items():
-    ch.glue(key, val)
+m26 = ch.measurement("C26")
+for s in SEEDS:
+    r_e, r_d, r_o = REP["eff_attn_ae", s], REP["dot_attn_ae", s], REP["eff_attn_ae@other", s]
+    m26.add(s, value=r_d["e"]["affine"] / r_e["e"]["affine"],
+            control=r_o["e"]["affine"] / r_e["e"]["affine"],
+            gates=MODEL_GATES["eff_attn_ae", s] + MODEL_GATES["dot_attn_ae", s] + r_e["gates"] + r_d["gates"],
+            details={"e_aff dot": r_d["e"]["affine"], "e_aff eff": r_e["e"]["affine"], "e dot": r_d["e"]["raw"],
+                     "e eff": r_e["e"]["raw"], "raw ratio": r_d["e"]["raw"] / r_e["e"]["raw"],
+                     "e0": r_e["e0"]["raw"], "e0_aff": r_e["e0"]["affine"],
+                     "recon dot": q("dot_attn_ae", s, "recon"), "r dot": q("dot_attn_ae", s)})
+c26 = ch.conclude(m26, figure="dot_vs_efficient_representation")
+ch.glue("c26_verdict", verdict_text(c26))
+ch.glue("c26_value", c26["median"])
+ch.glue("c26_range", span(x["value"] for x in c26["seeds"]))
+ch.glue("c26_control", c26["control"]["value"])
+for key in ("e_aff dot", "e_aff eff", "e dot", "e eff", "raw ratio", "e0", "e0_aff", "recon dot", "r dot"):
+    ch.glue("c26_" + key.replace(" ", "_"), med(c26, key))
 
 # %% [markdown]
+# **C26 {glue:text}`c26_verdict`.** $e_\text{aff}$ of the dot-product model over that of the
+# efficient one is {glue:text}`c26_value:.2f` (median; {glue:text}`c26_range`), against
+# {glue:text}`c26_control:.2f` for two seeds of the efficient model. The medians:
+# $e_\text{aff}$ {glue:text}`c26_e_aff_dot:.3f` against {glue:text}`c26_e_aff_eff:.3f` (start
+# {glue:text}`c26_e0_aff:.3f`); the essay's raw $e$ {glue:text}`c26_e_dot:.3f` against
+# {glue:text}`c26_e_eff:.3f` (start {glue:text}`c26_e0:.3f`; ratio {glue:text}`c26_raw_ratio:.2f`).
+# The dot-product model reconstructs with error {glue:text}`c26_recon_dot:.3f` and has
+# $r(0.5)$ = {glue:text}`c26_r_dot:.2f`.
+#
+# (claim-c27)=
 # ## C27: dot-product attention alone
 #
 # No convolution at all: the queries, keys and values are linear functions of the three colour
 # values of a pixel, and every output pixel is an attention-weighted average of value vectors
-# projected back to RGB.
+# projected back to RGB. It has no batch norm, so its raw $e$ sees everything the model sees. The
+# control is the no-skip U-Net, which reconstructs less exactly and denoises.
 
 # %%
-fig = figures.copying_rows(trained["dot_attn_only"].model, targets_small, a_hat_small, reps["dot_attn_only"]["a_g"],
-                          ALPHA, n=n_rep)
+rep_o = REP["dot_attn_only", s0]
+fig = figures.copying_rows(RUN["dot_attn_only", s0].model, rep_o["x"], a_hat_small, rep_o["a_g"], ALPHA,
+                           n=min(8, REP_TARGETS))
 ch.figure(fig, "dot_attention_only_copying");
 
 # %%
-t = tables["dot_attn_only"]
-recon_only, r_only, e_only = float(t["recon"].iloc[0]), float(t.loc[ALPHA, "r"]), reps["dot_attn_only"]["e"]
-c27_verdict = (recon_only < C27_RECON_MAX) and (e_only < C27_E_MAX) and (r_only > C27_R_MIN)
-ch.record("C27", e_only, f"< {C27_E_MAX}; and reconstruction error < {C27_RECON_MAX}; and r(0.5) > {C27_R_MIN}",
-          c27_verdict, measure="e of dot-product attention alone, with its clean reconstruction error and r(0.5)",
-          figure="dot_attention_only_copying",
-          details={"recon": recon_only, "e": e_only, "r_0.5": r_only, "k_0.5": float(t.loc[ALPHA, "k"]),
-                   "parameters": models.n_params(trained["dot_attn_only"].model), "resolution": P.attn_small_size})
-for key, val in {"c27_recon": recon_only, "c27_e": e_only, "c27_r": r_only, "c27_k": float(t.loc[ALPHA, "k"])}.items():
-    ch.glue(key, val)
-ch.glue("c27_verdict", "holds" if c27_verdict else "does not hold");
-ch.glue("c27_params", f"{models.n_params(trained['dot_attn_only'].model):,}");
-
-# %%
-pd.DataFrame(ch.ledger.records.values())[["id", "value", "threshold", "verdict", "measure"]]
+m27 = ch.measurement("C27")
+for s in SEEDS:
+    r_o, r_u = REP["dot_attn_only", s], REP["unet", s]
+    m27.add(s, value={"value": r_o["e"]["affine"], "recon": q("dot_attn_only", s, "recon"), "r": q("dot_attn_only", s)},
+            control={"value": r_u["e"]["affine"], "recon": q("unet", s, "recon"), "r": q("unet", s)},
+            gates=MODEL_GATES["dot_attn_only", s] + r_o["gates"] + MODEL_GATES["unet", s][1:],
+            details={"e": r_o["e"]["raw"], "e0": r_o["e0"]["raw"], "e0_aff": r_o["e0"]["affine"],
+                     "k": q("dot_attn_only", s, "k"), "r zero-mean": q("dot_attn_only", s, "r_control"),
+                     "parameters": models.n_params(RUN["dot_attn_only", s].model)})
+c27 = ch.conclude(m27, figure="dot_attention_only_copying")
+ch.glue("c27_verdict", verdict_text(c27))
+ch.glue("c27_e_aff", c27["median"])
+ch.glue("c27_range", span(x["value"] for x in c27["seeds"]))
+for key in ("recon", "r"):
+    ch.glue("c27_" + key, float(np.median([x["quantities"][key] for x in c27["seeds"]])))
+for key in ("e", "e0", "e0_aff", "k", "r zero-mean"):
+    ch.glue("c27_" + key.replace(" ", "_").replace("-", "_"), med(c27, key))
+ch.glue("c27_params", f"{models.n_params(RUN['dot_attn_only', s0].model):,}")
+ch.glue("c27_control", ", ".join(f"{k} {v:.3f}" for k, v in c27["control"]["quantities"].items()))
 
 # %% [markdown]
-# ## What the numbers say
+# **C27 {glue:text}`c27_verdict`.** Dot-product attention alone ({glue:text}`c27_params`
+# parameters) has $e_\text{aff}$ = {glue:text}`c27_e_aff:.3f` (median; {glue:text}`c27_range`;
+# start {glue:text}`c27_e0_aff:.3f`), raw $e$ = {glue:text}`c27_e:.3f` (start
+# {glue:text}`c27_e0:.3f`), a clean reconstruction error of {glue:text}`c27_recon:.3f`,
+# $r(0.5)$ = {glue:text}`c27_r:.2f` ({glue:text}`c27_r_zero_mean:.2f` on zero-mean noise) and
+# $k(0.5)$ = {glue:text}`c27_k:.2f`. The control (no-skip U-Net, medians): {glue:text}`c27_control`.
 #
-# - **C24.** At $\alpha = 0.5$ the code's attention U-Net has $r$ = {glue:text}`c24_r_attn:.2f`
-#   and the no-skip U-Net {glue:text}`c24_r_unet:.2f`: a ratio of {glue:text}`c24_value:.2f`
-#   (threshold: above 1), so the claim {glue:text}`c24_verdict` here. Their noise gains are
-#   {glue:text}`c24_k_attn:.2f` and {glue:text}`c24_k_unet:.2f`, their clean reconstruction
-#   errors {glue:text}`c24_recon_attn:.2f` and {glue:text}`c24_recon_unet:.2f`; the attention
-#   U-Net's output also moves by {glue:text}`c24_spread:.2f` of the image norm between two passes
-#   on the same input, from the noise its residuals inject; with the same noise draw in both
-#   passes its noise gain is {glue:text}`c24_k_attn_common:.2f`. The essay's description of the
-#   model (efficient attention only, no skips) has $r$ = {glue:text}`c24_r_essay:.2f`,
-#   $k$ = {glue:text}`c24_k_essay:.2f` ({glue:text}`c24_k_essay_common:.2f` with common noise)
-#   and a reconstruction error of
-#   {glue:text}`c24_recon_essay:.2f`: its ratio to the no-skip U-Net, {glue:text}`c24_essay:.2f`,
-#   is {glue:text}`c24_essay_side` 1.
-# - **C25.** The efficient-attention model's representation error is {glue:text}`c25_e:.3f`
-#   (threshold: below 0.1) and its $r(0.5)$ {glue:text}`c25_r:.2f` (threshold: above 0.9), with a
-#   noise gain of {glue:text}`c25_k:.2f` and a reconstruction error of {glue:text}`c25_recon:.3f`:
-#   the claim {glue:text}`c25_verdict`.
-# - **C26.** With dot-product attention in its place the representation error is
-#   {glue:text}`c26_e_dot:.3f`, {glue:text}`c26_value:.2f` times the efficient model's
-#   (threshold: above 1); that model reconstructs with error {glue:text}`c26_recon_dot:.3f` and
-#   has $r(0.5)$ = {glue:text}`c26_r_dot:.2f`.
-# - **C27.** Dot-product attention alone ({glue:text}`c27_params` parameters) reconstructs with
-#   error {glue:text}`c27_recon:.3f` (threshold: below 0.1), represents with error
-#   {glue:text}`c27_e:.3f` (below 0.1) and has $r(0.5)$ = {glue:text}`c27_r:.2f` (above 0.9) and
-#   $k(0.5)$ = {glue:text}`c27_k:.2f`: the claim {glue:text}`c27_verdict`.
-# - **The representations.** The descent's random start alone has $e$ =
-#   {glue:text}`e_start_small:.3f` on the single-attention models' targets and
-#   {glue:text}`e_start_big:.3f` on the U-Nets' (the no-skip U-Net ends at
-#   {glue:text}`e_unet:.3f`). The representation loss ended at {glue:text}`loss_ratio_eff:.2f`
-#   of its first value for the efficient-attention model, {glue:text}`loss_ratio_dot:.2f` for the
-#   dot-product one, {glue:text}`loss_ratio_only:.2f` for attention alone and
-#   {glue:text}`loss_ratio_unet:.2f` for the no-skip U-Net. Where $e$ sits near the start's and the
-#   loss ratio near 1, the verdicts that rest on $e$ (C25, C26, C27) report how far the descent
-#   got in `rep_steps` steps at the book's step size, not how well the model can be represented.
-#
-# How to read them. A model that reconstructs clean images badly has a large $r$ whatever it
-# does with the corruption, so $r$ alone cannot say "copies"; $k$ near 1 and a small
-# reconstruction error together can. The attention models were trained for `attn_steps`
-# optimiser steps against the U-Net's `steps`, and the single-attention models ran at
-# `attn_small_size`, not at the essay's resolutions; at the `cpu` profile all models are small
-# and trained for minutes. The code's attention U-Net keeps its encoder-to-decoder skips, which
-# chapter {ref}`identity` (C3) showed to make a U-Net copy on their own; comparing it with the
-# essay's variant, which has none, separates the skips from the attention. The zero-mean control
-# column says whether a model's $r$ comes from removing noise or from restoring the contrast that
-# the essay's mixing takes away.
+# ## What the essay gets right, what it gets wrong, and why
+
+# %%
+def says(rec, yes, no, open_):
+    return yes if rec["verdict"] == verdict.HOLDS else no if rec["verdict"] == verdict.FAILS else open_
+
+
+works = {n: float(np.median([MODEL_GATES[n, s][1].value for s in SEEDS])) for n in ATTN}
+plateau = {n: sum(RUN[n, s].reason == "plateau" for s in SEEDS) for n in ATTN}
+r24, rz24 = med(c24, "r attn") / med(c24, "r unet"), med(c24, "zero-mean ratio")
+if r24 > 1 and rz24 > 1:
+    mech24 = (f"on zero-mean noise of the same RMS its r is also {rz24:.2f} times the no-skip U-Net's, so the gap is in "
+              f"removing noise, not only in restoring the mean and contrast that the essay's corruption shifts")
+elif r24 > 1:
+    mech24 = (f"on zero-mean noise of the same RMS the ratio is {rz24:.2f}: the attention U-Net removes such noise at "
+              f"least as well, and the gap is in undoing the shift of mean and contrast, which the no-skip U-Net's "
+              f"train-mode batch norm does by construction")
+else:
+    mech24 = f"on zero-mean noise of the same RMS the ratio is {rz24:.2f}"
+sentences = [
+    (f"The attention U-Net now learns: trained at a learning rate of {attention.ATTN_UNET_LR:g} its held-out error is "
+     f"{works['attn_unet']:.2f} of the mean training image's (median over seeds), where at the book's rate it had "
+     f"not yet walked back from its far-off start; it reached the stopping rule's plateau on {plateau['attn_unet']} "
+     f"of {len(SEEDS)} seeds within its cap of {P.attn_steps} steps."
+     if works["attn_unet"] < 1 else
+     f"The attention U-Net still does not beat the mean training image (held-out error {works['attn_unet']:.2f} of "
+     f"its), even at a learning rate of {attention.ATTN_UNET_LR:g}, so C24 cannot be judged here."),
+    says(c24, f"The essay is right that the attention U-Net denoises worse than the no-skip U-Net ({c24['median']:.2f} "
+              f"times its r at alpha = 0.5 on every seed, against {c24['control']['value']:.2f} for two seeds of the "
+              f"no-skip U-Net); {mech24}.",
+         f"Against the essay, the attention U-Net does not denoise worse by the claim's margin (r ratio "
+         f"{c24['median']:.2f}); {mech24}.",
+         f"Whether the attention U-Net denoises worse is not settled ({c24['reason']}); its r is {r24:.2f} times the "
+         f"no-skip U-Net's and {mech24}."),
+    says(c25, f"One efficient attention between two convolutions does copy: e_aff {c25['median']:.3f} and r(0.5) "
+              f"{float(np.median([x['quantities']['r'] for x in c25['seeds']])):.2f} on every seed.",
+         f"One efficient attention between two convolutions does not copy in the essay's sense on any seed (e_aff "
+         f"{c25['median']:.3f}, r(0.5) {float(np.median([x['quantities']['r'] for x in c25['seeds']])):.2f}).",
+         f"Whether one efficient attention between two convolutions copies is not settled ({c25['reason']}; e_aff "
+         f"{c25['median']:.3f}, r(0.5) {float(np.median([x['quantities']['r'] for x in c25['seeds']])):.2f})."),
+    says(c26, f"Dot-product attention in its place represents the input less accurately ({c26['median']:.2f} times "
+              f"the efficient model's e_aff), as the essay says.",
+         f"Against the essay, dot-product attention in its place does not represent the input less accurately by "
+         f"the claim's margin (e_aff ratio {c26['median']:.2f}).",
+         f"Whether dot-product attention represents less accurately is not settled ({c26['reason']}; e_aff ratio "
+         f"{c26['median']:.2f}, raw-e ratio {med(c26, 'raw ratio'):.2f})."),
+    says(c27, f"Dot-product attention alone is a good autoencoder that copies (reconstruction error "
+              f"{float(np.median([x['quantities']['recon'] for x in c27['seeds']])):.3f}, e_aff {c27['median']:.3f}).",
+         f"Dot-product attention alone is not the good, copying autoencoder the essay describes on any seed "
+         f"(reconstruction error {float(np.median([x['quantities']['recon'] for x in c27['seeds']])):.3f}, e_aff "
+         f"{c27['median']:.3f}, r(0.5) {float(np.median([x['quantities']['r'] for x in c27['seeds']])):.2f}).",
+         f"Whether dot-product attention alone is a good, copying autoencoder is not settled ({c27['reason']}; "
+         f"reconstruction error {float(np.median([x['quantities']['recon'] for x in c27['seeds']])):.3f}, e_aff "
+         f"{c27['median']:.3f})."),
+    (f"The raw e of the two models with batch norm stays near its start (efficient {med(c25, 'e'):.3f} from "
+     f"{med(c25, 'e0'):.3f}), because train-mode batch norm cannot see the start's grey level; the verdicts use e_aff, "
+     f"which moved from {med(c25, 'e0_aff'):.3f} to {c25['median']:.3f}."),
+]
+moved27 = float(np.median([REP["dot_attn_only", s]["gates"][0].value for s in SEEDS]))
+if moved27 < claims.GATES["descent moved"].limit:
+    sentences.append(f"Through dot-product attention alone the descent changed its start's per-channel mean and gain "
+                     f"(raw e {med(c27, 'e'):.3f} from {med(c27, 'e0'):.3f}) and almost nothing else (e_aff moved by "
+                     f"{moved27:.1%}): the representation this model gives its input is not the input.")
+conclusion = " ".join(sentences)
+ch.glue("conclusion", conclusion)
+Markdown(conclusion)
+
+# %% [markdown]
+# Every number above is a median over the profile's seeds; the per-seed values, the gates with their
+# numbers and the controls are in the chapter's ledger and on the first page. At the `cpu` profile
+# all models are small and trained for minutes, the single-attention models at `attn_small_size`
+# rather than the essay's resolutions, and a model still improving at its cap makes the verdicts
+# that rest on it inconclusive rather than counting as trained.
 #
 # ## References
 #

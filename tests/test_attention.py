@@ -205,3 +205,12 @@ def test_common_noise_removes_the_pass_to_pass_noise_and_leaves_the_rng_alone():
     assert torch.equal(torch.random.get_rng_state(), before)
     det = A.ConvAttentionAutoencoder(3, 8, "efficient", 1, 4)
     assert torch.equal(A.CommonNoise(det)(a), det(a))
+
+
+def test_learning_rate_raises_only_the_noisy_attention_unets():
+    assert A.learning_rate("attn_unet", 3e-4) == A.ATTN_UNET_LR
+    assert A.learning_rate("attn_unet_eff", 3e-4) == A.ATTN_UNET_LR
+    for kind in ("eff_attn_ae", "dot_attn_ae", "dot_attn_only", "unet"):
+        assert A.learning_rate(kind, 3e-4) == 3e-4
+    assert A.ATTN_UNET_LR > 3e-4
+
