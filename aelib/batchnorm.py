@@ -12,6 +12,11 @@ module makes them explicit:
   (:func:`batch_statistics`);
 - :class:`RunningStatistics` ``O`` in eval mode (BatchNorm uses the running averages collected
   in training) on a private copy, so that a shared, cached model is never switched or altered;
+- :class:`Modes`         both of the above behind one switch (``train()`` / ``eval()``), the form
+  :func:`aelib.metrics.ratio_table` needs for its eval-mode columns;
+- :func:`offset_response` how far the output moves when a grey offset is added to the whole batch
+  (train-mode BatchNorm after a bias-free convolution hardly lets it through), and
+  :func:`set_channel_means` (the colour means of an image set: held-out against training photos);
 - :func:`channel_stats`, :func:`channel_stat_distance`, :func:`colour_distance` and
   :func:`high_freq_energy`: per-image statistics of outputs compared with the clean images;
 - :class:`EssayBlur`     the essay's blur test (Gaussian kernel 19, sigma 8), scaled to another
@@ -194,3 +199,69 @@ class EssayBlur:
         blurred = self(a)
         num = (O(blurred) - a).flatten(1).norm(dim=1)
         return num / (blurred - a).flatten(1).norm(dim=1).clamp_min(1e-12)
+
+
+# ------------------------------------------------------------------------------------------
+# both modes side by side, and what train-mode BatchNorm cannot see
+
+
+class Modes:
+    """One BatchNorm model in either mode, as :func:`aelib.metrics.ratio_table` (``eval_mode=True``)
+    expects a module: callable, with ``training``, ``eval()`` and ``train()``.
+
+    In train mode a call is :class:`Grouped` (groups of ``size`` images share statistics; running
+    statistics neither used nor updated); in eval mode it is :class:`RunningStatistics`, a copy
+    taken at construction. Switching modes changes only this wrapper's flag: the model handed in
+    keeps its mode, weights and buffers (a bare train-mode module would update its running
+    statistics at every call, so the eval-mode numbers measured after it would be contaminated by
+    the evaluation batches).
+    """
+
+    def __init__(self, model: torch.nn.Module, size: int):
+        self.grouped = Grouped(model, size)
+        self.running = RunningStatistics(model)
+        self.training = True
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.grouped(x) if self.training else self.running(x)
+
+    def train(self, mode: bool = True) -> "Modes":
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> "Modes":
+        return self.train(False)
+
+    def parameters(self):
+        return self.grouped.parameters()
+
+
+def set_channel_means(x: torch.Tensor) -> torch.Tensor:
+    """(C,): the mean of each colour channel over a whole image set (floats, or uint8 scaled to [0, 1])."""
+    _check_batch(x)
+    x = x.float()
+    if x.max() > 1.5:  # uint8 images
+        x = x / 255.0
+    return x.mean(dim=(0, 2, 3))
+
+
+@torch.no_grad()
+def offset_response(O, a: torch.Tensor, offsets) -> list[dict]:
+    """How much ``O``'s output moves when the same grey offset ``d`` is added to every pixel of every
+    image of the batch: for each ``d``, the medians over images of ``|d|`` relative to the input
+    (``|a + d - a| / |a|``) and of ``|O(a + d) - O(a)| / |O(a)|``.
+
+    An offset that every image of the batch shares is what train-mode BatchNorm after a bias-free
+    convolution subtracts again: such a model's output hardly moves (a ratio output/input far
+    below 1), while a model without BatchNorm or in eval mode answers it."""
+    _check_batch(a, "a")
+    base = O(a)
+    base_norm = base.flatten(1).norm(dim=1).clamp_min(1e-12)
+    a_norm = a.flatten(1).norm(dim=1).clamp_min(1e-12)
+    out = []
+    for d in offsets:
+        shifted = a + float(d)
+        moved = (O(shifted) - base).flatten(1).norm(dim=1) / base_norm
+        out.append({"offset": float(d), "input_change": float(((shifted - a).flatten(1).norm(dim=1) / a_norm).median()),
+                    "output_change": float(moved.median())})
+    return out

@@ -117,6 +117,8 @@ GATES: dict[str, Gate] = {g.name: g for g in (
          "relative change of the descent's loss over its last fifth of steps"),
     Gate("beats noise", "<", 1.0,
          "SW(generated, held-out) / SW(pure noise, held-out): the generator's output is nearer the data than noise"),
+    Gate("denoises", "<", 1.0,
+         "r(0.5) of the model on held-out images (its output nearer the clean image than the corrupted input)"),
     Gate("iteration moved", ">=", 0.01,
          "relative distance the iteration moved from its start"),
 )}
@@ -279,7 +281,7 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
           "in train mode at their own batch size; and the same on zero-mean Gaussian noise of the same RMS. "
           "Both models must denoise (r(0.5) < 1, a gate)",
           (_t("value", "<", 0.2, "relative difference"), _t("zm", "<", 0.2, "relative difference, zero-mean noise")),
-          "the identity map in place of the batch-1 model (r = 1): abs(1 - r_8) / r_8", _MODEL),
+          "the identity map in place of the batch-1 model (r = 1): abs(1 - r_8) / r_8", _MODEL + ("denoises",)),
     Claim("C22", "06_batchnorm",
           "The U-Net represents its input about equally well with or without batch norm.",
           "e_aff(no-BN U-Net) / e_aff(BN U-Net), output layer, held-out targets, where e_aff is the representation "

@@ -228,3 +228,75 @@ def test_loss_curves_by_images_puts_runs_on_an_images_axis():
     plt.close(fig)
     with pytest.raises(ValueError, match="batch size"):
         figures.loss_curves_by_images({"bad": ([1.0], 0)})
+
+
+# --- Modes, set means, offset response -------------------------------------------------------------
+
+
+def test_modes_switch_between_grouped_train_mode_and_an_eval_copy():
+    from aelib.batchnorm import Modes
+
+    m = unet()
+    with torch.no_grad():
+        m(images(8, seed=1))                      # running statistics away from their defaults
+    before = {k: b.clone() for k, b in m.named_buffers()}
+    O, a = Modes(m, 2), images(4, seed=3)         # noqa: N806
+    with torch.no_grad():
+        assert O.training and torch.allclose(O(a), Grouped(m, 2)(a), atol=1e-5)
+        assert O.eval() is O and not O.training
+        m.eval()
+        assert torch.allclose(O(a), m(a), atol=1e-5)
+        m.train()
+        O.train()
+        assert O.training
+    assert m.training                             # the wrapped model's own mode is never switched
+    assert all(torch.equal(before[k], b) for k, b in m.named_buffers())
+
+
+def test_ratio_table_in_both_modes_leaves_the_running_statistics_alone():
+    from aelib import metrics
+    from aelib.batchnorm import Modes
+
+    m = unet()
+    with torch.no_grad():
+        m(images(8, seed=1))
+    before = {k: b.clone() for k, b in m.named_buffers()}
+    a = images(6, seed=4)
+    t = metrics.ratio_table(Modes(m, 3), a, (0.5,), seed=1, eval_mode=True)
+    assert all(torch.equal(before[k], b) for k, b in m.named_buffers())
+    assert {"r", "r_eval", "recon_eval", "r_control_eval"} <= set(t.columns)
+    assert t.loc[0.5, "r"] != t.loc[0.5, "r_eval"]
+
+
+def test_set_channel_means_known_values_and_uint8():
+    from aelib.batchnorm import set_channel_means
+
+    x = torch.zeros(2, 3, 4, 4)
+    x[:, 1] = 0.5
+    x[0, 2] = 1.0
+    assert torch.allclose(set_channel_means(x), torch.tensor([0.0, 0.5, 0.5]))
+    assert torch.allclose(set_channel_means((x * 255).to(torch.uint8)), torch.tensor([0.0, 0.5, 0.5]), atol=3e-3)
+    with pytest.raises(BatchNormError, match="image batch"):
+        set_channel_means(torch.rand(3, 4, 4))
+
+
+def test_offset_response_of_identity_constant_and_train_mode_batchnorm():
+    from aelib.batchnorm import offset_response
+
+    a = images(4, seed=5)
+    ident = offset_response(lambda x: x, a, (0.1, 0.3))
+    assert [r["offset"] for r in ident] == [0.1, 0.3]
+    for r in ident:                               # the identity passes the offset on unchanged
+        assert abs(r["output_change"] - r["input_change"]) < 1e-5 and r["input_change"] > 0
+    assert ident[1]["input_change"] > ident[0]["input_change"]
+    expected = float((0.1 * a[0].numel() ** 0.5 / a.flatten(1).norm(dim=1)).median())   # |d| over |a|, per image
+    assert ident[0]["input_change"] == pytest.approx(expected, rel=1e-5)
+    const = offset_response(lambda x: torch.ones_like(x), a, (0.2,))
+    assert const[0]["output_change"] == 0.0      # a constant map ignores it
+    torch.manual_seed(0)                          # bias-free 1x1 convolution, then BatchNorm: the offset is
+    m = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1, bias=False), torch.nn.BatchNorm2d(4),  # uniform per channel
+                            torch.nn.Conv2d(4, 3, 1)).train()
+    train = offset_response(Grouped(m, 4), a, (0.3,))[0]["output_change"]
+    ev = offset_response(RunningStatistics(m), a, (0.3,))[0]["output_change"]
+    assert train < 1e-4 < ev                      # batch statistics remove a batch-wide offset, running ones do not
+    assert offset_response(Grouped(m, 1), a, (0.3,))[0]["output_change"] < 1e-4   # ... and so do one image's
