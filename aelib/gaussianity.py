@@ -24,13 +24,28 @@ many input representations of one target found from different random starts:
   :func:`sum_variance_ratio` checks the independence the theorem assumes (the variance of the
   sum over the sum of the variances).
 
+- **Starts and controls.** :func:`draw_starts` draws the descent's random starts, Gaussian (the
+  essay's) or uniform with the same mean and standard deviation (excess kurtosis -1.2, the
+  control that tells a shape inherited from the start from one made by summation);
+  :func:`heavy_tailed_weights` gives Cauchy weights for a layer in which a few terms dominate
+  every sum, the control on which Lyapunov's ratio must *not* fall; :func:`lyapunov_slope` is the
+  whole measurement of chapter 03's C10 for one weight matrix and one set of samples.
+
 Used by chapter 03.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import torch
 from scipy import stats
+
+# Chapter 03 measures each claim on every seed of the profile; per seed it draws this share of the
+# profile's ``nonin_starts`` (at cpu: 3 seeds x 170 starts, as many in total as one seed x 512 had),
+# to keep the chapter within its CPU budget. A chapter constant rather than a profile field.
+SEED_STARTS_FRACTION = 1 / 3
 
 
 def _numpy(x) -> np.ndarray:
@@ -184,3 +199,39 @@ def largest_share(weight) -> float:
     energy its single largest weight holds (``1/n`` for equal weights, 1 for one weight alone)."""
     w2 = _numpy(weight) ** 2
     return float(np.mean(w2.max(axis=1) / np.maximum(w2.sum(axis=1), 1e-300)))
+
+
+# ------------------------------------------------------------------------------------------
+# starts and controls
+
+
+def draw_starts(shape, mean: float, std: float, kind: str = "gaussian",
+                generator: torch.Generator | None = None, device: str = "cpu") -> torch.Tensor:
+    """Random starts of a representation descent: ``'gaussian'`` N(mean, std^2) elementwise (the
+    essay's), or ``'uniform'`` on ``mean +- std * sqrt(3)``, which has the same mean and standard
+    deviation and excess kurtosis -1.2."""
+    if kind == "gaussian":
+        return torch.randn(shape, generator=generator, device=device) * std + mean
+    if kind == "uniform":
+        half = std * math.sqrt(3.0)
+        return (torch.rand(shape, generator=generator, device=device) * 2 - 1) * half + mean
+    raise ValueError(f"unknown start kind {kind!r}; choose 'gaussian' or 'uniform'")
+
+
+def heavy_tailed_weights(shape, seed: int = 0, scale: float | None = None) -> np.ndarray:
+    """Standard Cauchy weights (times ``scale``, default ``1/sqrt(n_terms)``) of a layer of shape
+    (units, n_terms): a few weights of every unit are orders of magnitude larger than the rest, so a
+    few terms dominate each sum and Lyapunov's ratio does not fall (the control of C10)."""
+    rng = np.random.default_rng(seed)
+    w = rng.standard_cauchy(size=tuple(shape))
+    return w * (1.0 / math.sqrt(shape[-1]) if scale is None else scale)
+
+
+def lyapunov_slope(weight, samples, ns) -> tuple[np.ndarray, float, float]:
+    """Lyapunov's ratio (delta = 1) of the terms ``X_ji = W_ji a_i`` of every unit ``j``, the
+    moments taken over the samples (K, n_terms) of ``a``, for each ``n`` in ``ns``; returns the mean
+    over units of ``L_n``, and the ``(slope, intercept)`` of its log against ``log n``. The terms
+    enter in the order of the columns."""
+    abs3, var = weighted_term_moments(weight, samples)
+    ratio = lyapunov_ratio(abs3, var, ns).mean(axis=0)
+    return (ratio, *loglog_slope(ns, ratio))

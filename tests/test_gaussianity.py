@@ -175,3 +175,32 @@ def test_one_target_repeated_gets_one_start_per_row_and_rows_match_single_runs()
     assert torch.allclose(same, a_g, atol=1e-6)
     with pytest.raises(ValueError, match="start has shape"):
         represent(m, batch, cfg, start=a0[:2])
+
+
+# --- starts and controls of chapter 03 ----------------------------------------------------
+
+
+def test_draw_starts_match_mean_and_spread_and_differ_in_shape():
+    g = torch.Generator().manual_seed(0)
+    gs = G.draw_starts((400, 500), 0.7, 0.05, "gaussian", g)
+    us = G.draw_starts((400, 500), 0.7, 0.05, "uniform", g)
+    for x in (gs, us):
+        assert float(x.mean()) == pytest.approx(0.7, abs=1e-3) and float(x.std()) == pytest.approx(0.05, rel=0.01)
+    assert G.normality(gs)["excess_kurtosis"] == pytest.approx(0.0, abs=0.05)
+    assert G.normality(us)["excess_kurtosis"] == pytest.approx(-1.2, abs=0.05)
+    assert float(us.max()) <= 0.7 + 0.05 * np.sqrt(3) + 1e-6
+    with pytest.raises(ValueError, match="unknown start kind"):
+        G.draw_starts((2, 2), 0.7, 0.05, "laplace")
+
+
+def test_lyapunov_slope_falls_for_comparable_weights_and_not_for_heavy_tailed_ones():
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((512, 768))
+    ns = G.log_spaced(768, 12)
+    w = rng.uniform(-1, 1, size=(64, 768)) / np.sqrt(768)
+    ratio, slope, _ = G.lyapunov_slope(w, a, ns)
+    assert ratio.shape == ns.shape and slope == pytest.approx(-0.5, abs=0.05)
+    wc = G.heavy_tailed_weights((64, 768), seed=3)
+    assert G.largest_share(wc) > 0.3 > 10 * G.largest_share(w)
+    assert G.lyapunov_slope(wc, a, ns)[1] > -0.2
+    assert np.array_equal(wc, G.heavy_tailed_weights((64, 768), seed=3))
