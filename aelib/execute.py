@@ -270,6 +270,7 @@ def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
     gen.mkdir(parents=True, exist_ok=True)
     (gen / "claims.md").write_text(ledger.render_markdown(profile))
     (gen / "changelog.md").write_text(ledger.render_changelog())
+    (gen / "summary.md").write_text(ledger.render_summary(profile))
     ledger.write_json(profile, gen / "claims.json")
     tpath = _timings_path(profile)
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}

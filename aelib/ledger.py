@@ -135,6 +135,45 @@ def render_markdown(profile: str) -> str:
     return "\n".join(lines)
 
 
+def _reason_kind(reason: str) -> str:
+    if reason.startswith("gate 'trained to rule'"):
+        return "a model the claim rests on was still improving when its training budget ran out"
+    if reason.startswith("gate 'descent"):
+        return "a representation descent did not move from its start (or had not converged)"
+    if reason.startswith("gate "):
+        return "another validity gate failed (a model that does not work, a sampler no better than noise...)"
+    if reason.startswith("measure cannot discriminate"):
+        return "the control clears the threshold too, so the measure cannot discriminate"
+    if reason.startswith("seeds disagree"):
+        return "the seeds disagree"
+    return "other reasons"
+
+
+def render_summary(profile: str) -> str:
+    """What this build found, in sentences written from the ledger (so they change with the numbers)."""
+    recs = load(profile)
+    if not recs:
+        return "No chapter has been executed at this profile yet.\n"
+    by = {v: [r for r in recs if r["verdict"] == v] for v in verdict.VERDICTS}
+
+    def ids(rs):
+        return ", ".join(f"{{ref}}`{r['id']} <{r['anchor']}>`" for r in rs) or "none"
+
+    lines = [f"At the `{profile}` profile, {len(recs)} claims were measured on "
+             f"{max(len(r.get('seeds', [])) for r in recs)} seeds each.", ""]
+    lines.append(f"- **Hold on every seed** ({len(by[verdict.HOLDS])}): {ids(by[verdict.HOLDS])}.")
+    lines.append(f"- **Fail on every seed** ({len(by[verdict.FAILS])}): {ids(by[verdict.FAILS])}.")
+    kinds: dict[str, list] = {}
+    for r in by[verdict.INCONCLUSIVE]:
+        kinds.setdefault(_reason_kind(r.get("reason", "")), []).append(r)
+    lines.append(f"- **Inconclusive** ({len(by[verdict.INCONCLUSIVE])}), because")
+    for kind, rs in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"  - {kind} ({len(rs)}): {ids(rs)};")
+    if by[verdict.INCONCLUSIVE]:
+        lines[-1] = lines[-1].rstrip(";") + "."
+    return "\n".join(lines) + "\n"
+
+
 def render_changelog() -> str:
     """The changes of measures and thresholds made after results existed (aelib.claims.CHANGELOG)."""
     lines = ["| date | claim | before | after | why |", "|---|---|---|---|---|"]

@@ -226,3 +226,17 @@ def test_gate_and_ratio_measurements_leave_batchnorm_running_statistics_alone():
     metrics.ratio_table(model, a, (0.5,), eval_mode=True)
     after = model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before) and model.training
+
+
+def test_first_page_summary_is_written_from_the_verdicts(aelib_home, monkeypatch):
+    monkeypatch.setitem(claims.REGISTRY, "C97", claims.Claim("C97", "99_test", "another", "a ratio",
+                                                             (claims.Test("value", ">=", 2.0),), "a control",
+                                                             ("model works",)))
+    led = ledger.ChapterLedger("99_test", "cpu")
+    led.add(_measure("C98", [0.8, 0.9, 0.95], 1.0))
+    led.add(_measure("C97", [2.5, 2.5, 2.5], 1.0, [verdict.check("model works", "m", 2.0)]))
+    text = ledger.render_summary("cpu")
+    assert "**Hold on every seed** (1): {ref}`C98 <claim-c98>`" in text
+    assert "another validity gate failed" in text and "C97" in text
+    led.add(_measure("C98", [1.8, 1.9, 1.95], 1.0))  # a different result changes the sentence
+    assert "**Hold on every seed** (0)" in ledger.render_summary("cpu")
