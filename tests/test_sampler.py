@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from aelib import metrics, models
+from aelib import sampler
 from aelib.sampler import LinearSchedule, PowerSchedule, SamplerConfig, sample, schedule_table
 
 SHAPE = (3, 8, 8)
@@ -174,3 +175,47 @@ def test_sliced_wasserstein_repeated():
     assert len(mean3) == 2 and all(s > 0 for s in sd3)
     with pytest.raises(ValueError, match="repeats"):
         metrics.sliced_wasserstein_repeated(x, y, cfg, repeats=0)
+
+
+# ------------------------------------------------------------------------------------------
+# chapter-05 helpers in aelib.sampler
+
+
+def test_fast_sliced_wasserstein_gives_the_metrics_numbers():
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(6, 3, 16, 16, generator=g), torch.rand(20, 3, 16, 16, generator=g) * 0.5 + 0.2
+    for seed in (0, 7):
+        cfg = metrics.SWConfig(levels=2, n_patches=300, n_projections=24, seed=seed)
+        fast, ref = sampler.sliced_wasserstein(x, y, cfg), metrics.sliced_wasserstein(x, y, cfg)
+        assert len(fast) == 2 and fast == pytest.approx(ref, rel=1e-9)
+    assert sampler.sliced_wasserstein(y, y, cfg) == pytest.approx([0.0, 0.0], abs=0.3)  # same set: small
+    assert sampler.sliced_wasserstein(x, y, cfg)[0] > 0.5
+
+
+def test_budget_steps():
+    assert sampler.budget_steps(1000.0, 10.0) == 100
+    assert sampler.budget_steps(1000.0, 3.0) == 333
+    assert sampler.budget_steps(10.0, 10.0) == sampler.MIN_CAP     # never below the rule's minimum
+    assert sampler.budget_steps(10.0, 10.0, minimum=1) == 1
+    with pytest.raises(ValueError, match="positive"):
+        sampler.budget_steps(0.0, 1.0)
+
+
+def test_folded_auc():
+    assert sampler.folded_auc([3, 4, 5], [0, 1, 2]) == 1.0
+    assert sampler.folded_auc([0, 1, 2], [3, 4, 5]) == 1.0          # either direction
+    assert sampler.folded_auc([1, 2, 3], [1, 2, 3]) == 0.5
+    assert sampler.folded_auc([0, 3], [1, 2]) == 0.5
+
+
+def test_order_conditions():
+    levels = {"base": [1.0, 0.5], "wide": [0.8, 0.7], "wide + deep": [0.9, 0.4]}
+    assert sampler.order_conditions(levels) == {"wide_finer_detail": True, "wide_less_global_order": True,
+                                                 "deep_restores_order": True}
+    flipped = {"base": [0.8, 0.7], "wide": [1.0, 0.5], "wide + deep": [0.9, 0.6]}
+    assert not any(sampler.order_conditions(flipped).values())
+    mid = {"base": [1.0, 0.5, 0.5], "wide": [0.8, 9.0, 0.4], "wide + deep": [0.9, 0.0, 0.45]}
+    assert sampler.order_conditions(mid) == {"wide_finer_detail": True, "wide_less_global_order": False,
+                                              "deep_restores_order": False}   # middle band ignored
+    with pytest.raises(ValueError, match="needs the sets"):
+        sampler.order_conditions({"base": [1.0], "wide": [1.0]})
