@@ -5,7 +5,7 @@ claim's tests read (:mod:`aelib.claims`), the same quantities measured on the cl
 and the gates checked on that seed. :func:`decide` turns that into the record the ledger keeps:
 
 1. fewer than ``MIN_SEEDS`` seeds                          -> inconclusive
-2. a gate failed on any seed                               -> inconclusive (the gate, its value)
+2. a registered gate not measured, or failed on any seed -> inconclusive (the gate, its value)
 3. the control clears the test too (median over seeds)     -> inconclusive ("measure cannot discriminate")
 4. every seed clears -> holds; no seed clears -> does not hold; otherwise inconclusive (seeds disagree)
 
@@ -148,8 +148,11 @@ def decide(m: Measurement) -> dict:
     n = len(m.seeds)
     reason = ""
     failed = [g for g in gates if not g["passed"]]
+    missing = [g for g in claim.gates if g not in {c.gate for c in m.gates}]
     if n < claims.MIN_SEEDS:
         verdict, reason = INCONCLUSIVE, f"only {n} seed(s); a verdict needs at least {claims.MIN_SEEDS}"
+    elif missing:
+        verdict, reason = INCONCLUSIVE, f"gate '{missing[0]}' registered for {claim.id} was not measured"
     elif failed:
         g = failed[0]
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
