@@ -110,22 +110,34 @@ def default_jobs() -> int:
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
-def _run_pool(cmds: list[tuple[str, list[str]]], jobs: int, env: dict) -> dict[str, int]:
-    """Run ``(label, argv)`` commands, at most ``jobs`` at a time; their exit codes by label."""
+def _run_pool(cmds: list[tuple[str, list[str]]], jobs: int, env: dict, desc: str = "",
+              progress: bool = True) -> dict[str, int]:
+    """Run ``(label, argv)`` commands, at most ``jobs`` at a time, with one progress bar over
+    them; their exit codes by label."""
+    from tqdm import tqdm
+
     pending, running, codes = list(cmds), {}, {}
+    bar = tqdm(total=len(cmds), desc=desc, unit="job", disable=not progress, file=sys.stderr)
+    t0 = {}
     while pending or running:
         while pending and len(running) < jobs:
             label, argv = pending.pop(0)
             running[label] = subprocess.Popen(argv, env=env)
+            t0[label] = time.perf_counter()
         time.sleep(0.5)
         for label, proc in list(running.items()):
             if proc.poll() is not None:
                 codes[label] = proc.returncode
                 del running[label]
+                state = "done" if proc.returncode == 0 else f"FAILED (exit {proc.returncode})"
+                bar.write(f"[aelib] {label}: {state} in {time.perf_counter() - t0[label]:.1f} s")
+                bar.update(1)
+                bar.set_postfix_str(", ".join(running) or "")
+    bar.close()
     return codes
 
 
-def pretrain(profile: str, jobs: int) -> None:
+def pretrain(profile: str, jobs: int, progress: bool = True) -> None:
     """Train the shared models (fc, U-Nets) of every seed ahead of the chapters, ``jobs`` single-thread
     processes side by side, through the same cache and stopping rule the chapters use."""
     from .chapter import SHARED
@@ -140,7 +152,7 @@ def pretrain(profile: str, jobs: int) -> None:
                                          "--seed", str(seed), "--steps", str(m * prof.steps)])
              for m in prof.walk_train_mults if m > 1 for seed in prof.seeds]
     t0 = time.perf_counter()
-    codes = _run_pool(cmds, jobs, env)
+    codes = _run_pool(cmds, jobs, env, desc="shared models", progress=progress)
     bad = [k for k, v in codes.items() if v]
     if bad:
         raise ChapterFailed(f"training the shared models failed for {bad} (see the messages above)")
@@ -174,17 +186,17 @@ def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None 
         if jobs > 1 or os.environ.get("AELIB_THREADS") is None:
             os.environ["AELIB_THREADS"] = "1"  # the same thread count whatever the number of jobs
         return _execute_serial(profile, book_dir, [s.stem for s in srcs], force, progress, timeout)
-    pretrain(profile, jobs)
+    pretrain(profile, jobs, progress)
     tpath = _timings_path(profile)
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
     # longest chapters first (by their last recorded time), so the two queues end together
     todo.sort(key=lambda s: -float(timings.get(s.stem, {}).get("seconds", 0) or 0))
     env = dict(os.environ, AELIB_THREADS="1")
     cmds = [(s.stem, [sys.executable, "-m", "aelib", "execute", "--profile", profile, "--book", str(book_dir),
-                      "--only", s.stem, "--force", "--jobs", "1", "--no-generated"]
+                      "--only", s.stem, "--force", "--jobs", "1", "--no-generated", "--no-progress"]
                      + (["--timeout", str(timeout)] if timeout else [])) for s in todo]
     print(f"[aelib] executing {len(todo)} chapter(s) at profile {profile!r}, {jobs} at a time", file=sys.stderr)
-    codes = _run_pool(cmds, jobs, env)
+    codes = _run_pool(cmds, jobs, env, desc="chapters", progress=progress)
     import nbformat
 
     for s in srcs:
@@ -313,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
                            "(default: $AELIB_JOBS, else 2 on a machine with 2 or more cores)")
             p.add_argument("--timeout", type=int, default=None, help=argparse.SUPPRESS)
             p.add_argument("--no-generated", action="store_true", help=argparse.SUPPRESS)
+            p.add_argument("--no-progress", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     book_dir = Path(args.book)
     try:
@@ -323,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError(f"--jobs must be a positive integer, got {args.jobs}")
             if args.no_generated:  # one chapter of a parallel run: the parent writes timings and pages
                 _execute_serial(args.profile, book_dir, only=args.only, force=args.force, timeout=args.timeout,
-                                write_timings=False)
+                                write_timings=False, progress=not args.no_progress)
             else:
                 execute(args.profile, book_dir, only=args.only, force=args.force, jobs=args.jobs)
                 write_generated(args.profile, book_dir)
