@@ -184,6 +184,8 @@ class Chapter:
             from myst_nb import glue
         except ImportError:  # pragma: no cover
             return value
+        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy / torch scalars -> Python
+            value = value.item()
         glue(key, value, display=display)
         return value
 

@@ -300,12 +300,14 @@ def prepare(profile: str | None = None, book_dir: Path = BOOK) -> None:
 
 
 def build(book_dir: Path = BOOK, strict: bool = True) -> int:
-    """``jupyter-book build <book_dir>`` (warnings are errors when ``strict``); returns its exit code."""
+    """``jupyter-book build <book_dir>`` (warnings are errors when ``strict``); returns its exit code.
+    It only renders: the Sphinx hook is told not to execute chapters (``python -m aelib run`` has
+    just executed what was stale, and ``build`` alone must never start a long execution)."""
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(book_dir)]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
-    return subprocess.call(cmd)
+    return subprocess.call(cmd, env=dict(os.environ, AELIB_SKIP_EXECUTE="1"))
 
 
 def main(argv: list[str] | None = None) -> int:
