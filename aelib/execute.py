@@ -160,6 +160,21 @@ def pretrain(profile: str, jobs: int, progress: bool = True) -> None:
           file=sys.stderr)
 
 
+def _select(profile: str, book_dir: Path, only: list[str] | None) -> list[Path]:
+    """The chapters to consider, after checking the profile and data set (clear errors before anything runs)."""
+    prof = profiles.get(profile)
+    if prof.dataset != "photos" and not prof.data_path:
+        raise ValueError(f"profile {profile!r} reads the {prof.dataset!r} data set: set AELIB_DATA to its path "
+                         "(nothing is downloaded), or AELIB_OVERRIDES='{\"dataset\": \"photos\"}' for the shipped photos")
+    srcs = chapter_sources(book_dir)
+    if only:
+        unknown = [o for o in only if not any(s.stem == o or s.stem.startswith(o) for s in srcs)]
+        if unknown:
+            raise ValueError(f"unknown chapter(s) {unknown}; have {[s.stem for s in srcs]}")
+        srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
+    return srcs
+
+
 def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None = None, force: bool = False,
             progress: bool = True, timeout: int | None = None, jobs: int | None = None) -> dict[str, dict]:
     """Execute the stale chapters (all with ``force``) at ``profile``; return per-chapter timings.
@@ -168,17 +183,8 @@ def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None 
     chapters then run ``jobs`` at a time, each in its own single-threaded process; a model two
     chapters need is trained once (the cache holds a lock per model)."""
     jobs = default_jobs() if jobs is None else jobs
-    prof = profiles.get(profile)  # unknown profile: clear error before anything runs
-    if prof.dataset != "photos" and not prof.data_path:
-        raise ValueError(f"profile {profile!r} reads the {prof.dataset!r} data set: set AELIB_DATA to its path "
-                         "(nothing is downloaded), or AELIB_OVERRIDES='{\"dataset\": \"photos\"}' for the shipped photos")
     book_dir = Path(book_dir)
-    srcs = chapter_sources(book_dir)
-    if only:
-        unknown = [o for o in only if not any(s.stem == o or s.stem.startswith(o) for s in srcs)]
-        if unknown:
-            raise ValueError(f"unknown chapter(s) {unknown}; have {[s.stem for s in srcs]}")
-        srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
+    srcs = _select(profile, book_dir, only)
     lib = library_fingerprint()
     todo = [s for s in srcs if force or _stored_key(s.with_suffix(".ipynb")) != chapter_key(s, profile, lib)
             or not _ledger_exists(s, profile)]
@@ -229,17 +235,8 @@ def _execute_serial(profile: str = "cpu", book_dir: Path = BOOK, only: list[str]
     import nbformat
     import papermill as pm
 
-    prof = profiles.get(profile)  # unknown profile: clear error before anything runs
-    if prof.dataset != "photos" and not prof.data_path:
-        raise ValueError(f"profile {profile!r} reads the {prof.dataset!r} data set: set AELIB_DATA to its path "
-                         "(nothing is downloaded), or AELIB_OVERRIDES='{\"dataset\": \"photos\"}' for the shipped photos")
     book_dir = Path(book_dir)
-    srcs = chapter_sources(book_dir)
-    if only:
-        unknown = [o for o in only if not any(s.stem == o or s.stem.startswith(o) for s in srcs)]
-        if unknown:
-            raise ValueError(f"unknown chapter(s) {unknown}; have {[s.stem for s in srcs]}")
-        srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
+    srcs = _select(profile, book_dir, only)
     lib = library_fingerprint()
     os.environ.setdefault("AELIB_PROGRESS", "0")  # the kernels inherit it: no bars inside pages
     os.environ["AELIB_HEADLESS"] = "1"            # chapters show static figures instead of widgets

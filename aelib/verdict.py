@@ -179,3 +179,8 @@ def decide(m: Measurement) -> dict:
                        "quantities": s["quantities"], "details": s["details"]} for s in m.seeds],
             "value": med, "median": med, "range": rng, "verdict": verdict, "reason": reason,
             "gates": gates, "control": ctrl}
+
+
+def says(rec: dict, yes, no, open_):
+    """One of three texts by a record's verdict (holds / does not hold / inconclusive), for glued prose."""
+    return yes if rec["verdict"] == HOLDS else no if rec["verdict"] == FAILS else open_

@@ -621,9 +621,7 @@ ch.figure(fig, "mlp_unet_representation");
 # ## What the essay gets right, what it gets wrong, and why
 
 # %%
-def says(rec, yes, no, open_):
-    return yes if rec["verdict"] == verdict.HOLDS else no if rec["verdict"] == verdict.FAILS else open_
-
+says = verdict.says
 
 r05, rz05 = med5("r(0.5)"), med5("r_control(0.5)")
 k05, kz05 = med5("k(0.5)"), med5("k_control(0.5)")

@@ -555,9 +555,7 @@ ch.glue("c27_control", ", ".join(f"{k} {v:.3f}" for k, v in c27["control"]["quan
 # ## What the essay gets right, what it gets wrong, and why
 
 # %%
-def says(rec, yes, no, open_):
-    return yes if rec["verdict"] == verdict.HOLDS else no if rec["verdict"] == verdict.FAILS else open_
-
+says = verdict.says
 
 works = {n: float(np.median([MODEL_GATES[n, s][1].value for s in SEEDS])) for n in ATTN}
 plateau = {n: sum(RUN[n, s].reason == "plateau" for s in SEEDS) for n in ATTN}
