@@ -26,17 +26,13 @@ from pathlib import Path
 import torch
 
 from . import __version__, distributed
+from .paths import home  # noqa: F401  (re-exported: cache.home)
 from .data import ImageSet
 from .models import Autoencoder, ModelConfig, build
 from .seeding import set_seed
 from .training import CheckpointError, TrainConfig, load_checkpoint, save_checkpoint, train
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def home() -> Path:
-    """Where caches, ledgers and figures live: ``$AELIB_HOME`` or ``<repo>/_artifacts``."""
-    return Path(os.environ.get("AELIB_HOME", REPO / "_artifacts"))
 
 
 def _atomic_text(path: Path, text: str) -> None:

@@ -14,7 +14,7 @@ from functools import cached_property
 
 import torch
 
-from . import cache, data, figures, gates, ledger, profiles, verdict
+from . import cache, data, figures, gates, ledger, paths, profiles, verdict
 from .models import ModelConfig
 from .representation import RepresentationConfig
 from .seeding import set_seed
@@ -37,7 +37,7 @@ class Chapter:
         self.profile = profiles.get(profile, **overrides)
         # record=False: a context for training only (python -m aelib.train), no ledger file
         self.ledger = ledger.ChapterLedger(name, self.profile.name) if record else None
-        self.figure_dir = cache.home() / "figures" / self.profile.name / name
+        self.figure_dir = paths.home() / "figures" / self.profile.name / name
         self.device = self.profile.device if (self.profile.device != "cuda" or torch.cuda.is_available()) else "cpu"
         self.t0 = time.perf_counter()
         self._datasets: dict[int, data.ImageSet] = {}

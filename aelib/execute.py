@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from . import ledger, profiles
-from .cache import home
+from .paths import home
 
 REPO = Path(__file__).resolve().parent.parent
 BOOK = REPO / "book"

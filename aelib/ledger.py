@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from . import claims, verdict
-from .cache import home
+from .paths import home
 
 class LedgerError(ValueError):
     """An unknown claim id or a record that does not come from :func:`aelib.verdict.decide`."""
