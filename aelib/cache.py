@@ -1,11 +1,12 @@
 """Trained models cached under a hash of what determines them, shared by every chapter.
 
 The key hashes the model configuration, the data fingerprint, the training configuration
-*without its step count*, the package version and the source of the modules that define a
-model and its training. A run folder ``<home>/cache/<name>-<key>/`` holds the configuration, a
-checkpoint per finished length ``step_<n>.pt`` (so a longer run of the same model resumes from
-the longest shorter one, as chapter 04 needs) and the in-progress ``last.pt``/``prev.pt`` of an
-interrupted run, which the next call resumes.
+*without its step count* (plus, on a CPU, torch's thread count, which changes the numbers), the
+package version and the source of the code that defines a model and its training. A run folder
+``<home>/cache/<name>-<key>/`` holds the configuration, a checkpoint per finished length
+``step_<n>.pt`` (so a longer run of the same model resumes from the longest shorter one, as
+chapter 04 needs) and the in-progress ``last.pt``/``prev.pt`` of an interrupted run, which the
+next call resumes.
 
 Used by chapters 01 and 02 (and every chapter that trains).
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from . import __version__, distributed
+from . import __version__, distributed, training
 from .paths import home  # noqa: F401  (re-exported: cache.home)
 from .data import ImageSet
 from .models import Autoencoder, ModelConfig, build
@@ -36,16 +37,21 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _atomic_text(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file, then rename it; on failure remove the temporary file."""
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def code_fingerprint(model_cfg: ModelConfig) -> str:
     """Hash of the code that determines a trained model: the trainer's source, the model's
     layer structure (``repr``) and the source of every aelib class in its module tree. Adding an
     unrelated model to :mod:`aelib.models` leaves existing caches valid; editing one does not."""
-    h = hashlib.sha256((Path(__file__).parent / "training.py").read_bytes())
+    h = hashlib.sha256(inspect.getsource(training).encode())
     model = build(model_cfg)
     h.update(repr(model).encode())
     for cls in sorted({type(m) for m in model.modules() if type(m).__module__.startswith("aelib")},
@@ -54,9 +60,16 @@ def code_fingerprint(model_cfg: ModelConfig) -> str:
     return h.hexdigest()
 
 
-def run_key(model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainConfig) -> str:
-    spec = {"model": model_cfg.as_dict(), "data": data.fingerprint,
-            "train": {k: v for k, v in train_cfg.as_dict().items() if k not in ("steps", "checkpoint_every")},
+def run_key(model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainConfig, device: str = "cpu") -> str:
+    """The cache key of a run: everything that decides the trained weights except the step count.
+
+    Training on a CPU gives different numbers with a different torch thread count (reductions
+    split differently), so there the key holds ``torch.get_num_threads()``; on a GPU the thread
+    count does not enter the arithmetic and is left out, so the key does not depend on the host."""
+    train = {k: v for k, v in train_cfg.as_dict().items() if k not in ("steps", "checkpoint_every")}
+    if torch.device(device).type == "cpu":
+        train["threads"] = torch.get_num_threads()
+    spec = {"model": model_cfg.as_dict(), "data": data.fingerprint, "train": train,
             "version": __version__, "code": code_fingerprint(model_cfg)}
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -80,12 +93,29 @@ def _step_files(folder: Path) -> dict[int, Path]:
     return out
 
 
+def display_path(path: Path) -> str:
+    """``path`` as a message names it: relative to ``$AELIB_HOME`` (e.g. ``cache/unet-<key>/last.pt``),
+    so messages that end up on the published pages carry no local absolute path."""
+    try:
+        return Path(path).relative_to(home()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
 def _try_load(path: Path) -> dict | None:
     try:
         return load_checkpoint(path)
     except CheckpointError as err:
-        warnings.warn(f"{err}; falling back to an earlier checkpoint", stacklevel=3)
+        warnings.warn(f"{display_path(path)} {err.reason}; falling back to an earlier checkpoint; "
+                      "delete that file to silence this", stacklevel=3)
         return None
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files (``*.tmp<pid>``) that a writer killed mid-save left behind.
+    Called only while holding the folder's lock, when no live writer can own one."""
+    for p in folder.glob("*.tmp*"):
+        p.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -111,9 +141,12 @@ def trained(name: str, model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainC
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise ValueError(f"run name {name!r} may use letters, digits, '_', '-', '.' only")
     d = distributed.current()
-    folder = home() / "cache" / f"{name}-{run_key(model_cfg, data, train_cfg)}"
+    key = run_key(model_cfg, data, train_cfg, d.device if d.enabled else device)  # train() uses d.device then
+    folder = home() / "cache" / f"{name}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder, enabled=not d.enabled):
+        if not d.enabled:  # under torchrun there is no lock, so a temporary file may be live
+            _remove_leftovers(folder)
         return _trained(name, folder, model_cfg, data, train_cfg, device, d)
 
 

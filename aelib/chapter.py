@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+import warnings
 from functools import cached_property
+from pathlib import Path
 
 import torch
 
-from . import cache, data, figures, gates, ledger, paths, profiles, verdict
+from . import cache, data, figures, gates, identity, ledger, paths, profiles, verdict
 from .models import ModelConfig
 from .representation import RepresentationConfig
 from .seeding import set_seed
@@ -31,20 +33,34 @@ SHARED: dict[str, tuple[str, dict, str]] = {
 }
 
 
+def _page_warning(message, category, filename, lineno, line=None) -> str:
+    """A warning as a chapter page shows it: its category and message, without the emitting
+    source file's absolute path on the machine that ran the chapter."""
+    return f"{category.__name__}: {message}\n"
+
+
 class Chapter:
     def __init__(self, name: str, profile: str | profiles.Profile, record: bool = True, **overrides):
         self.name = name
         self.profile = profiles.get(profile, **overrides)
+        # Executed by the main job (aelib.execute), the ledger and figures go to the chapter's staging
+        # folder and are published only if the whole chapter succeeds; run interactively, they go
+        # straight to the published places, without a run key (so the main job re-executes the chapter).
+        stage = os.environ.get("AELIB_STAGE") if os.environ.get("AELIB_STAGE_CHAPTER") == name else None
+        key = os.environ.get("AELIB_RUN_KEY") if stage else None
         # record=False: a context for training only (python -m aelib.train), no ledger file
-        self.ledger = ledger.ChapterLedger(name, self.profile.name) if record else None
-        self.figure_dir = paths.home() / "figures" / self.profile.name / name
+        self.ledger = (ledger.ChapterLedger(name, self.profile.name, path=Path(stage) / "ledger.json" if stage else None,
+                                            key=key) if record else None)
+        self.figure_dir = (Path(stage) / "figures" if stage and record
+                           else paths.home() / "figures" / self.profile.name / name)
         self.device = self.profile.device if (self.profile.device != "cuda" or torch.cuda.is_available()) else "cpu"
         self.t0 = time.perf_counter()
         self._datasets: dict[int, data.ImageSet] = {}
         self.rule_runs: dict[str, dict] = {}
-        threads = os.environ.get("AELIB_THREADS")
-        if threads:
-            torch.set_num_threads(int(threads))
+        # warnings a page shows name no local file of the machine that ran it
+        warnings.formatwarning = _page_warning
+        # one thread unless AELIB_THREADS says otherwise: results (and cached models) depend on it
+        torch.set_num_threads(identity.threads())
         set_seed(self.profile.seed)
 
     # --- data and models -----------------------------------------------------------------

@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 SHIPPED_PHOTOS = REPO / "data" / "photos"
 SHIPPED_MANIFEST = REPO / "data" / "photos.csv"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+HELDOUT_FRACTION = 0.2   # share of the photo groups held out
+LSUN_HELDOUT = 2048      # held-out LSUN images (at most a fifth of the set)
 
 
 class DataError(ValueError):
@@ -76,6 +78,9 @@ def _decode(path: Path) -> torch.Tensor:
             arr = np.asarray(im.convert("RGB"), dtype=np.uint8)
     except (UnidentifiedImageError, OSError, SyntaxError) as err:
         raise DataError(f"{path}: not a readable image ({err.__class__.__name__}: {err})") from None
+    except Image.DecompressionBombError as err:  # not an OSError: it would abort the whole load unnamed
+        raise DataError(f"{path}: too large to decode ({err}); downscale it, or raise "
+                        "PIL.Image.MAX_IMAGE_PIXELS if it is trusted") from None
     return torch.from_numpy(arr.copy()).permute(2, 0, 1).contiguous()
 
 
@@ -97,19 +102,35 @@ def center_square(x: torch.Tensor) -> torch.Tensor:
     return x[:, top:top + s, left:left + s]
 
 
+def _grid_origins(h: int, w: int, crop: int, seed: int) -> list[tuple[int, int]]:
+    """Top-left corners of :func:`grid_crops`' squares in an ``h`` x ``w`` image (at least ``crop``
+    on each side). How many there are depends only on the sizes, never on the seeded offset."""
+    stride = max(1, int(round(0.55 * crop)))
+    rng = np.random.default_rng(seed)
+    oy = int(rng.integers(0, (h - crop) % stride + 1))
+    ox = int(rng.integers(0, (w - crop) % stride + 1))
+    return [(y, x) for y in range(oy, h - crop + 1, stride) for x in range(ox, w - crop + 1, stride)]
+
+
 def grid_crops(x: torch.Tensor, crop: int, seed: int) -> list[torch.Tensor]:
     """Square crops on a grid with stride 0.55*crop (neighbours overlap by less than half),
     the whole grid shifted by a seeded random offset."""
     _, h, w = x.shape
     if h < crop or w < crop:
         return [center_square(x)]
-    stride = max(1, int(round(0.55 * crop)))
-    rng = np.random.default_rng(seed)
-    oy = int(rng.integers(0, (h - crop) % stride + 1))
-    ox = int(rng.integers(0, (w - crop) % stride + 1))
-    return [x[:, y:y + crop, xx:xx + crop]
-            for y in range(oy, h - crop + 1, stride)
-            for xx in range(ox, w - crop + 1, stride)]
+    return [x[:, y:y + crop, xx:xx + crop] for y, xx in _grid_origins(h, w, crop, seed)]
+
+
+def _n_crops(h: int, w: int, crop: int | None, seed: int) -> int:
+    """How many squares :func:`load_photos` cuts from an ``h`` x ``w`` photo, without its pixels."""
+    if crop is None or h < crop or w < crop:
+        return 1
+    return len(_grid_origins(h, w, crop, seed))
+
+
+def _crop_seed(seed: int, index: int) -> int:
+    """The grid seed of the ``index``-th readable photo of a set loaded with ``seed``."""
+    return seed * 7919 + index
 
 
 def _split_groups(groups: list[str], heldout_fraction: float, seed: int) -> tuple[list[str], list[str]]:
@@ -150,7 +171,7 @@ def _photo_list(folder: Path, manifest: Path | None) -> list[tuple[Path, str]]:
 
 
 def load_photos(folder: str | Path = SHIPPED_PHOTOS, *, image_size: int = 32, crop_size: int | None = 64,
-                heldout_fraction: float = 0.2, seed: int = 0, max_train: int | None = None,
+                heldout_fraction: float = HELDOUT_FRACTION, seed: int = 0, max_train: int | None = None,
                 skip_corrupt: bool = False, manifest: str | Path | None = None) -> ImageSet:
     """Photos -> crops -> ``image_size`` squares, split by photo group.
 
@@ -184,7 +205,7 @@ def load_photos(folder: str | Path = SHIPPED_PHOTOS, *, image_size: int = 32, cr
     train_g, held_g = _split_groups([g for _, g, _ in decoded], heldout_fraction, seed)
     train, held, train_of, held_of = [], [], [], []
     for i, (path, group, img) in enumerate(decoded):
-        crops = [center_square(img)] if crop_size is None else grid_crops(img, crop_size, seed * 7919 + i)
+        crops = [center_square(img)] if crop_size is None else grid_crops(img, crop_size, _crop_seed(seed, i))
         small = [_resize(c, image_size) for c in crops]
         (held if group in held_g else train).extend(small)
         (held_of if group in held_g else train_of).extend([group] * len(small))
@@ -246,10 +267,15 @@ def from_tensor(images: torch.Tensor, source: str, groups: list[str] | None = No
 # LSUN church and CIFAR-10 (user-provided paths; nothing is downloaded)
 
 
+def _heldout_count(n: int, heldout: int) -> int:
+    """Held-out images of an array of ``n``: ``heldout``, at most a fifth of the set, at least one."""
+    return min(heldout, n // 5 or 1)
+
+
 def _split_array(images: torch.Tensor, heldout: int, seed: int, source: str, max_train: int | None) -> ImageSet:
     if len(images) < 2:
         raise DataError(f"{source}: need at least two images, found {len(images)}")
-    heldout = min(heldout, len(images) // 5 or 1)
+    heldout = _heldout_count(len(images), heldout)
     # LSUN images are distinct scenes, so an image is its own group; held-out = the last ones
     train, held = images[:-heldout], images[-heldout:]
     if max_train is not None:
@@ -259,7 +285,7 @@ def _split_array(images: torch.Tensor, heldout: int, seed: int, source: str, max
                     fingerprint=_fingerprint(train[:4096], held, meta=meta | {"n_train": len(train)}))
 
 
-def load_lsun_npy(path: str | Path, *, image_size: int = 64, heldout: int = 2048, seed: int = 0,
+def load_lsun_npy(path: str | Path, *, image_size: int = 64, heldout: int = LSUN_HELDOUT, seed: int = 0,
                   max_train: int | None = None) -> ImageSet:
     """The essay's ``church_outdoor_train_lmdb_color_64.npy``: one uint8 array (N, 64, 64, 3).
 
@@ -282,7 +308,7 @@ def load_lsun_npy(path: str | Path, *, image_size: int = 64, heldout: int = 2048
 
 
 def load_lsun_lmdb(root: str | Path, *, category: str = "church_outdoor_train", image_size: int = 64,
-                   heldout: int = 2048, seed: int = 0, max_train: int | None = None) -> ImageSet:
+                   heldout: int = LSUN_HELDOUT, seed: int = 0, max_train: int | None = None) -> ImageSet:
     """torchvision's LSUN layout (``<root>/church_outdoor_train_lmdb``); needs the ``lmdb`` package."""
     try:
         import lmdb  # noqa: F401
@@ -342,3 +368,42 @@ def load(profile) -> ImageSet:
     if kind == "cifar10":
         return load_cifar10(path, image_size=profile.image_size, seed=profile.seed, max_train=profile.max_train)
     raise DataError(f"unknown data set {kind!r}; choose photos, folder, lsun or cifar10")
+
+
+# ------------------------------------------------------------------------------------------
+# what a profile's data set holds, without loading it
+
+
+def heldout_size(profile) -> int | None:
+    """How many held-out images :func:`load` gives for ``profile``, without decoding any image; None
+    where that cannot be known cheaply: a folder (its unreadable files are skipped, which changes
+    the split), an LSUN lmdb, CIFAR-10, or a path that does not open (:func:`load` names the problem).
+
+    The shipped photos: each photo's size from its file header, then :func:`load_photos`' split
+    and crop grid (a few milliseconds). An LSUN ``.npy`` array: its length from the array header.
+    Used by :func:`aelib.profiles.check_data` before anything runs."""
+    if profile.dataset == "photos":
+        return _photos_heldout_size(SHIPPED_PHOTOS, SHIPPED_MANIFEST, profile.crop_size, profile.seed)
+    if profile.dataset == "lsun" and profile.data_path and Path(profile.data_path).suffix == ".npy":
+        try:
+            n = len(np.load(profile.data_path, mmap_mode="r"))
+        except (ValueError, OSError, TypeError):
+            return None
+        return _heldout_count(n, LSUN_HELDOUT) if n >= 2 else None
+    return None
+
+
+def _photos_heldout_size(folder: Path, manifest: Path | None, crop_size: int | None, seed: int) -> int | None:
+    """:func:`load_photos`' held-out count from the photos' headers (None if one does not open)."""
+    from PIL import Image
+
+    sizes = []
+    for path, group in _photo_list(folder, manifest):
+        try:
+            with Image.open(path) as im:
+                w, h = im.size
+        except (OSError, SyntaxError, Image.DecompressionBombError):
+            return None
+        sizes.append((group, h, w))
+    _, held = _split_groups([g for g, _, _ in sizes], HELDOUT_FRACTION, seed)
+    return sum(_n_crops(h, w, crop_size, _crop_seed(seed, i)) for i, (g, h, w) in enumerate(sizes) if g in held)

@@ -1,35 +1,54 @@
 """Run the book: execute every chapter with papermill at a profile, then build the site.
 
 The chapters are jupytext percent files ``book/NN_slug.py``. Each is read with jupytext,
-executed by papermill with ``PROFILE`` injected into its ``parameters`` cell, and written next to
-its source as ``book/NN_slug.ipynb`` (a build product), which jupyter-book renders with
-execution off. An executed notebook carries a key: the hash of its source, of the library's
-source, of the shipped data manifest and of the profile; a chapter whose key still matches is
-not executed again (the warm run), while any edit to the chapter or to ``aelib`` re-executes it.
+executed by papermill with ``PROFILE`` injected into its ``parameters`` cell, and published next to
+its source as ``book/NN_slug.ipynb`` (a build product), which jupyter-book renders with execution
+off.
+
+One identity, one writer, nothing half-published:
+
+- **Identity.** :func:`aelib.identity.run_identity` resolves the run once (profile with overrides,
+  data fingerprint, thread count, torch and library versions); with the chapter's source it gives
+  the chapter's key. A chapter is *up to date* only when its executed notebook, its ledger and its
+  figure folder all exist and carry that key (and the notebook has outputs); anything else, a
+  deleted ``AELIB_HOME`` included, re-executes it.
+- **Staging.** A chapter executes into ``<home>/staging/<profile>/<chapter>/``: papermill writes its
+  notebook there and the kernel writes its ledger and figures there. Only when the whole chapter
+  succeeded are figures, ledger and notebook moved into place, the notebook last. A chapter that
+  fails or is killed leaves the previous good notebook, ledger and figures as they were (the partly
+  executed notebook stays in the staging folder, for reading).
+- **One writer.** A lock per chapter and profile: a second process executing the same chapter waits,
+  then reuses the result (or, with ``--force``, executes it again). Timings are updated under a lock
+  and written atomically.
+- **Validation first.** The resolved profile, the data set, ``AELIB_THREADS`` and the book folder are
+  checked before any notebook is touched.
 
 Command line (``python -m aelib --help``)::
 
-    python -m aelib run --profile cpu      # execute what is stale, write the claims table, build the site
+    python -m aelib run --profile cpu      # execute what is stale, build the site
     python -m aelib execute --profile smoke --only 01_identity
-    python -m aelib build
+    python -m aelib build --profile smoke  # render only; refuses if a chapter is not executed at that profile
 
 Used by the main job, the tests and the Sphinx hook :mod:`aelib.sphinx_ext`.
 """
 
 from __future__ import annotations
 
-import hashlib
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
-from . import ledger, profiles
+from . import identity, ledger, paths, profiles
 from .paths import home
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = paths.REPO
 BOOK = REPO / "book"
 KEY_FIELD = "aelib"
 
@@ -38,66 +57,154 @@ class ChapterFailed(RuntimeError):
     """A chapter raised while executing; the partly executed notebook is kept for reading."""
 
 
+class StateError(RuntimeError):
+    """The book's state does not allow what was asked (a chapter not executed at the profile to build)."""
+
+
+# --- chapters and their state -------------------------------------------------------------
 def chapter_sources(book_dir: Path = BOOK) -> list[Path]:
     return sorted(p for p in Path(book_dir).glob("[0-9][0-9]_*.py"))
 
 
-def library_fingerprint() -> str:
-    h = hashlib.sha256()
-    for p in sorted((REPO / "aelib").glob("*.py")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    manifest = REPO / "data" / "photos.csv"
-    if manifest.exists():
-        h.update(manifest.read_bytes())
-    return h.hexdigest()
+def check_book(book_dir: Path) -> list[Path]:
+    """The chapters of ``book_dir``; a clear error when the folder is missing or holds none."""
+    book_dir = Path(book_dir)
+    if not book_dir.is_dir():
+        raise ValueError(f"book folder {book_dir} does not exist (--book names the folder holding the chapters "
+                         f"NN_*.py and _toc.yml; default {BOOK})")
+    srcs = chapter_sources(book_dir)
+    if not srcs or not (book_dir / "_toc.yml").exists():
+        raise ValueError(f"book folder {book_dir} has no chapters NN_*.py or no _toc.yml: is --book right?")
+    return srcs
 
 
-def run_identity(profile: str) -> dict:
-    """What decides a chapter's numbers besides its source and the library: the resolved profile
-    (every field, overrides from AELIB_OVERRIDES included, the seeds), the data path and the
-    thread count (results change with it)."""
-    import dataclasses
-
-    import torch
-
-    prof = profiles.get(profile)
-    return {"profile": {k: v for k, v in dataclasses.asdict(prof).items() if k != "extra"},
-            "data": os.environ.get("AELIB_DATA", ""), "threads": os.environ.get("AELIB_THREADS", "1"),
-            "torch": torch.__version__}
+def _staging(profile: str, stem: str) -> Path:
+    return home() / "staging" / profile / stem
 
 
-def chapter_key(src: Path, profile: str, lib: str | None = None) -> str:
-    h = hashlib.sha256(Path(src).read_bytes())
-    h.update((lib or library_fingerprint()).encode())
-    h.update(json.dumps(run_identity(profile), sort_keys=True, default=str).encode())
-    return h.hexdigest()
+def _figure_dir(profile: str, stem: str) -> Path:
+    return home() / "figures" / profile / stem
 
 
-def _ledger_exists(src: Path, profile: str) -> bool:
-    return (home() / "ledger" / profile / f"{src.stem}.json").exists()
-
-
-def _stored_key(ipynb: Path) -> str | None:
-    if not ipynb.exists():
-        return None
+def _read_json(path: Path):
     try:
-        meta = json.loads(ipynb.read_text()).get("metadata", {}).get(KEY_FIELD, {})
-    except (json.JSONDecodeError, OSError):
+        return json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
-    return meta.get("key")
+
+
+def _notebook_key(ipynb: Path) -> tuple[str | None, bool]:
+    """The run key in an executed notebook's metadata, and whether any cell has outputs."""
+    nb = _read_json(ipynb)
+    if not isinstance(nb, dict):
+        return None, False
+    meta = nb.get("metadata", {}).get(KEY_FIELD, {}) or {}
+    has_outputs = any(c.get("outputs") for c in nb.get("cells", []) if c.get("cell_type") == "code")
+    return meta.get("key"), has_outputs
+
+
+def chapter_state(src: Path, profile: str, key: str) -> str:
+    """``""`` when the chapter is up to date for ``key``, else why it is not (one phrase)."""
+    nb_key, has_outputs = _notebook_key(Path(src).with_suffix(".ipynb"))
+    if nb_key is None:
+        return "no executed notebook"
+    if nb_key != key:
+        return "its source, the library, the profile or the data changed"
+    if not has_outputs:
+        return "the executed notebook has no outputs"
+    lpath = ledger.path_of(src.stem, profile)
+    if not lpath.exists():
+        return f"its ledger {lpath} is missing"
+    try:
+        if ledger.read_file(lpath).get("key") != key:
+            return "its ledger comes from another run"
+    except ledger.LedgerDamaged as err:
+        return str(err).split(";")[0]
+    stamp = _read_json(_figure_dir(profile, src.stem) / "identity.json")
+    if not isinstance(stamp, dict) or stamp.get("key") != key:
+        return "its figures are missing or come from another run"
+    return ""
 
 
 def stale(book_dir: Path, profile: str) -> list[Path]:
-    lib = library_fingerprint()
-    return [s for s in chapter_sources(book_dir)
-            if _stored_key(s.with_suffix(".ipynb")) != chapter_key(s, profile, lib) or not _ledger_exists(s, profile)]
+    """The chapters of ``book_dir`` that are not up to date at ``profile``."""
+    ident = identity.run_identity(profile)
+    return [s for s in chapter_sources(book_dir) if chapter_state(s, profile, identity.chapter_key(s, ident))]
 
 
+@contextmanager
+def _lock(path: Path):
+    """An exclusive advisory lock on ``path`` (created if needed), released on exit or death."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# --- timings ------------------------------------------------------------------------------
 def _timings_path(profile: str) -> Path:
     return home() / "timings" / f"{profile}.json"
 
 
+def read_timings(profile: str) -> dict:
+    """The recorded per-chapter times; a damaged file is reported and ignored (times are not results)."""
+    path = _timings_path(profile)
+    if not path.exists():
+        return {}
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        warnings.warn(f"{path} is damaged (not a JSON object); ignoring it, it will be rewritten", stacklevel=2)
+        return {}
+    return data
+
+
+def _update_timings(profile: str, entries: dict[str, dict]) -> None:
+    """Merge ``entries`` into the timings file under a lock; written only when something changed.
+    A home that cannot be written (read-only) costs the times, not the run."""
+    path = _timings_path(profile)
+    try:
+        with _lock(home() / "locks" / f"timings-{profile}.lock"):
+            old = read_timings(profile)
+            new = {**old, **{k: {**old.get(k, {}), **v} for k, v in entries.items()}}
+            if new != old:
+                _write_json_atomic(path, new)
+    except OSError as err:
+        warnings.warn(f"could not record chapter times in {path} ({err})", stacklevel=2)
+
+
+def _write_json_atomic(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(obj, indent=1))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- validation ------------------------------------------------------------------------------
+def _select(profile: str, book_dir: Path, only: list[str] | None) -> list[Path]:
+    """The chapters to consider, after checking the book folder, the resolved profile (every field),
+    the data set and ``AELIB_THREADS``: one clear error before any notebook is touched."""
+    srcs = check_book(book_dir)
+    prof = profiles.get(profile)  # validates every field, overrides included
+    profiles.threads_from_env()
+    if prof.dataset != "photos" and not prof.data_path:
+        raise ValueError(f"profile {profile!r} reads the {prof.dataset!r} data set: set AELIB_DATA to its path "
+                         "(nothing is downloaded), or AELIB_OVERRIDES='{\"dataset\": \"photos\"}' for the shipped photos")
+    profiles.check_data(prof)
+    if only:
+        unknown = [o for o in only if not any(s.stem == o or s.stem.startswith(o) for s in srcs)]
+        if unknown:
+            raise ValueError(f"unknown chapter(s) {unknown}; have {[s.stem for s in srcs]}")
+        srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
+    return srcs
+
+
+# --- executing -----------------------------------------------------------------------------
 def default_jobs() -> int:
     """Chapters executed side by side: ``$AELIB_JOBS``, else 2 on a machine with at least 2 cores.
     Each process then runs single-threaded (measured on the 2-core machine: two single-thread
@@ -160,21 +267,6 @@ def pretrain(profile: str, jobs: int, progress: bool = True) -> None:
           file=sys.stderr)
 
 
-def _select(profile: str, book_dir: Path, only: list[str] | None) -> list[Path]:
-    """The chapters to consider, after checking the profile and data set (clear errors before anything runs)."""
-    prof = profiles.get(profile)
-    if prof.dataset != "photos" and not prof.data_path:
-        raise ValueError(f"profile {profile!r} reads the {prof.dataset!r} data set: set AELIB_DATA to its path "
-                         "(nothing is downloaded), or AELIB_OVERRIDES='{\"dataset\": \"photos\"}' for the shipped photos")
-    srcs = chapter_sources(book_dir)
-    if only:
-        unknown = [o for o in only if not any(s.stem == o or s.stem.startswith(o) for s in srcs)]
-        if unknown:
-            raise ValueError(f"unknown chapter(s) {unknown}; have {[s.stem for s in srcs]}")
-        srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
-    return srcs
-
-
 def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None = None, force: bool = False,
             progress: bool = True, timeout: int | None = None, jobs: int | None = None) -> dict[str, dict]:
     """Execute the stale chapters (all with ``force``) at ``profile``; return per-chapter timings.
@@ -182,107 +274,138 @@ def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None 
     With ``jobs`` > 1 (default :func:`default_jobs`) the shared models are trained first and the
     chapters then run ``jobs`` at a time, each in its own single-threaded process; a model two
     chapters need is trained once (the cache holds a lock per model)."""
+    paths.absolutize_env()
     jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise ValueError(f"--jobs must be a positive integer, got {jobs}")
     book_dir = Path(book_dir)
     srcs = _select(profile, book_dir, only)
-    lib = library_fingerprint()
-    todo = [s for s in srcs if force or _stored_key(s.with_suffix(".ipynb")) != chapter_key(s, profile, lib)
-            or not _ledger_exists(s, profile)]
+    if os.environ.get("AELIB_THREADS") is None:
+        os.environ["AELIB_THREADS"] = "1"  # the same thread count whatever the number of jobs
+    ident = identity.run_identity(profile)
+    todo = [s for s in srcs if force or chapter_state(s, profile, identity.chapter_key(s, ident))]
     if jobs <= 1 or len(todo) <= 1:
-        if jobs > 1 or os.environ.get("AELIB_THREADS") is None:
-            os.environ["AELIB_THREADS"] = "1"  # the same thread count whatever the number of jobs
-        return _execute_serial(profile, book_dir, [s.stem for s in srcs], force, progress, timeout)
+        runs = {src.stem: _execute_one(src, profile, book_dir, force=force, progress=progress, timeout=timeout)
+                for src in srcs}
+        return _with_last_run(profile, runs)
     pretrain(profile, jobs, progress)
-    tpath = _timings_path(profile)
-    timings = json.loads(tpath.read_text()) if tpath.exists() else {}
+    timings = read_timings(profile)
     # longest chapters first (by their last recorded time), so the two queues end together
     todo.sort(key=lambda s: -float(timings.get(s.stem, {}).get("seconds", 0) or 0))
     env = dict(os.environ, AELIB_THREADS="1")
     cmds = [(s.stem, [sys.executable, "-m", "aelib", "execute", "--profile", profile, "--book", str(book_dir),
-                      "--only", s.stem, "--force", "--jobs", "1", "--no-generated", "--no-progress"]
-                     + (["--timeout", str(timeout)] if timeout else [])) for s in todo]
+                      "--only", s.stem, "--jobs", "1", "--no-generated", "--no-progress"]
+                     + (["--force"] if force else []) + (["--timeout", str(timeout)] if timeout else []))
+            for s in todo]
     print(f"[aelib] executing {len(todo)} chapter(s) at profile {profile!r}, {jobs} at a time", file=sys.stderr)
     codes = _run_pool(cmds, jobs, env, desc="chapters", progress=progress)
-    import nbformat
-
-    for s in srcs:
-        out = s.with_suffix(".ipynb")
-        if s in todo:
-            meta = nbformat.read(out, as_version=4).metadata.get(KEY_FIELD, {}) if out.exists() else {}
-            if codes.get(s.stem) == 0 and meta.get("key"):
-                timings[s.stem] = {"seconds": meta.get("seconds"), "last_run": "executed",
-                                   "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        else:
-            timings.setdefault(s.stem, {})["last_run"] = "cached"
-    _write_json_atomic(tpath, timings)
     bad = [k for k, v in codes.items() if v]
     if bad:
-        raise ChapterFailed(f"chapter(s) {bad} failed at profile {profile!r} (messages above)")
-    return timings
+        raise ChapterFailed(f"chapter(s) {bad} failed at profile {profile!r} (messages above); their previous "
+                            "notebooks, ledgers and figures are unchanged")
+    return _with_last_run(profile, {s.stem: "executed" if s in todo else "cached" for s in srcs})
 
 
-def _write_json_atomic(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=1))
-    os.replace(tmp, path)
+def _with_last_run(profile: str, runs: dict[str, str]) -> dict[str, dict]:
+    """The recorded times of the chapters in ``runs``, each with what this call did (executed / cached)."""
+    timings = read_timings(profile)
+    return {stem: {**timings.get(stem, {}), "last_run": what} for stem, what in runs.items()}
 
 
-def _execute_serial(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None = None, force: bool = False,
-                    progress: bool = True, timeout: int | None = None, write_timings: bool = True) -> dict[str, dict]:
-    """Execute the stale chapters (all with ``force``) at ``profile`` one after another in this process."""
+def _execute_one(src: Path, profile: str, book_dir: Path, *, force: bool, progress: bool,
+                 timeout: int | None) -> str:
+    """Execute one chapter into its staging folder and publish it, holding the chapter's lock;
+    ``"executed"``, or ``"cached"`` when it was up to date (nothing is written then)."""
     import jupytext
-    import nbformat
     import papermill as pm
 
-    book_dir = Path(book_dir)
-    srcs = _select(profile, book_dir, only)
-    lib = library_fingerprint()
-    os.environ.setdefault("AELIB_PROGRESS", "0")  # the kernels inherit it: no bars inside pages
-    os.environ["AELIB_HEADLESS"] = "1"            # chapters show static figures instead of widgets
-    tpath = _timings_path(profile)
-    timings = json.loads(tpath.read_text()) if tpath.exists() else {}
-    for src in srcs:
-        out = src.with_suffix(".ipynb")
-        key = chapter_key(src, profile, lib)
-        if not force and _stored_key(out) == key and _ledger_exists(src, profile):
-            timings.setdefault(src.stem, {})["last_run"] = "cached"
+    ident = identity.run_identity(profile)
+    key = identity.chapter_key(src, ident)
+    if not force and not chapter_state(src, profile, key):  # the warm path takes no lock, writes nothing
+        print(f"[aelib] {src.stem}: up to date at profile {profile!r}", file=sys.stderr)
+        return "cached"
+    with _lock(home() / "locks" / profile / f"{src.stem}.lock"):
+        why = chapter_state(src, profile, key)  # again: another process may have just executed it
+        if not force and not why:
             print(f"[aelib] {src.stem}: up to date at profile {profile!r}", file=sys.stderr)
-            continue
-        print(f"[aelib] executing {src.stem} at profile {profile!r}", file=sys.stderr)
-        nb = jupytext.read(src)
+            return "cached"
+        print(f"[aelib] executing {src.stem} at profile {profile!r}" + (f" ({why})" if why else ""), file=sys.stderr)
+        stage = _staging(profile, src.stem)
+        shutil.rmtree(stage, ignore_errors=True)  # leftovers of a killed run: we hold the lock
+        (stage / "figures").mkdir(parents=True)
+        env = {"AELIB_STAGE": str(stage), "AELIB_STAGE_CHAPTER": src.stem, "AELIB_RUN_KEY": key,
+               "AELIB_HEADLESS": "1", "AELIB_PROGRESS": os.environ.get("AELIB_PROGRESS", "0")}
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)  # the kernel inherits them
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(nb, str(out), parameters={"PROFILE": profile}, kernel_name="python3",
-                                cwd=str(book_dir), progress_bar=progress, execution_timeout=timeout,
-                                report_mode=False)
-        except pm.PapermillExecutionError as err:
-            raise ChapterFailed(f"chapter {src.stem} failed at profile {profile!r}: {err.ename}: {err.evalue}\n"
-                                f"(the partly executed notebook is {out})") from None
-        seconds = time.perf_counter() - t0
-        done = nbformat.read(out, as_version=4)
-        done.metadata[KEY_FIELD] = {"key": key, "profile": profile, "seconds": round(seconds, 1)}
-        nbformat.write(done, out)
-        timings[src.stem] = {"seconds": round(seconds, 1), "last_run": "executed",
-                             "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        if write_timings:
-            _write_json_atomic(tpath, timings)
-        print(f"[aelib] {src.stem}: {seconds:.1f} s", file=sys.stderr)
-    if write_timings:
-        _write_json_atomic(tpath, timings)
-    return timings
+            pm.execute_notebook(jupytext.read(src), str(stage / "notebook.ipynb"), parameters={"PROFILE": profile},
+                                kernel_name="python3", cwd=str(book_dir), progress_bar=progress,
+                                execution_timeout=timeout, report_mode=False)
+        except Exception as err:  # a cell raised, the kernel died, a timeout: nothing is published
+            what = f"{err.ename}: {err.evalue}" if isinstance(err, pm.PapermillExecutionError) else repr(err)
+            raise ChapterFailed(f"chapter {src.stem} failed at profile {profile!r}: {what}\n(the previous notebook, "
+                                f"ledger and figures are unchanged; the partly executed notebook is "
+                                f"{stage / 'notebook.ipynb'})") from None
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        seconds = round(time.perf_counter() - t0, 1)
+        _publish(src, profile, key, ident, stage, seconds)
+    _update_timings(profile, {src.stem: {"seconds": seconds, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}})
+    print(f"[aelib] {src.stem}: {seconds:.1f} s", file=sys.stderr)
+    return "executed"
 
 
+def _publish(src: Path, profile: str, key: str, ident: dict, stage: Path, seconds: float) -> None:
+    """Move a succeeded chapter's figures, ledger and notebook into place, the notebook last: a run
+    killed in between leaves a notebook whose key no longer matches its ledger, so it re-executes."""
+    import nbformat
+
+    nb = nbformat.read(stage / "notebook.ipynb", as_version=4)
+    nb.metadata[KEY_FIELD] = {"key": key, "profile": profile, "seconds": seconds, "identity": ident}
+    staged_ledger = stage / "ledger.json"
+    if not staged_ledger.exists() or ledger.read_file(staged_ledger).get("key") != key:
+        raise ChapterFailed(f"chapter {src.stem} ran but wrote no ledger for this run (does it call "
+                            f"aelib.chapter.start({src.stem!r}, PROFILE)?); nothing was published")
+    _write_json_atomic(stage / "figures" / "identity.json", {"key": key, "chapter": src.stem, "profile": profile})
+    figs = _figure_dir(profile, src.stem)
+    figs.parent.mkdir(parents=True, exist_ok=True)
+    if figs.exists():
+        os.rename(figs, stage / "figures.old")
+    os.rename(stage / "figures", figs)
+    lpath = ledger.path_of(src.stem, profile)
+    lpath.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged_ledger, lpath)
+    out = src.with_suffix(".ipynb")
+    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")  # the book folder may be on another file system
+    try:
+        nbformat.write(nb, tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+# --- the site -------------------------------------------------------------------------------
 def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
     """The first page's generated parts: the claims tables, the ledger as JSON, the run record."""
     gen = Path(book_dir) / "_generated"
     gen.mkdir(parents=True, exist_ok=True)
+    ident = identity.run_identity(profile)
+    marker = identity.nonstandard(ident)
+    head = ""
+    if marker:
+        head = (":::{warning}\nThis build is **not** the shipped `" + profile + "` profile: " + "; ".join(marker)
+                + ". Its numbers differ from the standard build's.\n:::\n\n")
     (gen / "claims.md").write_text(ledger.render_markdown(profile))
     (gen / "changelog.md").write_text(ledger.render_changelog())
-    (gen / "summary.md").write_text(ledger.render_summary(profile))
+    (gen / "summary.md").write_text(head + ledger.render_summary(profile))
     ledger.write_json(profile, gen / "claims.json")
-    tpath = _timings_path(profile)
-    timings = json.loads(tpath.read_text()) if tpath.exists() else {}
+    timings = read_timings(profile)
     rows = ["| chapter | wall time of its last execution (s) |", "|---|---|"]
     rows += [f"| {k} | {v.get('seconds', 'n/a')} |" for k, v in sorted(timings.items())]
     (gen / "timings.md").write_text(f"Profile `{profile}`.\n\n" + "\n".join(rows) + "\n")
@@ -296,15 +419,44 @@ def prepare(profile: str | None = None, book_dir: Path = BOOK) -> None:
     write_generated(profile, book_dir)
 
 
-def build(book_dir: Path = BOOK, strict: bool = True) -> int:
+def executed_profile(book_dir: Path = BOOK) -> str | None:
+    """The profile every executed notebook of ``book_dir`` was run at, when they agree."""
+    found = set()
+    for s in chapter_sources(book_dir):
+        nb = _read_json(s.with_suffix(".ipynb"))
+        if isinstance(nb, dict):
+            found.add((nb.get("metadata", {}).get(KEY_FIELD) or {}).get("profile"))
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
+def build(book_dir: Path = BOOK, strict: bool = True, profile: str | None = None) -> int:
     """``jupyter-book build <book_dir>`` (warnings are errors when ``strict``); returns its exit code.
-    It only renders: the Sphinx hook is told not to execute chapters (``python -m aelib run`` has
-    just executed what was stale, and ``build`` alone must never start a long execution)."""
+
+    It only renders, and only a consistent book: every chapter must be up to date at ``profile``
+    (default: the profile the executed notebooks were run at, else ``$AELIB_PROFILE``, else cpu),
+    else :class:`StateError` says which and how to execute them. A failed build forgets Sphinx's
+    saved environment, so the next build reads every page again and fails again until fixed."""
+    paths.absolutize_env()
+    check_book(book_dir)
+    profile = profile or executed_profile(book_dir) or os.environ.get("AELIB_PROFILE", "cpu")
+    profiles.get(profile)
+    ident = identity.run_identity(profile)
+    bad = {s.stem: why for s in chapter_sources(book_dir)
+           if (why := chapter_state(s, profile, identity.chapter_key(s, ident)))}
+    if bad:
+        listing = "; ".join(f"{k}: {v}" for k, v in bad.items())
+        raise StateError(f"not building the site: {len(bad)} chapter(s) are not executed at profile {profile!r} "
+                         f"for this run ({listing}). Execute them with: python -m aelib run --profile {profile}")
+    write_generated(profile, book_dir)
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(book_dir)]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
-    return subprocess.call(cmd, env=dict(os.environ, AELIB_SKIP_EXECUTE="1"))
+    rc = subprocess.call(cmd, env=dict(os.environ, AELIB_SKIP_EXECUTE="1", AELIB_PROFILE=profile))
+    if rc:
+        shutil.rmtree(Path(book_dir) / "_build" / ".doctrees", ignore_errors=True)
+    return rc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,9 +467,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("run", "execute", "build"):
         p = sub.add_parser(name)
         p.add_argument("--book", default=str(BOOK), help="book folder (default: the repository's book/)")
+        p.add_argument("--profile", default=None,
+                       help=f"one of {', '.join(profiles.PROFILES)} (default: $AELIB_PROFILE, else cpu"
+                       + ("; for build, the profile the chapters were executed at)" if name == "build" else ")"))
         if name != "build":
-            p.add_argument("--profile", default=os.environ.get("AELIB_PROFILE", "cpu"),
-                           help=f"one of {', '.join(profiles.PROFILES)} (default cpu)")
             p.add_argument("--only", nargs="*", help="chapter names or number prefixes, e.g. 01 02_denoising")
             p.add_argument("--force", action="store_true", help="execute even chapters that are up to date")
             p.add_argument("--jobs", type=int, default=None, help="chapters executed side by side "
@@ -326,27 +479,32 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--no-generated", action="store_true", help=argparse.SUPPRESS)
             p.add_argument("--no-progress", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    book_dir = Path(args.book)
+    paths.absolutize_env()
+    book_dir = Path(args.book).absolute()
     try:
         if args.cmd in ("run", "execute"):
-            os.environ["AELIB_PROFILE"] = args.profile
+            profile = args.profile or os.environ.get("AELIB_PROFILE", "cpu")
+            os.environ["AELIB_PROFILE"] = profile
             t0 = time.perf_counter()
-            if args.jobs is not None and args.jobs < 1:
-                raise ValueError(f"--jobs must be a positive integer, got {args.jobs}")
-            if args.no_generated:  # one chapter of a parallel run: the parent writes timings and pages
-                _execute_serial(args.profile, book_dir, only=args.only, force=args.force, timeout=args.timeout,
-                                write_timings=False, progress=not args.no_progress)
+            if args.no_generated:  # one chapter of a parallel run: the parent builds the pages
+                execute(profile, book_dir, only=args.only, force=args.force, jobs=1, timeout=args.timeout,
+                        progress=not args.no_progress)
             else:
-                execute(args.profile, book_dir, only=args.only, force=args.force, jobs=args.jobs)
-                write_generated(args.profile, book_dir)
+                execute(profile, book_dir, only=args.only, force=args.force, jobs=args.jobs, timeout=args.timeout)
+                write_generated(profile, book_dir)
             print(f"[aelib] chapters done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        else:
+            profile = args.profile
         if args.cmd in ("run", "build"):
-            rc = build(book_dir)
+            rc = build(book_dir, profile=profile)
             if rc:
-                print(f"[aelib] site build failed (exit {rc})", file=sys.stderr)
+                print(f"[aelib] site build failed (exit {rc}); every rerun fails until it is fixed", file=sys.stderr)
                 return rc
             print(f"[aelib] site: {book_dir / '_build' / 'html' / 'index.html'}", file=sys.stderr)
-    except (ChapterFailed, profiles.ProfileError, ValueError) as err:
+    except (ChapterFailed, StateError, ValueError) as err:  # ProfileError, LedgerDamaged are ValueErrors
         print(f"[aelib] error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"[aelib] error: {err} (is AELIB_HOME={home()} writable, and is there space left?)", file=sys.stderr)
         return 2
     return 0

@@ -22,16 +22,30 @@ class LedgerError(ValueError):
     """An unknown claim id or a record that does not come from :func:`aelib.verdict.decide`."""
 
 
+class LedgerDamaged(LedgerError):
+    """A ledger file that cannot be read: the message names it and says what to do."""
+
+
 def _ledger_dir(profile: str) -> Path:
     return home() / "ledger" / profile
 
 
-class ChapterLedger:
-    """The records of one chapter at one profile; every :meth:`add` rewrites the file atomically."""
+def path_of(chapter: str, profile: str) -> Path:
+    """Where the published ledger of one chapter at one profile lives."""
+    return _ledger_dir(profile) / f"{chapter}.json"
 
-    def __init__(self, chapter: str, profile: str):
-        self.chapter, self.profile = chapter, profile
-        self.path = _ledger_dir(profile) / f"{chapter}.json"
+
+class ChapterLedger:
+    """The records of one chapter at one profile; every :meth:`add` rewrites the file atomically.
+
+    The file is ``{"key": ..., "profile": ..., "chapter": ..., "records": [...]}``; ``key`` is the
+    run key :mod:`aelib.execute` gave the kernel (``None`` for an interactive run, which therefore
+    never counts as an up-to-date execution). ``path`` defaults to the published ledger; the main job
+    points it into the chapter's staging folder and publishes it only when the chapter succeeds."""
+
+    def __init__(self, chapter: str, profile: str, path: Path | None = None, key: str | None = None):
+        self.chapter, self.profile, self.key = chapter, profile, key
+        self.path = Path(path) if path else path_of(chapter, profile)
         self.records: dict[str, dict] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write()
@@ -55,15 +69,32 @@ class ChapterLedger:
 
     def _write(self) -> None:
         tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(list(self.records.values()), indent=1))
+        tmp.write_text(json.dumps({"key": self.key, "profile": self.profile, "chapter": self.chapter,
+                                   "records": list(self.records.values())}, indent=1))
         os.replace(tmp, self.path)
+
+
+def read_file(path: Path) -> dict:
+    """One ledger file as ``{"key", "profile", "chapter", "records"}``; a damaged file raises
+    :class:`LedgerDamaged` naming it and the way out."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict) or not isinstance(data.get("records"), list) \
+                or not all(isinstance(r, dict) and "id" in r and "verdict" in r for r in data["records"]):
+            raise ValueError("not a ledger written by this version of aelib")
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise LedgerDamaged(f"the ledger {path} is damaged ({err}); delete it and rerun the chapter "
+                            f"(python -m aelib run --profile {path.parent.name} --only {path.stem}), "
+                            f"or rerun with --force") from None
+    return data
 
 
 def load(profile: str) -> list[dict]:
     """Every record of a profile, in claim order."""
     recs = []
     for f in sorted(_ledger_dir(profile).glob("*.json")):
-        recs.extend(json.loads(f.read_text()))
+        recs.extend(read_file(f)["records"])
     order = list(claims.REGISTRY)
     return sorted(recs, key=lambda r: order.index(r["id"]) if r["id"] in order else len(order))
 
@@ -185,7 +216,7 @@ def render_changelog() -> str:
 def write_json(profile: str, path: Path) -> Path:
     """All records of a profile in one machine-readable file (shipped with the site)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    from .execute import run_identity
+    from .identity import run_identity
 
     path.write_text(json.dumps({"profile": profile, "identity": run_identity(profile), "claims": load(profile)},
                                indent=1, default=str))

@@ -11,12 +11,96 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 from dataclasses import dataclass, field
 
 
 class ProfileError(ValueError):
-    """An unknown profile name or an unknown / ill-typed override."""
+    """An unknown profile name, an unknown override, or a field of the wrong type, out of range or
+    inconsistent with another (see :meth:`Profile.validate`)."""
+
+
+DATASETS = ("photos", "folder", "lsun", "cifar10")
+DEVICES = ("cpu", "cuda")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)  # isinstance(True, int) holds in Python
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+# A field's type (its annotation, as written in Profile) -> (what it must be, test). Every field's
+# type is here (a test checks it); JSON lists from AELIB_OVERRIDES arrive as tuples.
+TYPE_RULES = {
+    "int": ("int (a whole number; true and false are not integers)", _is_int),
+    "int | None": ("int or null", lambda v: v is None or _is_int(v)),
+    "float": ("a number (true and false are not numbers)", _is_number),
+    "bool": ("bool (true or false)", lambda v: isinstance(v, bool)),
+    "str": ("str", lambda v: isinstance(v, str)),
+    "str | None": ("str or null", lambda v: v is None or isinstance(v, str)),
+    "tuple[int, ...]": ("a list of int", lambda v: isinstance(v, tuple) and all(map(_is_int, v))),
+    "tuple[float, ...]": ("a list of numbers", lambda v: isinstance(v, tuple) and all(map(_is_number, v))),
+    "dict": ("dict", lambda v: isinstance(v, dict)),
+}
+
+# The range of a field of each numeric type: sizes, counts and steps are positive, and so are the
+# learning rates, scales and tolerances; a list is non-empty.
+_POSITIVE = ("a positive integer (it must not be negative or zero)", lambda v: v > 0)
+RANGE_BY_TYPE = {
+    "int": _POSITIVE,
+    "int | None": ("null (no cap) or a positive integer (it must not be negative or zero)", lambda v: v > 0),
+    "float": ("a positive finite number", lambda v: math.isfinite(v) and v > 0),
+    "tuple[int, ...]": ("a non-empty list of positive integers", lambda v: len(v) > 0 and min(v) > 0),
+}
+# ... and the fields whose range differs from their type's
+RANGE_RULES = {
+    "seed": ("a non-negative integer", lambda v: v >= 0),
+    "seeds": ("a non-empty list of distinct non-negative integers",
+              lambda v: len(v) > 0 and min(v) >= 0 and len(set(v)) == len(v)),
+    "walk_eps": ("a finite number >= 0 (a noise level)", lambda v: math.isfinite(v) and v >= 0),
+    "walk_eps_list": ("a non-empty list of finite numbers >= 0 (noise levels)",
+                      lambda v: len(v) > 0 and all(math.isfinite(x) and x >= 0 for x in v)),
+    "mem_retrieve_corr": ("a number in (0, 1] (a correlation)", lambda v: 0 < v <= 1),
+    "mem_power_iters": ("an integer >= 2 (power iteration compares successive steps)", lambda v: v >= 2),
+}
+CHOICES = {"dataset": ("data set", DATASETS), "device": ("device", DEVICES)}
+
+
+def _field_error(name: str, value, requirement: str, fix) -> "ProfileError":
+    """The one message of a bad field: its name, what it must be, the bad value and a setting that works."""
+    return ProfileError(f"profile field {name!r} must be {requirement}, got {value!r} "
+                        f"(set it with AELIB_OVERRIDES='{json.dumps({name: fix})}')")
+
+
+def _shipped(prof: "Profile", name: str):
+    """Field ``name`` of the shipped profile called like ``prof`` (the cpu profile's for another name):
+    the value a message suggests as the fix."""
+    return getattr(PROFILES.get(prof.name) or PROFILES["cpu"], name)
+
+
+def _check_field(prof: "Profile", name: str, value) -> None:
+    """Type, then range (or choice) of one field's value; raises ProfileError suggesting the shipped value."""
+    fix = _shipped(prof, name)
+    kind = _FIELD_TYPES[name]
+    what, ok = TYPE_RULES[kind]
+    if not ok(value):
+        raise _field_error(name, value, what, fix)
+    if value is None:
+        return
+    if name in CHOICES:
+        noun, options = CHOICES[name]
+        if value not in options:
+            raise ProfileError(f"profile field {name!r} names an unknown {noun} {value!r}; it must be one of "
+                               f"{', '.join(map(repr, options))} "
+                               f"(set it with AELIB_OVERRIDES='{json.dumps({name: fix})}')")
+        return
+    rule = RANGE_RULES.get(name) or RANGE_BY_TYPE.get(kind)
+    if rule is not None and not rule[1](value):
+        raise _field_error(name, value, rule[0], fix)
 
 
 @dataclass(frozen=True)
@@ -166,21 +250,76 @@ class Profile:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def with_overrides(self, **overrides) -> "Profile":
-        """A copy with some fields changed; unknown names or wrong types raise ProfileError."""
-        known = {f.name: f for f in dataclasses.fields(self)}
+        """A copy with some fields changed (lists become tuples). An unknown name, or a value of the
+        wrong type or out of its field's range, raises ProfileError. Each changed field is checked
+        alone: how fields must agree (the sizes the models are built at) is left to :meth:`validate`,
+        which :func:`get` calls, because a chapter asks for its data at another resolution through
+        this method (``image_size=fc_image_size``) without building the profile's U-Nets there."""
+        known = {f.name for f in dataclasses.fields(self)} - {"name", "extra"}
+        changed = {}
         for key, value in overrides.items():
-            if key not in known or key in ("name", "extra"):
-                raise ProfileError(
-                    f"unknown profile parameter {key!r}; known: {', '.join(sorted(k for k in known if k not in ('name', 'extra')))}"
-                )
-            current = getattr(self, key)
-            if current is not None and value is not None and not isinstance(value, type(current)):
-                if not (isinstance(current, float) and isinstance(value, int)):
-                    raise ProfileError(f"profile parameter {key!r} must be {type(current).__name__}, got {value!r}")
-            if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-                raise ProfileError(f"profile parameter {key!r} must not be negative, got {value}")
-        return dataclasses.replace(self, **overrides)
+            if key not in known:
+                raise ProfileError(f"unknown profile parameter {key!r}; known: {', '.join(sorted(known))}")
+            changed[key] = tuple(value) if isinstance(value, list) else value
+            _check_field(self, key, changed[key])
+        return dataclasses.replace(self, **changed)
 
+    def validate(self) -> "Profile":
+        """Check every field, then the sizes the chapters build their models at; returns ``self``.
+
+        Runs before anything else (:func:`get` calls it on every resolved profile), so that a bad
+        value fails at once with one message naming the field, the value and a value that works,
+        instead of minutes later deep inside a kernel (``image_size`` 17 once failed in a U-Net's
+        convolution with "Expected 3D or 4D tensor"). Raises :class:`ProfileError`."""
+        for f in dataclasses.fields(self):
+            _check_field(self, f.name, getattr(self, f.name))
+        self._check_model_sizes()
+        return self
+
+    def _check_model_sizes(self) -> None:
+        """The sizes at which the chapters build models with down-sampling (read off their
+        ``model_config`` calls), and nothing stricter:
+
+        - the U-Net at ``image_size`` halves it ``unet_depth`` times (chapters 01-06 and 09; chapter
+          05's wide + deep variant ``unet_depth + 1`` times), and the hidden-MLP U-Net of chapters 02
+          and 05 needs a bottleneck side divisible by 4: ``image_size`` divisible by 2**(unet_depth + 2);
+        - chapter 08 builds U-Nets of depth ``unet_depth`` at ``fc_image_size`` and ``mem_image_size``;
+        - chapter 07's attention U-Net halves ``image_size`` ``attn_unet_depth`` times and normalises
+          ``attn_unet_base`` maps with GroupNorm(8);
+        - chapter 03's MLP has ``nonin_layers`` encoder layers, each a quarter as wide as the last.
+
+        The FC and MLP models at ``fc_image_size`` and chapter 07's single-attention models at
+        ``attn_small_size`` do not down-sample: any positive size builds them."""
+        d = self.unet_depth
+        self._require_divisible("image_size", 2 ** (d + 2),
+                                f"2**(unet_depth + 2) = {2 ** (d + 2)} (the U-Nets halve it unet_depth = {d} "
+                                "times, and the hidden-MLP U-Net of chapters 02 and 05 needs a bottleneck side "
+                                "divisible by 4)")
+        self._require_divisible("fc_image_size", 2 ** d,
+                                f"2**unet_depth = {2 ** d} (chapter 08 trains U-Nets at this size)")
+        self._require_divisible("mem_image_size", 2 ** d,
+                                f"2**unet_depth = {2 ** d} (chapter 08's ladder of U-Nets runs at this size)")
+        self._require_divisible("attn_unet_base", 8, "8 (chapter 07's attention U-Net uses GroupNorm(8))")
+        if self.image_size % 2 ** self.attn_unet_depth:
+            deepest = max((k for k in range(1, self.attn_unet_depth) if self.image_size % 2 ** k == 0), default=1)
+            raise _field_error("attn_unet_depth", self.attn_unet_depth,
+                               f"at most {deepest} at image_size {self.image_size} (chapter 07's attention "
+                               "U-Net halves image_size attn_unet_depth times)",
+                               min(deepest, _shipped(self, "attn_unet_depth")))
+        if self.nonin_width // 4 ** (self.nonin_layers - 1) < 1:
+            most = max((k for k in range(1, self.nonin_layers) if self.nonin_width // 4 ** (k - 1) >= 1), default=1)
+            raise _field_error("nonin_layers", self.nonin_layers,
+                               f"at most {most} at nonin_width {self.nonin_width} (chapter 03's MLP makes each "
+                               "encoder layer a quarter as wide as the one before)",
+                               min(most, _shipped(self, "nonin_layers")))
+
+    def _require_divisible(self, name: str, divisor: int, why: str) -> None:
+        value = getattr(self, name)
+        if value % divisor:
+            raise _field_error(name, value, f"divisible by {why}", divisor * max(1, round(value / divisor)))
+
+
+_FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Profile)}  # name -> annotation (a TYPE_RULES key)
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
@@ -219,24 +358,70 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+def _env_overrides() -> dict:
+    """The fields set with ``$AELIB_OVERRIDES``, a JSON object (e.g. ``'{"dataset": "photos", "steps": 3000}'``
+    for a short paper run); empty when unset."""
+    env = os.environ.get("AELIB_OVERRIDES")
+    if not env:
+        return {}
+    try:
+        extra = json.loads(env)
+    except json.JSONDecodeError as err:
+        raise ProfileError(f"AELIB_OVERRIDES is not a JSON object: {err}") from None
+    if not isinstance(extra, dict):
+        raise ProfileError("AELIB_OVERRIDES must be a JSON object of profile fields")
+    return extra
+
+
 def get(name: str | Profile, **overrides) -> Profile:
-    """The named profile, with optional field overrides (clear error on anything unknown)."""
+    """The named profile, then ``$AELIB_OVERRIDES``, then keyword ``overrides``, then ``$AELIB_DATA``;
+    validated (:meth:`Profile.validate`), so a bad field fails here, before anything runs.
+
+    ``$AELIB_DATA`` is the path of whichever data set the *resolved* profile names, so it is applied
+    last: ``AELIB_OVERRIDES='{"dataset": "folder"}'`` or ``python -m aelib.train --dataset folder``
+    finds its folder there. It is not applied to the shipped photos, nor where a ``data_path`` was
+    given explicitly (keyword or ``$AELIB_OVERRIDES``). A :class:`Profile` passed in is taken as
+    already resolved: only ``overrides`` apply to it before it is validated."""
     if isinstance(name, Profile):
-        return name.with_overrides(**overrides) if overrides else name
+        return (name.with_overrides(**overrides) if overrides else name).validate()
     if name not in PROFILES:
         raise ProfileError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
-    prof = PROFILES[name]
+    env_overrides = _env_overrides()
+    prof = PROFILES[name].with_overrides(**env_overrides).with_overrides(**overrides)
     env_path = os.environ.get("AELIB_DATA")
-    if env_path and prof.dataset != "photos":
+    if env_path and prof.dataset != "photos" and "data_path" not in env_overrides and "data_path" not in overrides:
         prof = dataclasses.replace(prof, data_path=env_path)
-    env = os.environ.get("AELIB_OVERRIDES")  # e.g. '{"dataset": "photos", "steps": 3000}' for a short paper run
-    if env:
-        try:
-            extra = json.loads(env)
-        except json.JSONDecodeError as err:
-            raise ProfileError(f"AELIB_OVERRIDES is not a JSON object: {err}") from None
-        if not isinstance(extra, dict):
-            raise ProfileError("AELIB_OVERRIDES must be a JSON object of profile fields")
-        extra = {k: tuple(v) if isinstance(v, list) else v for k, v in extra.items()}
-        prof = prof.with_overrides(**extra)
-    return prof.with_overrides(**overrides) if overrides else prof
+    return prof.validate()
+
+
+def threads_from_env() -> int | None:
+    """The torch thread count asked for with ``$AELIB_THREADS``: None when unset (or empty), else a
+    positive integer. Anything else raises ProfileError, so that a typo is refused before a run
+    starts rather than in ``int()`` inside a chapter's kernel."""
+    value = os.environ.get("AELIB_THREADS")
+    if value is None or not value.strip():
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ProfileError(f"AELIB_THREADS must be a positive integer, got {value!r}")
+    return n
+
+
+def check_data(prof: Profile) -> int | None:
+    """The checks of a profile that need its data set; returns the held-out count (None where it cannot
+    be known cheaply: see :func:`aelib.data.heldout_size`, which reads image headers, not pixels).
+
+    ``n_eval`` (the held-out images every metric uses) must not exceed the held-out set: slicing
+    ``heldout[:n_eval]`` would silently evaluate on fewer. Raises ProfileError; a missing shipped
+    photo raises :class:`aelib.data.DataError`."""
+    from . import data  # imports torch; importing profiles stays light
+
+    n = data.heldout_size(prof)
+    if n is not None and prof.n_eval > n:
+        raise ProfileError(f"profile field 'n_eval' must be at most the {n} held-out images of data set "
+                           f"{prof.dataset!r} at profile {prof.name!r}, got {prof.n_eval} "
+                           f"(set it with AELIB_OVERRIDES='{json.dumps({'n_eval': n})}')")
+    return n

@@ -16,13 +16,14 @@ import argparse
 import sys
 import time
 
-from . import chapter, distributed, profiles
+from . import chapter, distributed, paths, profiles
 from .data import DataError
 
 MODELS = chapter.SHARED  # the models several chapters share, spelled once
 
 
 def main(argv: list[str] | None = None) -> int:
+    paths.absolutize_env()  # a relative AELIB_DATA / AELIB_HOME means: relative to where the command was typed
     ap = argparse.ArgumentParser(prog="python -m aelib.train", description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", default="paper", help=f"one of {', '.join(profiles.PROFILES)}")
     ap.add_argument("--model", default="unet", help=f"one of {', '.join(MODELS)}, or 'all'")
@@ -36,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         overrides = {k: v for k, v in (("dataset", args.dataset), ("data_path", args.data)) if v is not None}
-        prof = profiles.get(args.profile, **overrides)
+        profiles.threads_from_env()
+        prof = profiles.get(args.profile, **overrides)  # AELIB_DATA applies to the dataset after --dataset
+        profiles.check_data(prof)
         names = list(MODELS) if args.model == "all" else [args.model]
         unknown = [n for n in names if n not in MODELS]
         if unknown:

@@ -33,7 +33,16 @@ from . import distributed
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint that is truncated, corrupted or from another configuration."""
+    """A checkpoint that is missing, unhashed, truncated or corrupted. ``path`` is the file and
+    ``reason`` says what is wrong without naming it, so that a caller can name the file its own way
+    (the cache names it relative to ``$AELIB_HOME``, never by a local absolute path)."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"checkpoint {path} {reason}")
+
+    def __reduce__(self):  # picklable (worker processes), despite the two-argument constructor
+        return type(self), (self.path, self.reason)
 
 
 @dataclass(frozen=True)
@@ -65,37 +74,52 @@ class TrainConfig:
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    """Write ``state`` atomically, with ``<path>.sha256`` holding the hash of the bytes."""
+    """Write ``state`` atomically, with ``<path>.sha256`` holding the hash of the bytes.
+
+    Both files are written in full to temporary names first, then renamed into place. On any
+    failure while writing (a full disk, an interrupt) the temporary files are removed and the
+    error propagates with a note naming the checkpoint: the previous good pair stays as it was
+    and nothing is left behind. (A kill between the two renames leaves a new file beside the old
+    hash, which :func:`load_checkpoint` refuses; the cache then falls back to an earlier one.)"""
     buf = io.BytesIO()
     torch.save(state, buf)
     data = buf.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    sha_tmp = path.with_name(f"{path.name}.sha256.tmp{os.getpid()}")
-    sha_tmp.write_text(hashlib.sha256(data).hexdigest())
-    os.replace(sha_tmp, path.with_suffix(path.suffix + ".sha256"))
+    files = {path: data, path.with_name(path.name + ".sha256"): hashlib.sha256(data).hexdigest().encode()}
+    tmps = {target: target.with_name(f"{target.name}.tmp{os.getpid()}") for target in files}
+    try:
+        for target, payload in files.items():
+            with open(tmps[target], "wb") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+        for target, tmp in tmps.items():
+            os.replace(tmp, target)
+    except BaseException as err:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        err.add_note(f"while writing checkpoint {path}; its temporary files were removed")
+        raise
 
 
 def load_checkpoint(path: Path) -> dict:
-    """Read a checkpoint after checking its hash; ``weights_only=True`` (no pickled code)."""
+    """Read a checkpoint after checking its hash; ``weights_only=True`` (no pickled code).
+
+    The hash is what catches silent damage: a flipped bit inside a tensor leaves a file that
+    ``torch.load`` reads without complaint."""
     path = Path(path)
-    sha_path = path.with_suffix(path.suffix + ".sha256")
+    sha_path = path.with_name(path.name + ".sha256")
     if not path.exists():
-        raise CheckpointError(f"checkpoint {path} does not exist")
+        raise CheckpointError(path, "does not exist")
     data = path.read_bytes()
     if not sha_path.exists():
-        raise CheckpointError(f"checkpoint {path} has no hash file {sha_path.name}; refusing to trust it")
+        raise CheckpointError(path, f"has no hash file {sha_path.name}; refusing to trust it")
     if hashlib.sha256(data).hexdigest() != sha_path.read_text().strip():
-        raise CheckpointError(f"checkpoint {path} is damaged (SHA-256 mismatch)")
+        raise CheckpointError(path, f"is damaged (its SHA-256 does not match {sha_path.name})")
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any unpickling failure is a damaged file
-        raise CheckpointError(f"checkpoint {path} cannot be read: {err}") from None
+        raise CheckpointError(path, f"is damaged (torch.load cannot read it: {err})") from None
 
 
 # ------------------------------------------------------------------------------------------

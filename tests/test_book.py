@@ -89,8 +89,8 @@ def test_claims_reach_the_ledger_with_seeds_gates_controls_and_verdicts(smoke_bo
 def test_same_seeds_give_the_same_records(smoke_book, tmp_path, monkeypatch):
     """A second, fresh run of chapters 01 and 03 (own cache and ledger) agrees on every value."""
     book, home, _ = smoke_book
-    first = {r["id"]: r for r in json.loads((home / "ledger" / "smoke" / "01_identity.json").read_text())
-             + json.loads((home / "ledger" / "smoke" / "03_noninvertibility.json").read_text())}
+    first = {r["id"]: r for r in ledger.read_file(home / "ledger" / "smoke" / "01_identity.json")["records"]
+             + ledger.read_file(home / "ledger" / "smoke" / "03_noninvertibility.json")["records"]}
     other = tmp_path / "home2"
     monkeypatch.setenv("AELIB_HOME", str(other))
     book2 = tmp_path / "book2"

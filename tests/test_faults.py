@@ -96,3 +96,13 @@ def test_unreadable_npy_and_unknown_dataset_are_clear_errors(tmp_path):
     (tmp_path / "x.npy").write_bytes(b"garbage")
     with pytest.raises(DataError, match="x.npy"):
         data.load_lsun_npy(tmp_path / "x.npy")
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"AELIB_THREADS": "x"}, "AELIB_THREADS must be a positive integer, got 'x'"),
+    ({"AELIB_OVERRIDES": '{"n_eval": 100000}'}, "profile field 'n_eval' must be at most the 480 held-out images"),
+])
+def test_training_cli_checks_environment_and_data_before_training(env, message, tmp_path):
+    proc = subprocess.run(_train_cmd(), env=dict(_env(tmp_path), **env), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert not list(tmp_path.glob("cache/*")), "refused only after training started"

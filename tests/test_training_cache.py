@@ -1,11 +1,19 @@
+import copy
+import errno
+import hashlib
+import inspect
+import os
+import struct
+
 import pytest
 import torch
+import torch.nn.functional as F
 
-from aelib import cache, models
+from aelib import cache, models, training
 from aelib.data import ImageSet
 from aelib.models import ModelConfig
 from aelib.seeding import set_seed
-from aelib.training import CheckpointError, TrainConfig, load_checkpoint, save_checkpoint, train
+from aelib.training import CheckpointError, TrainConfig, epoch_order, load_checkpoint, save_checkpoint, train
 
 CFG = ModelConfig(kind="unet", image_size=16, base=4, depth=2)
 
@@ -22,6 +30,34 @@ def _same(w1, w2):
     return w1.keys() == w2.keys() and all(torch.equal(w1[k], w2[k]) for k in w1)
 
 
+def _flip_a_weight_bit(path):
+    """Flip the lowest mantissa bit of one float32 weight inside a checkpoint file, in place: the
+    silent damage of a bad disk or copy. ``torch.load`` reads the result without complaint (checked
+    here), so only the SHA-256 can tell."""
+    raw = bytearray(path.read_bytes())
+    before = torch.load(path, weights_only=True)
+    weights = before["model"] if "model" in before else before
+    for value in (v for t in weights.values() if t.dtype == torch.float32 for v in t.flatten().tolist()):
+        packed = struct.pack("<f", value)
+        if raw.count(packed) == 1:  # unique in the file: the bytes of this weight and nothing else
+            raw[raw.index(packed)] ^= 1
+            path.write_bytes(bytes(raw))
+            after = torch.load(path, weights_only=True)
+            after = after["model"] if "model" in after else after
+            assert not _same(weights, after), "the flipped bit did not land in a weight"
+            return
+    raise AssertionError(f"no float32 weight of {path.name} has bytes unique in the file")
+
+
+def _interrupted_run(data, tc, stop_after):
+    """Train the cached run of ``tc`` and stop it after ``stop_after`` steps, leaving last.pt and
+    prev.pt in its cache folder as a killed process would; returns the folder."""
+    folder = cache.home() / "cache" / f"m-{cache.run_key(CFG, data, tc)}"
+    set_seed(tc.seed)
+    train(models.build(CFG), data.train, tc, folder, stop_after=stop_after)
+    return folder
+
+
 def test_miss_then_hit(tiny_images):
     data = _data(tiny_images)
     tc = TrainConfig(steps=6, batch_size=8, checkpoint_every=2)
@@ -30,6 +66,7 @@ def test_miss_then_hit(tiny_images):
     second = cache.trained("m", CFG, data, tc)
     assert second.hit and second.folder == first.folder
     assert _same(_weights(first.model), _weights(second.model))
+    assert all(m.training for m in second.model.modules())  # handed back in train mode, as trained
 
 
 def test_key_changes_with_data_config_and_training(tiny_images):
@@ -76,40 +113,159 @@ def test_interrupted_run_resumes_to_identical_weights(tiny_images, tmp_path):
 def test_interrupted_cached_run_is_resumed_by_the_next_call(tiny_images):
     data = _data(tiny_images)
     tc = TrainConfig(steps=8, batch_size=8, checkpoint_every=3)
-    folder = cache.home() / "cache" / f"m-{cache.run_key(CFG, data, tc)}"
-    set_seed(tc.seed)
-    train(models.build(CFG), data.train, tc, folder, stop_after=7)  # checkpoint at step 6 left behind
+    folder = _interrupted_run(data, tc, stop_after=7)  # checkpoint at step 6 left behind
     run = cache.trained("m", CFG, data, tc)
     assert run.resumed_from == 6 and not (folder / "last.pt").exists()
+
+
+def test_a_flipped_bit_that_torch_load_accepts_is_caught_by_the_sha256(tmp_path):
+    p = tmp_path / "x.pt"
+    save_checkpoint(p, {"w": torch.linspace(0.1, 0.9, 50), "step": 1})
+    _flip_a_weight_bit(p)
+    with pytest.raises(CheckpointError, match=r"x\.pt is damaged \(its SHA-256 does not match x\.pt\.sha256\)") as e:
+        load_checkpoint(p)
+    assert e.value.reason == "is damaged (its SHA-256 does not match x.pt.sha256)"  # the message without the path
 
 
 def test_damaged_checkpoint_is_detected_and_an_earlier_one_used(tiny_images):
     data = _data(tiny_images)
     tc = TrainConfig(steps=8, batch_size=8, checkpoint_every=2)
-    folder = cache.home() / "cache" / f"m-{cache.run_key(CFG, data, tc)}"
-    set_seed(tc.seed)
-    train(models.build(CFG), data.train, tc, folder, stop_after=7)  # last.pt at 6, prev.pt at 4
-    last = folder / "last.pt"
-    last.write_bytes(last.read_bytes()[:100])  # truncated
-    with pytest.raises(CheckpointError, match="damaged"):
-        load_checkpoint(last)
-    with pytest.warns(UserWarning, match="damaged"):
+    folder = _interrupted_run(data, tc, stop_after=7)  # last.pt at 6, prev.pt at 4
+    _flip_a_weight_bit(folder / "last.pt")
+    with pytest.warns(UserWarning, match=r"last\.pt is damaged \(its SHA-256 does not match"):
         run = cache.trained("m", CFG, data, tc)
     assert run.resumed_from == 4
     # and the cached final checkpoint, if damaged, is retrained rather than trusted
-    final = folder / "step_0000008.pt"
-    final.write_bytes(b"garbage")
-    with pytest.warns(UserWarning, match="damaged"):
+    _flip_a_weight_bit(folder / "step_0000008.pt")
+    with pytest.warns(UserWarning, match=r"step_0000008\.pt is damaged \(its SHA-256 does not match"):
         again = cache.trained("m", CFG, data, tc)
     assert not again.hit
+    assert _same(_weights(run.model), _weights(again.model))  # retrained to the same weights
+
+
+def test_damaged_checkpoint_warning_names_the_file_relative_to_aelib_home(tiny_images):
+    """The warning reaches the published pages: it must not carry a local absolute path."""
+    data = _data(tiny_images)
+    tc = TrainConfig(steps=8, batch_size=8, checkpoint_every=2)
+    folder = _interrupted_run(data, tc, stop_after=7)
+    _flip_a_weight_bit(folder / "last.pt")
+    with pytest.warns(UserWarning) as record:
+        cache.trained("m", CFG, data, tc)
+    (message,) = [str(w.message) for w in record if "damaged" in str(w.message)]
+    assert message == (f"cache/{folder.name}/last.pt is damaged (its SHA-256 does not match last.pt.sha256); "
+                       "falling back to an earlier checkpoint; delete that file to silence this")
+    assert str(cache.home()) not in message
+
+
+def test_unreadable_checkpoint_with_a_matching_hash_is_refused(tmp_path):
+    p = tmp_path / "x.pt"
+    save_checkpoint(p, {"step": 1})
+    p.write_bytes(p.read_bytes()[:100])  # truncated, and the hash file rewritten to match
+    p.with_name("x.pt.sha256").write_text(hashlib.sha256(p.read_bytes()).hexdigest())
+    with pytest.raises(CheckpointError, match=r"x\.pt is damaged \(torch\.load cannot read it") as e:
+        load_checkpoint(p)
+    assert e.value.reason.startswith("is damaged (torch.load cannot read it")
 
 
 def test_checkpoint_without_hash_is_refused(tmp_path):
     p = tmp_path / "x.pt"
     save_checkpoint(p, {"step": 1})
     p.with_suffix(".pt.sha256").unlink()
-    with pytest.raises(CheckpointError, match="no hash"):
+    with pytest.raises(CheckpointError, match=r"x\.pt has no hash file x\.pt\.sha256; refusing to trust it"):
         load_checkpoint(p)
+
+
+@pytest.mark.parametrize("failing_write", [1, 2], ids=["checkpoint", "hash"])
+def test_full_disk_during_save_leaves_the_old_pair_and_no_temporary_file(tmp_path, monkeypatch, failing_write):
+    p = tmp_path / "x.pt"
+    save_checkpoint(p, {"step": 1})  # the previous good checkpoint
+    calls = []
+    real_fsync = os.fsync
+
+    def fsync(fd):  # the disk fills up on the ``failing_write``-th file written
+        calls.append(fd)
+        if len(calls) == failing_write:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(training.os, "fsync", fsync)
+    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)) as e:
+        save_checkpoint(p, {"step": 2})
+    assert e.value.errno == errno.ENOSPC
+    assert any(f"while writing checkpoint {p}" in note for note in e.value.__notes__)
+    monkeypatch.undo()
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["x.pt", "x.pt.sha256"]
+    assert load_checkpoint(p)["step"] == 1
+
+
+def test_leftover_temporary_files_of_dead_writers_are_removed(tiny_images):
+    data = _data(tiny_images)
+    tc = TrainConfig(steps=2, batch_size=8)
+    folder = cache.home() / "cache" / f"m-{cache.run_key(CFG, data, tc)}"
+    folder.mkdir(parents=True)
+    for name in ("last.pt.tmp4242", "last.pt.sha256.tmp4242", "step_0000002.pt.tmp4242", "config.json.tmp4242"):
+        (folder / name).write_bytes(b"half-written by a process that died")
+    cache.trained("m", CFG, data, tc)
+    assert not [p.name for p in folder.iterdir() if ".tmp" in p.name]
+
+
+@pytest.mark.parametrize("edited, changes", [("trainer", True), ("UNet", True), ("MLPAutoencoder", False)])
+def test_editing_the_trainer_or_a_model_class_retrains(tiny_images, monkeypatch, edited, changes):
+    """The key holds the source of the trainer and of every aelib class in the model: editing one
+    trains anew; editing a class the model does not use (MLPAutoencoder) keeps the cache."""
+    data = _data(tiny_images)
+    tc = TrainConfig(steps=2, batch_size=8)
+    first = cache.trained("m", CFG, data, tc)
+    key = cache.run_key(CFG, data, tc)
+    target = training if edited == "trainer" else getattr(models, edited)
+    real_getsource = inspect.getsource
+
+    def getsource(obj):  # the source as it reads after an edit of ``target``
+        return real_getsource(obj) + ("\n# edited\n" if obj is target else "")
+
+    monkeypatch.setattr(inspect, "getsource", getsource)
+    assert (cache.run_key(CFG, data, tc) != key) is changes
+    again = cache.trained("m", CFG, data, tc)
+    assert again.hit is not changes and (again.folder != first.folder) is changes
+
+
+def test_key_holds_the_thread_count_when_training_on_a_cpu(tiny_images):
+    """On a CPU the numbers change with torch's thread count, so the key does; on a GPU they do not."""
+    data = _data(tiny_images)
+    tc = TrainConfig(steps=2, batch_size=8)
+    before = torch.get_num_threads()
+    keys, folders = {}, {}
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            keys[n] = {dev: cache.run_key(CFG, data, tc, device=dev) for dev in ("cpu", "cuda", "cuda:1")}
+            folders[n] = cache.trained("m", CFG, data, tc).folder
+    finally:
+        torch.set_num_threads(before)
+    assert keys[1]["cpu"] != keys[2]["cpu"] and folders[1] != folders[2]
+    assert keys[1]["cuda"] == keys[2]["cuda"] == keys[1]["cuda:1"] != keys[1]["cpu"]
+    assert folders[1].name == f"m-{keys[1]['cpu']}"
+
+
+def test_batchnorm_is_in_train_mode_during_the_optimiser_steps(tiny_images):
+    """The essay trains with BatchNorm in train mode (batch statistics) at every step: the running
+    statistics are updated once per step, and the first logged loss is the train-mode loss of the
+    initial model on the first batch (which the eval-mode loss is not)."""
+    tc = TrainConfig(steps=3, batch_size=8)
+    set_seed(0)
+    model = models.build(CFG)
+    initial = copy.deepcopy(model)
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert norms, "the test needs a model with BatchNorm"
+    out = train(model, tiny_images, tc)
+    assert [int(m.num_batches_tracked) for m in norms] == [tc.steps] * len(norms)
+    assert all(not torch.equal(m.running_mean, torch.zeros_like(m.running_mean)) for m in norms)
+    first = tiny_images[epoch_order(len(tiny_images), tc.seed, 0)[:tc.batch_size]].float() / 255
+    with torch.no_grad():
+        eval_loss = F.mse_loss(initial.eval()(first), first).item()
+        train_loss = F.mse_loss(initial.train()(first), first).item()
+    assert out["losses"][0] == pytest.approx(train_loss, rel=1e-5)  # measured: 1e-7 (channels_last)
+    assert eval_loss != pytest.approx(train_loss, rel=1e-4)  # measured: 2e-3, so the line above can tell
 
 
 def test_determinism_same_seed_same_numbers(tiny_images, tmp_path, monkeypatch):

@@ -196,7 +196,7 @@ def test_ledger_keeps_decided_records_and_the_first_page_shows_them(aelib_home, 
     led = ledger.ChapterLedger("99_test", "cpu")
     led.add(_measure("C98", [0.8, 0.9, 0.95], 1.0), figure="fig")
     led.add(_measure("C97", [1.1, 2.5, 2.2], 1.0))
-    recs = json.loads((aelib_home / "ledger" / "cpu" / "99_test.json").read_text())
+    recs = json.loads((aelib_home / "ledger" / "cpu" / "99_test.json").read_text())["records"]
     assert [(r["id"], r["verdict"]) for r in recs] == [("C97", "inconclusive"), ("C98", "holds")] or \
         sorted((r["id"], r["verdict"]) for r in recs) == [("C97", "inconclusive"), ("C98", "holds")]
     c98 = next(r for r in recs if r["id"] == "C98")

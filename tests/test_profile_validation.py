@@ -1,0 +1,198 @@
+"""Profiles are checked, field by field and as a whole, before anything runs; bad inputs fail with
+one message that names the field, the bad value and the fix. Also: AELIB_DATA follows the data set
+the resolved profile names, and an image too large for PIL is named like any unreadable image."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from aelib import data, models, profiles
+from aelib.data import DataError
+from aelib.profiles import ProfileError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for var in ("AELIB_OVERRIDES", "AELIB_DATA", "AELIB_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+
+
+# --- field rules ---------------------------------------------------------------------------
+
+BAD = [
+    ("batch_size", 0),
+    ("lr", -0.1),
+    ("image_size", 0),
+    ("image_size", 17),           # not divisible by 2**unet_depth: today a kernel fails deep inside a chapter
+    ("image_size", 24),           # divisible by 4, but the hidden-MLP U-Net's bottleneck (6) is not by 4
+    ("steps", 0),
+    ("steps", True),              # a boolean is not an integer
+    ("max_train", 0),
+    ("seeds", []),
+    ("seeds", [0, 0]),
+    ("seeds", [-1, 2]),
+    ("dataset", "imagenet"),
+    ("device", "tpu"),
+    ("walk_eps_list", [0.0, -0.2]),
+    ("walk_eps", -0.1),
+    ("mem_digits", 1),            # an integer is not a boolean
+    ("mem_retrieve_corr", 1.5),
+    ("hidden_mlp", [64, 0, 64]),
+    ("rep_lr", float("nan")),
+    ("fc_image_size", 6),         # chapter 08 builds U-Nets at fc_image_size
+    ("mem_image_size", 10),       # and at mem_image_size
+    ("attn_unet_depth", 6),       # the attention U-Net at image_size 32
+    ("attn_unet_base", 12),       # GroupNorm(8) in the attention U-Net
+    ("nonin_layers", 6),          # chapter 03's MLP divides nonin_width by 4 per layer
+    ("data_path", 3),
+]
+
+
+@pytest.mark.parametrize("field, value", BAD, ids=[f"{f}={v!r}" for f, v in BAD])
+def test_bad_override_from_the_environment_names_field_value_and_fix(field, value, monkeypatch):
+    monkeypatch.setenv("AELIB_OVERRIDES", json.dumps({field: value}))
+    with pytest.raises(ProfileError, match=f"profile field '{field}'") as err:
+        profiles.get("cpu")
+    msg = str(err.value)
+    assert repr(tuple(value) if isinstance(value, list) else value) in msg
+    assert "AELIB_OVERRIDES='{" in msg  # the fix, as a setting that works
+    fix = json.loads(msg.split("AELIB_OVERRIDES='")[1].split("'")[0])
+    monkeypatch.setenv("AELIB_OVERRIDES", json.dumps(fix))
+    profiles.get("cpu")  # the suggested fix is itself a valid profile
+
+
+@pytest.mark.parametrize("field, value", [("batch_size", 0), ("steps", True), ("image_size", 17)])
+def test_bad_keyword_override_is_refused_too(field, value):
+    with pytest.raises(ProfileError, match=f"'{field}'"):
+        profiles.get("smoke", **{field: value})
+
+
+def test_a_profile_object_is_validated_when_resolved():
+    bad = dataclasses.replace(profiles.PROFILES["smoke"], batch_size=0)
+    with pytest.raises(ProfileError, match="'batch_size'"):
+        profiles.get(bad)
+
+
+@pytest.mark.parametrize("name", sorted(profiles.PROFILES))
+def test_shipped_profiles_validate(name):
+    prof = profiles.PROFILES[name]
+    assert prof.validate() is prof
+    assert profiles.get(name) == prof
+
+
+def test_every_field_has_a_rule():
+    for f in dataclasses.fields(profiles.Profile):
+        assert f.type in profiles.TYPE_RULES, f"no type rule for {f.name}: {f.type}"
+
+
+def test_size_rules_are_exact_not_stricter():
+    """Sizes the rules accept build every U-Net of the chapters at them, one forward pass each."""
+    prof = profiles.get("smoke", image_size=48, fc_image_size=12, mem_image_size=4, attn_small_size=6)
+    p = prof
+    configs = [
+        models.ModelConfig(kind="unet", image_size=p.image_size, base=4, depth=p.unet_depth, hidden_mlp=(8,)),
+        models.ModelConfig(kind="unet", image_size=p.image_size, base=4, depth=p.unet_depth + 1),  # ch 05
+        models.ModelConfig(kind="unet", image_size=p.fc_image_size, base=4, depth=p.unet_depth),   # ch 08
+        models.ModelConfig(kind="unet", image_size=p.mem_image_size, base=4, depth=p.unet_depth),  # ch 08
+        models.ModelConfig(kind="attn_unet", image_size=p.image_size, base=p.attn_unet_base, depth=p.attn_unet_depth,
+                           skips="concat", n_hidden=1, width=4),                                    # ch 07
+        models.ModelConfig(kind="dot_attn_ae", image_size=p.attn_small_size, base=8, n_hidden=1, width=4),
+    ]
+    with torch.no_grad():
+        for cfg in configs:
+            x = torch.rand(2, 3, cfg.image_size, cfg.image_size)
+            assert models.build(cfg).eval()(x).shape == x.shape
+
+
+# --- data-dependent checks -----------------------------------------------------------------
+
+
+def test_n_eval_above_the_heldout_set_is_refused():
+    prof = profiles.get("cpu", n_eval=100000)
+    with pytest.raises(ProfileError, match="profile field 'n_eval'") as err:
+        profiles.check_data(prof)
+    assert "480 held-out" in str(err.value) and "got 100000" in str(err.value)
+    assert "AELIB_OVERRIDES='{\"n_eval\": 480}'" in str(err.value)
+    assert profiles.check_data(profiles.get("cpu")) == 480
+
+
+@pytest.mark.parametrize("overrides", [{}, {"crop_size": 100, "seed": 3}, {"crop_size": 400}])
+def test_heldout_size_matches_the_loaded_set(overrides):
+    prof = profiles.get("smoke", image_size=16, **overrides)
+    assert data.heldout_size(prof) == len(data.load(prof).heldout)
+
+
+def test_heldout_size_of_an_lsun_array_reads_its_header(tmp_path):
+    np.save(tmp_path / "church.npy", np.random.default_rng(0).integers(0, 255, (12, 8, 8, 3), dtype=np.uint8))
+    prof = profiles.get("smoke", dataset="lsun", data_path=str(tmp_path / "church.npy"), n_eval=2)
+    assert data.heldout_size(prof) == len(data.load(prof).heldout) == 2
+    with pytest.raises(ProfileError, match="'n_eval'"):
+        profiles.check_data(profiles.get("smoke", dataset="lsun", data_path=str(tmp_path / "church.npy"), n_eval=3))
+
+
+def test_heldout_size_is_unknown_without_cheap_access(tmp_path):
+    assert data.heldout_size(profiles.get("smoke", dataset="folder", data_path=str(tmp_path))) is None
+    assert profiles.check_data(profiles.get("smoke", dataset="cifar10", data_path=str(tmp_path))) is None
+
+
+# --- AELIB_THREADS --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["x", "0", "-2", "1.5"])
+def test_bad_thread_count_is_refused(value, monkeypatch):
+    monkeypatch.setenv("AELIB_THREADS", value)
+    with pytest.raises(ProfileError, match=f"AELIB_THREADS must be a positive integer, got '{value}'"):
+        profiles.threads_from_env()
+
+
+def test_thread_count_from_the_environment(monkeypatch):
+    assert profiles.threads_from_env() is None
+    monkeypatch.setenv("AELIB_THREADS", "3")
+    assert profiles.threads_from_env() == 3
+
+
+# --- AELIB_DATA follows the resolved data set ----------------------------------------------
+
+
+def test_aelib_data_applies_to_a_dataset_chosen_by_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("AELIB_DATA", str(tmp_path))
+    monkeypatch.setenv("AELIB_OVERRIDES", '{"dataset": "folder"}')
+    assert profiles.get("cpu").data_path == str(tmp_path)
+    monkeypatch.delenv("AELIB_OVERRIDES")
+    assert profiles.get("smoke", dataset="folder").data_path == str(tmp_path)
+    assert profiles.get("smoke").data_path is None  # the shipped photos need no path
+    assert profiles.get("smoke", dataset="folder", data_path="/elsewhere").data_path == "/elsewhere"
+
+
+def test_training_cli_reads_a_relative_aelib_data_for_an_overridden_dataset(tmp_path):
+    env = dict(os.environ, AELIB_HOME=str(tmp_path / "home"), AELIB_PROGRESS="0", OMP_NUM_THREADS="1",
+               AELIB_DATA="rel/photos")
+    env.pop("AELIB_OVERRIDES", None)
+    proc = subprocess.run([sys.executable, "-m", "aelib.train", "--profile", "smoke", "--dataset", "folder"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{tmp_path / 'rel' / 'photos'} does not exist" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --- an image too large for PIL is named ----------------------------------------------------
+
+
+def test_decompression_bomb_is_named_or_skipped(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 255, (20, 24, 3), dtype=np.uint8)).save(tmp_path / f"ok{i}.png")
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "huge.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 64 x 64 > 2 x 1000: PIL refuses it as a bomb
+    with pytest.raises(DataError, match="huge.png"):
+        data.load_photos(tmp_path, image_size=16, crop_size=None)
+    with pytest.warns(UserWarning, match="skipped 1"):
+        s = data.load(profiles.get("smoke", dataset="folder", data_path=str(tmp_path)))
+    assert len(s.skipped) == 1 and "huge.png" in s.skipped[0]
+    assert len(s.train) + len(s.heldout) == 3
