@@ -189,13 +189,13 @@ def _write_json_atomic(path: Path, obj) -> None:
 def _select(profile: str, book_dir: Path, only: list[str] | None) -> list[Path]:
     """The chapters to consider, after checking the book folder, the resolved profile (every field),
     the data set and ``AELIB_THREADS``: one clear error before any notebook is touched."""
-    srcs = check_book(book_dir)
     prof = profiles.get(profile)  # validates every field, overrides included
     profiles.threads_from_env()
     if prof.dataset != "photos" and not prof.data_path:
         raise ValueError(f"profile {profile!r} reads the {prof.dataset!r} data set: set AELIB_DATA to its path "
                          "(nothing is downloaded), or AELIB_OVERRIDES='{\"dataset\": \"photos\"}' for the shipped photos")
     profiles.check_data(prof)
+    srcs = check_book(book_dir)
     if only:
         unknown = [o for o in only if not any(s.stem == o or s.stem.startswith(o) for s in srcs)]
         if unknown:
@@ -250,7 +250,7 @@ def pretrain(profile: str, jobs: int, progress: bool = True) -> None:
     from .chapter import SHARED
 
     prof = profiles.get(profile)
-    env = dict(os.environ, AELIB_THREADS="1", AELIB_PROGRESS="0")
+    env = dict(os.environ, AELIB_PROGRESS="0")  # AELIB_THREADS as the chapters get it (execute sets it)
     cmds = [(f"{name} seed {seed}", [sys.executable, "-m", "aelib.train", "--profile", profile, "--model", name,
                                      "--seed", str(seed)])
             for seed in prof.seeds for name in SHARED]
@@ -280,8 +280,9 @@ def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None 
         raise ValueError(f"--jobs must be a positive integer, got {jobs}")
     book_dir = Path(book_dir)
     srcs = _select(profile, book_dir, only)
-    if os.environ.get("AELIB_THREADS") is None:
-        os.environ["AELIB_THREADS"] = "1"  # the same thread count whatever the number of jobs
+    # one thread unless told otherwise, whatever the number of jobs; every process started below (shared
+    # models, chapters) inherits it, so all compute the same identity and model cache keys
+    os.environ.setdefault("AELIB_THREADS", "1")
     ident = identity.run_identity(profile)
     todo = [s for s in srcs if force or chapter_state(s, profile, identity.chapter_key(s, ident))]
     if jobs <= 1 or len(todo) <= 1:
@@ -292,7 +293,7 @@ def execute(profile: str = "cpu", book_dir: Path = BOOK, only: list[str] | None 
     timings = read_timings(profile)
     # longest chapters first (by their last recorded time), so the two queues end together
     todo.sort(key=lambda s: -float(timings.get(s.stem, {}).get("seconds", 0) or 0))
-    env = dict(os.environ, AELIB_THREADS="1")
+    env = dict(os.environ)
     cmds = [(s.stem, [sys.executable, "-m", "aelib", "execute", "--profile", profile, "--book", str(book_dir),
                       "--only", s.stem, "--jobs", "1", "--no-generated", "--no-progress"]
                      + (["--force"] if force else []) + (["--timeout", str(timeout)] if timeout else []))

@@ -140,6 +140,18 @@ def test_cleared_outputs_make_a_chapter_stale(book):
     assert [s.stem for s in execute.stale(book, "smoke")] == ["01_first"]
 
 
+def test_a_ledger_or_figures_from_another_run_make_a_chapter_stale(book, aelib_home):
+    assert run(book)[0] == 0
+    path = ledger.path_of("01_first", "smoke")
+    data = ledger.read_file(path)
+    path.write_text(json.dumps(data | {"key": "another run"}))
+    assert [s.stem for s in execute.stale(book, "smoke")] == ["01_first"]
+    path.write_text(json.dumps(data))
+    assert execute.stale(book, "smoke") == []
+    (aelib_home / "figures" / "smoke" / "02_second" / "identity.json").unlink()
+    assert [s.stem for s in execute.stale(book, "smoke")] == ["02_second"]
+
+
 def test_a_failing_chapter_leaves_the_previous_good_one_in_place(book, aelib_home):
     assert run(book, env={"FAKE_VALUE": "7"})[0] == 0
     nb_before = (book / "01_first.ipynb").read_bytes()
