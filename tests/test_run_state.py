@@ -46,8 +46,9 @@ import time
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from aelib import chapter
+from aelib import chapter, paths
 ch = chapter.start("{stem}", PROFILE)
+(paths.home() / "kernels_saw_this_home").mkdir(parents=True, exist_ok=True)
 fig, ax = plt.subplots()
 ax.plot([0, 1], [int(os.environ.get("FAKE_VALUE", "1")), 0])
 ch.figure(fig, "line")
@@ -247,6 +248,7 @@ def test_relative_home_resolves_against_the_typed_directory(book, tmp_path):
     assert rc == 0, err
     assert (where / "relhome" / "ledger" / "smoke" / "01_first.json").exists()
     assert (where / "relhome" / "figures" / "smoke" / "01_first" / "line.png").exists()
+    assert (where / "relhome" / "kernels_saw_this_home").is_dir()  # the kernel (run in book/) too
     assert not (book / "relhome").exists() and not (REPO / "relhome").exists()
 
 
