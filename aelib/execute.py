@@ -41,7 +41,6 @@ import shutil
 import subprocess
 import sys
 import time
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -144,6 +143,11 @@ def _lock(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _warn(message: str) -> None:
+    """A warning for the person at the command line (state that costs nothing but deserves a word)."""
+    print(f"[aelib] warning: {message}", file=sys.stderr)
+
+
 # --- timings ------------------------------------------------------------------------------
 def _timings_path(profile: str) -> Path:
     return home() / "timings" / f"{profile}.json"
@@ -156,7 +160,7 @@ def read_timings(profile: str) -> dict:
         return {}
     data = _read_json(path)
     if not isinstance(data, dict):
-        warnings.warn(f"{path} is damaged (not a JSON object); ignoring it, it will be rewritten", stacklevel=2)
+        _warn(f"{path} is damaged (not a JSON object); ignoring it, it will be rewritten")
         return {}
     return data
 
@@ -172,7 +176,7 @@ def _update_timings(profile: str, entries: dict[str, dict]) -> None:
             if new != old:
                 _write_json_atomic(path, new)
     except OSError as err:
-        warnings.warn(f"could not record chapter times in {path} ({err})", stacklevel=2)
+        _warn(f"could not record chapter times in {path} ({err})")
 
 
 def _write_json_atomic(path: Path, obj) -> None:
