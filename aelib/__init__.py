@@ -6,6 +6,8 @@ Every reusable piece of the book lives here, one concept per module; the chapter
 Modules (and the chapters that use them):
 
 - :mod:`aelib.profiles`       sizes for the ``smoke``, ``cpu`` and ``paper`` scales (all chapters)
+- :mod:`aelib.paths`          where state lives (``$AELIB_HOME``), relative paths made absolute, file locks
+- :mod:`aelib.identity`       the identity of a run (profile, data bytes, threads, library) and a chapter's key
 - :mod:`aelib.seeding`        one ``set_seed`` for every experiment (all chapters)
 - :mod:`aelib.data`           shipped photos, photo folders, LSUN church, CIFAR-10 (all chapters)
 - :mod:`aelib.corruption`     the essay's corruption ``a_hat = alpha*a + (1-alpha)*n`` (01, 02)

@@ -13,20 +13,19 @@ Used by chapters 01 and 02 (and every chapter that trains).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import inspect
 import json
 import os
 import re
 import warnings
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from . import __version__, distributed, training
+from . import __version__, distributed, paths, training
 from .paths import home  # noqa: F401  (re-exported: cache.home)
 from .data import ImageSet
 from .models import Autoencoder, ModelConfig, build
@@ -118,20 +117,6 @@ def _remove_leftovers(folder: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-@contextmanager
-def _locked(folder: Path, enabled: bool = True):
-    """One writer per cached model: a second process asking for the same run waits, then loads it."""
-    if not enabled:
-        yield
-        return
-    with open(folder / ".lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def trained(name: str, model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainConfig, *,
             device: str = "cpu") -> Trained:
     """The model trained on ``data.train`` for ``train_cfg.steps`` steps: from the cache if there,
@@ -144,7 +129,8 @@ def trained(name: str, model_cfg: ModelConfig, data: ImageSet, train_cfg: TrainC
     key = run_key(model_cfg, data, train_cfg, d.device if d.enabled else device)  # train() uses d.device then
     folder = home() / "cache" / f"{name}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
-    with _locked(folder, enabled=not d.enabled):
+    # one writer per cached model: a second process asking for the same run waits, then loads it
+    with (paths.locked(folder / ".lock") if not d.enabled else nullcontext()):
         if not d.enabled:  # under torchrun there is no lock, so a temporary file may be live
             _remove_leftovers(folder)
         return _trained(name, folder, model_cfg, data, train_cfg, device, d)

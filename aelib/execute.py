@@ -34,14 +34,12 @@ Used by the main job, the tests and the Sphinx hook :mod:`aelib.sphinx_ext`.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from . import identity, ledger, paths, profiles
@@ -131,18 +129,6 @@ def stale(book_dir: Path, profile: str) -> list[Path]:
     return [s for s in chapter_sources(book_dir) if chapter_state(s, profile, identity.chapter_key(s, ident))]
 
 
-@contextmanager
-def _lock(path: Path):
-    """An exclusive advisory lock on ``path`` (created if needed), released on exit or death."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _warn(message: str) -> None:
     """A warning for the person at the command line (state that costs nothing but deserves a word)."""
     print(f"[aelib] warning: {message}", file=sys.stderr)
@@ -170,7 +156,7 @@ def _update_timings(profile: str, entries: dict[str, dict]) -> None:
     A home that cannot be written (read-only) costs the times, not the run."""
     path = _timings_path(profile)
     try:
-        with _lock(home() / "locks" / f"timings-{profile}.lock"):
+        with paths.locked(home() / "locks" / f"timings-{profile}.lock"):
             old = read_timings(profile)
             new = {**old, **{k: {**old.get(k, {}), **v} for k, v in entries.items()}}
             if new != old:
@@ -329,7 +315,7 @@ def _execute_one(src: Path, profile: str, book_dir: Path, *, force: bool, progre
     if not force and not chapter_state(src, profile, key):  # the warm path takes no lock, writes nothing
         print(f"[aelib] {src.stem}: up to date at profile {profile!r}", file=sys.stderr)
         return "cached"
-    with _lock(home() / "locks" / profile / f"{src.stem}.lock"):
+    with paths.locked(home() / "locks" / profile / f"{src.stem}.lock"):
         why = chapter_state(src, profile, key)  # again: another process may have just executed it
         if not force and not why:
             print(f"[aelib] {src.stem}: up to date at profile {profile!r}", file=sys.stderr)

@@ -9,7 +9,9 @@ inherit absolute paths. Used by every module that reads or writes state.
 
 from __future__ import annotations
 
+import fcntl
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,3 +33,18 @@ def absolutize_env(cwd: str | Path | None = None) -> None:
             os.environ[var] = str((base / value).absolute())
         elif value:
             os.environ[var] = os.path.expanduser(value)
+
+
+@contextmanager
+def locked(path: Path):
+    """Hold an exclusive advisory lock on the file ``path`` (created if needed) for the ``with`` block:
+    one writer at a time for a cached model, a chapter or the timings. The lock dies with its process,
+    so a killed writer never leaves it held."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
