@@ -20,6 +20,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 T = "tests/test_training_cache.py::"
+S = "tests/test_run_state.py::"
 
 # (what is switched off, file, text, replacement, tests that must fail)
 MUTATIONS = [
@@ -48,22 +49,46 @@ MUTATIONS = [
     ("the relative path in the damaged-checkpoint warning", "aelib/cache.py",
      'f"{display_path(path)} {err.reason}; falling back', 'f"{err}; falling back',
      [T + "test_damaged_checkpoint_warning_names_the_file_relative_to_aelib_home"]),
+    # the run's identity and its state on disk (aelib.execute, aelib.identity, aelib.chapter)
+    ("the ledger's run key in a chapter's state", "aelib/execute.py",
+     'if ledger.read_file(lpath).get("key") != key:', "if False:",
+     [S + "test_a_ledger_or_figures_from_another_run_make_a_chapter_stale"]),
+    ("the photos' bytes in the run identity", "aelib/identity.py",
+     "        h.update(p.read_bytes())\n    return h.hexdigest()\n\n\ndef _external",
+     "    return h.hexdigest()\n\n\ndef _external",
+     [S + "test_swapping_a_photos_bytes_changes_the_identity"]),
+    ("executing into a staging folder", "aelib/chapter.py",
+     'stage = os.environ.get("AELIB_STAGE") if', "stage = None if",
+     [S + "test_a_failing_chapter_leaves_the_previous_good_one_in_place"]),
+    ("the lock per chapter", "aelib/execute.py",
+     'with paths.locked(home() / "locks" / profile / f"{src.stem}.lock"):', "if True:",
+     [S + "test_two_processes_executing_one_chapter_at_once_both_succeed"]),
+    ("forgetting Sphinx's state after a failed build", "aelib/execute.py",
+     'shutil.rmtree(Path(book_dir) / "_build" / ".doctrees", ignore_errors=True)', "pass",
+     [S + "test_a_failed_strict_build_fails_every_rerun"]),
+    ("checking each profile field's type and range", "aelib/profiles.py",
+     '    """Type, then range (or choice) of one field\'s value;',
+     '    return\n    """Type, then range (or choice) of one field\'s value;',
+     [S + "test_bad_input_is_refused_before_any_notebook_is_touched"]),
 ]
 
 
 def _copy_of_the_library(dest: Path) -> Path:
     shutil.copytree(REPO / "aelib", dest / "aelib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "data", dest / "data")  # the shipped photos (the run identity hashes them)
     (dest / "tests").mkdir()
-    for name in ("conftest.py", "test_training_cache.py"):
+    for name in ("conftest.py", "test_training_cache.py", "test_run_state.py"):
         shutil.copy(REPO / "tests" / name, dest / "tests" / name)
     shutil.copy(REPO / "pyproject.toml", dest / "pyproject.toml")
     return dest
 
 
 def _pytest(root: Path, nodes: list[str]) -> subprocess.CompletedProcess:
-    """Run ``nodes`` with ``root`` first on sys.path (``python -m`` puts the working directory there,
-    ahead of the installed, editable aelib), so the copy is what they import."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", AELIB_PROGRESS="0", PYTHONDONTWRITEBYTECODE="1")
+    """Run ``nodes`` with ``root`` first on sys.path, in this process and in every process it starts
+    (the executors and notebook kernels of test_run_state), ahead of the installed, editable aelib,
+    so the copy is what they all import."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", AELIB_PROGRESS="0", PYTHONDONTWRITEBYTECODE="1",
+               PYTHONPATH=str(root))
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *nodes], cwd=root,
                           env=env, capture_output=True, text=True, timeout=600)
 
