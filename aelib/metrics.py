@@ -171,22 +171,26 @@ class SWConfig:
     seed: int = 0
 
 
-@torch.no_grad()
-def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig()) -> list[float]:
-    """Per pyramid level (finest first), the sliced Wasserstein distance between patch sets of
-    ``x`` and ``y`` (image batches in [0,1]). Patches of both sets are standardised per
-    coordinate with the statistics of ``y`` (the reference), so colour shifts still count."""
-    import ot
-
+def standardised_patch_sets(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig):
+    """Per pyramid level (finest first), the pair of patch sets of ``x`` and ``y`` (float64) that
+    sliced Wasserstein compares: drawn with one generator seeded by ``cfg.seed``, both standardised
+    per coordinate with the statistics of ``y`` (the reference), so colour shifts still count."""
     g = torch.Generator().manual_seed(cfg.seed)
     px, py = laplacian_pyramid(x.float().cpu(), cfg.levels), laplacian_pyramid(y.float().cpu(), cfg.levels)
-    out = []
     for lx, ly in zip(px, py):
         a, b = _patches(lx, cfg.n_patches, cfg.patch, g), _patches(ly, cfg.n_patches, cfg.patch, g)
         mu, sd = b.mean(0, keepdim=True), b.std(0, keepdim=True).clamp_min(1e-6)
-        a, b = ((a - mu) / sd).double(), ((b - mu) / sd).double()
-        out.append(float(ot.sliced_wasserstein_distance(a, b, n_projections=cfg.n_projections, seed=cfg.seed)))
-    return out
+        yield ((a - mu) / sd).double(), ((b - mu) / sd).double()
+
+
+@torch.no_grad()
+def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig()) -> list[float]:
+    """Per pyramid level (finest first), the sliced Wasserstein distance between patch sets of
+    ``x`` and ``y`` (image batches in [0,1]), standardised as :func:`standardised_patch_sets` says."""
+    import ot
+
+    return [float(ot.sliced_wasserstein_distance(a, b, n_projections=cfg.n_projections, seed=cfg.seed))
+            for a, b in standardised_patch_sets(x, y, cfg)]
 
 
 def sw_distance(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig()) -> float:

@@ -177,16 +177,11 @@ def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, cfg=None) -> list[float
     weights the 1-D Wasserstein-2 distance along a direction is the mean squared difference of
     the two sorted projections, and the projections are sorted along contiguous memory. Unlike
     the POT route it leaves the global random generator alone. Chapter 05."""
-    from .metrics import SWConfig, _patches, laplacian_pyramid
+    from .metrics import SWConfig, standardised_patch_sets
 
     cfg = cfg or SWConfig()
-    g = torch.Generator().manual_seed(cfg.seed)
-    px, py = laplacian_pyramid(x.float().cpu(), cfg.levels), laplacian_pyramid(y.float().cpu(), cfg.levels)
     out = []
-    for lx, ly in zip(px, py):
-        a, b = _patches(lx, cfg.n_patches, cfg.patch, g), _patches(ly, cfg.n_patches, cfg.patch, g)
-        mu, sd = b.mean(0, keepdim=True), b.std(0, keepdim=True).clamp_min(1e-6)
-        a, b = ((a - mu) / sd).double(), ((b - mu) / sd).double()
+    for a, b in standardised_patch_sets(x, y, cfg):
         proj = torch.randn(a.shape[1], cfg.n_projections, dtype=torch.float64,
                            generator=torch.Generator().manual_seed(cfg.seed))
         proj = proj / proj.norm(dim=0, keepdim=True)
