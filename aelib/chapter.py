@@ -17,19 +17,21 @@ from pathlib import Path
 import torch
 
 from . import cache, data, figures, gates, identity, ledger, paths, profiles, verdict
+from .config.metrics import SWConfig
+from .config.representation import RepresentationConfig
+from .config.training import TrainConfig
+from .metrics import pyramid_levels
 from .models import ModelConfig
-from .representation import RepresentationConfig
-from .seeding import set_seed
-from .training import TrainConfig
+from .seeding import set_seed, stream
 
 
 # The models several chapters share: name -> (model kind, switches, the profile field that caps its steps).
 # Chapters and ``python -m aelib.train`` both read this, so one spelling trains one model.
 SHARED: dict[str, tuple[str, dict, str]] = {
-    "fc": ("fc", {}, "fc_steps"),
-    "unet": ("unet", {"skips": "self"}, "steps"),
-    "unet_skips": ("unet", {"skips": "concat"}, "steps"),
-    "unet_hidden": ("unet", {"skips": "self", "hidden_mlp": True}, "steps"),
+    "fc": ("fc", {}, "fc.steps"),
+    "unet": ("unet", {"skips": "self"}, "train.steps"),
+    "unet_skips": ("unet", {"skips": "concat"}, "train.steps"),
+    "unet_hidden": ("unet", {"skips": "self", "hidden_mlp": True}, "train.steps"),
 }
 
 
@@ -67,28 +69,28 @@ class Chapter:
     @cached_property
     def data(self) -> data.ImageSet:
         """The profile's data set at its working resolution."""
-        return self.data_at(self.profile.image_size)
+        return self.data_at(self.profile.data.image_size)
 
     def data_at(self, size: int) -> data.ImageSet:
         """The same crops and split at another resolution (the FC model's, for instance)."""
         if size not in self._datasets:
-            self._datasets[size] = data.load(self.profile.with_overrides(image_size=size))
+            self._datasets[size] = data.load(self.profile.with_overrides(**{"data.image_size": size}))
         return self._datasets[size]
 
     def eval_images(self, size: int | None = None) -> torch.Tensor:
-        """The fixed held-out evaluation batch (``n_eval`` images, floats in [0, 1])."""
-        return self.data_at(size or self.profile.image_size).eval_batch(self.profile.n_eval, self.device)
+        """The fixed held-out evaluation batch (``data.n_eval`` images, floats in [0, 1])."""
+        return self.data_at(size or self.profile.data.image_size).eval_batch(self.profile.data.n_eval, self.device)
 
     def model_config(self, kind: str, **kw) -> ModelConfig:
         """The profile's FC autoencoder or U-Net, with switches (skips, hidden_mlp, batchnorm, ...)."""
         p = self.profile
-        base = dict(kind=kind, image_size=p.image_size)
+        base = dict(kind=kind, image_size=p.data.image_size)
         if kind == "fc":
-            base |= dict(image_size=p.fc_image_size, width=p.fc_width, n_hidden=p.fc_hidden)
+            base |= dict(image_size=p.fc.image_size, width=p.fc.width, n_hidden=p.fc.n_hidden)
         else:
-            base |= dict(base=p.unet_base, depth=p.unet_depth)
+            base |= dict(base=p.unet.base, depth=p.unet.depth)
         if kw.pop("hidden_mlp", False) is True:
-            kw["hidden_mlp"] = p.hidden_mlp
+            kw["hidden_mlp"] = p.unet.hidden_mlp
         return ModelConfig(**(base | kw))
 
     @property
@@ -97,9 +99,11 @@ class Chapter:
         return self.profile.seeds
 
     def train_config(self, steps: int | None = None, seed: int | None = None, **kw) -> TrainConfig:
+        """The profile's training settings (``train``), for ``seed`` (default: the profile's) and
+        ``steps`` (default: ``train.steps``), with any other field changed by keyword."""
         p = self.profile
-        return TrainConfig(steps=p.steps if steps is None else steps, batch_size=p.batch_size, lr=p.lr,
-                           seed=p.seed if seed is None else seed, checkpoint_every=p.checkpoint_every, **kw)
+        return dataclasses.replace(p.train, steps=p.train.steps if steps is None else steps,
+                                   seed=p.seed if seed is None else seed, **kw)
 
     def train(self, name: str, model_cfg: ModelConfig, train_cfg: TrainConfig | None = None) -> cache.Trained:
         """Trained model from the shared cache (trains and caches it on a miss), on the profile's
@@ -108,30 +112,29 @@ class Chapter:
                              device=self.device)
 
     def representation_config(self, **kw) -> RepresentationConfig:
+        """The profile's representation settings (``rep``), with fields changed by keyword."""
+        return dataclasses.replace(self.profile.rep, **kw)
+
+    def sw_config(self, **kw) -> SWConfig:
+        """The profile's sliced-Wasserstein settings (``sw``) for images of the working resolution,
+        seeded with the profile's seed, with fields changed by keyword."""
         p = self.profile
-        return RepresentationConfig(**(dict(steps=p.rep_steps, lr=p.rep_lr, loss_scale=p.rep_scale) | kw))
+        return dataclasses.replace(p.sw, **(dict(levels=p.sw.levels or pyramid_levels(p.data.image_size),
+                                                 seed=p.seed) | kw))
 
-    def sw_config(self, **kw):
-        from .metrics import SWConfig
-
-        p = self.profile
-        levels = max(1, min(3, (p.image_size // 8).bit_length()))
-        return SWConfig(**(dict(levels=levels, n_patches=p.sw_patches, n_projections=p.sw_projections,
-                                seed=p.seed) | kw))
-
-    def generator(self, offset: int = 0, seed: int | None = None) -> torch.Generator:
-        """A private generator for one draw of one seed (``offset`` keeps draws apart)."""
-        s = self.profile.seed if seed is None else seed
-        return torch.Generator(device=self.device).manual_seed(s * 10_007 + offset)
+    def rng(self, name: str, seed: int | None = None, *keys: int | str) -> torch.Generator:
+        """The named random stream ``name`` for ``seed`` (default: the profile's) and any further
+        ``keys`` (an index, a level), on the chapter's device (see :func:`aelib.seeding.stream`)."""
+        return stream(name, self.profile.seed if seed is None else seed, *keys, device=self.device)
 
     # --- the stopping rule and the shared models --------------------------------------------
     def train_rule(self, name: str, model_cfg: ModelConfig, seed: int, cap: int | None = None,
                    train_cfg: TrainConfig | None = None, error_of=None, data: "data.ImageSet | None" = None,
                    subject: str | None = None) -> gates.RuleRun:
         """Train ``name`` for ``seed`` to ``cap`` steps (default: the training config's, else the
-        profile's ``steps``), measuring the held-out clean reconstruction error at cap/4, cap/2 and
-        cap: by default the median over every held-out image at the model's resolution, the model in
-        train mode, ``n_eval`` images per batch. ``run.gate()`` is the 'trained to rule' check (the
+        profile's ``train.steps``), measuring the held-out clean reconstruction error at cap/4, cap/2
+        and cap: by default the median over every held-out image at the model's resolution, the model
+        in train mode, ``data.n_eval`` images per batch. ``run.gate()`` is the 'trained to rule' check (the
         last doubling improved that error by less than the gate's limit); ``run.curve`` the points.
         ``data`` trains on another image set than the profile's (its held-out images are used);
         ``subject`` names the run in gates and curves (default ``name``; e.g. a longer run of a shared model)."""
@@ -141,7 +144,7 @@ class Chapter:
         d = data or self.data_at(model_cfg.image_size)
         if error_of is None:
             a = d.to_float(d.heldout).to(self.device)
-            error_of = lambda m: gates.heldout_error(m, a, self.profile.n_eval)  # noqa: E731
+            error_of = lambda m: gates.heldout_error(m, a, self.profile.data.n_eval)  # noqa: E731
         subject = subject or name
         train_at = (lambda s: cache.trained(name, model_cfg, d, dataclasses.replace(base, steps=s), device=self.device))
         run = gates.train_to_rule(train_at, error_of, cap, subject=subject, seed=seed)
@@ -159,13 +162,13 @@ class Chapter:
             raise ValueError(f"unknown shared model {name!r}; choose one of {', '.join(SHARED)}")
         kind, switches, steps_field = SHARED[name]
         cfg = self.model_config(kind, **switches)
-        return self.train_rule(name, cfg, seed, cap=getattr(self.profile, steps_field))
+        return self.train_rule(name, cfg, seed, cap=self.profile.value(steps_field))
 
     def model_works(self, subject: str, model, seed: int, size: int | None = None) -> verdict.GateCheck:
         """'model works' gate: held-out reconstruction error against the mean training image's."""
-        d = self.data_at(size or self.profile.image_size)
+        d = self.data_at(size or self.profile.data.image_size)
         a = d.to_float(d.heldout).to(self.device)
-        return gates.model_works(subject, model, a, d.train, seed, batch=self.profile.n_eval)
+        return gates.model_works(subject, model, a, d.train, seed, batch=self.profile.data.n_eval)
 
     def _write_rule_runs(self) -> None:
         import json

@@ -136,34 +136,34 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C1", "01_identity",
           "An overcomplete fully connected autoencoder trained to copy does not learn the identity.",
           "smallest identity gap g(alpha) over alpha in {0.9, 0.7, 0.5}, FC autoencoder; median over all "
-          "held-out images, fed in batches of n_eval (train-mode batch norm)",
+          "held-out images, fed in batches of data.n_eval (train-mode batch norm)",
           (_t("value", ">=", 0.5, "min_alpha g"),),
           "the identity map on the same inputs (g = 0)", _MODEL),
     Claim("C2", "01_identity",
           "The same model denoises held-out images: |O(a_hat) - a| < |a_hat - a|.",
           "largest denoise ratio r(alpha) over alpha in {0.9, 0.7, 0.5}, FC autoencoder, on the essay's "
           "corruption and on zero-mean white noise of the same RMS per image; median over all held-out images, "
-          "fed in batches of n_eval (train-mode batch norm)",
+          "fed in batches of data.n_eval (train-mode batch norm)",
           (_t("value", "<", 1.0, "max_alpha r"), _t("r_noise", "<", 1.0, "max_alpha r on zero-mean noise")),
           "the identity map on the same inputs (r = 1 on both)", _MODEL),
     Claim("C3", "01_identity",
           "With encoder-decoder skips kept, a U-Net copies its input far more than without them.",
           "median noise gain k of the skip U-Net / that of the no-skip U-Net, alpha = 0.5; medians over all "
-          "held-out images, fed in batches of n_eval (train-mode batch norm)",
+          "held-out images, fed in batches of data.n_eval (train-mode batch norm)",
           (_t("value", ">=", 2.0, "k_skip / k_noskip"),),
           "another seed's no-skip U-Net against this seed's, same inputs (ratio near 1)", _MODEL),
     # --- 02 denoising -------------------------------------------------------------------------------
     Claim("C4", "02_denoising",
           "Training makes the output layer's input representation far less noisy.",
-          "e_aff(trained) / e_aff(untrained), no-skip U-Net, the same held-out targets (rep_targets / 4 per seed), "
-          "representation descent of rep_steps in train mode from a start drawn per seed; e_aff = median "
+          "e_aff(trained) / e_aff(untrained), no-skip U-Net, the same held-out targets (rep.targets / 4 per seed), "
+          "representation descent of rep.steps in train mode from a start drawn per seed; e_aff = median "
           "|fit(a_g) - a| / |a| after the per-image, per-channel least-squares gain and offset (the essay's raw e "
           "reported beside it)",
           (_t("value", "<", 0.5, "e_aff trained / e_aff untrained"),),
           "the untrained U-Net of another seed against this seed's, same targets (ratio near 1)", _REP),
     Claim("C5", "02_denoising",
           "The no-skip U-Net denoises held-out images from light to heavy corruption.",
-          "largest r(alpha) over alpha in {0.9, 0.7, 0.5, 0.3}, no-skip U-Net, n_eval held-out images "
+          "largest r(alpha) over alpha in {0.9, 0.7, 0.5, 0.3}, no-skip U-Net, data.n_eval held-out images "
           "(train-mode batch norm), on the essay's corruption and on zero-mean white noise of the same RMS per "
           "image; eval-mode values and a verdict per alpha reported beside",
           (_t("value", "<", 1.0, "max_alpha r"), _t("r_noise", "<", 1.0, "max_alpha r on zero-mean noise")),
@@ -190,7 +190,7 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C9", "03_noninvertibility",
           "At initialisation the representation noise of a non-invertible layer is near Gaussian.",
           "|excess kurtosis| and |skew| of the pooled per-pixel standardised deviations of K representations of "
-          "one held-out target from K Gaussian starts (the essay's), untrained MLP; K = nonin_starts / 3 per seed, "
+          "one held-out target from K Gaussian starts (the essay's), untrained MLP; K = nonin.starts / 3 per seed, "
           "another target per seed",
           (_t("value", "<", 0.5, "|excess kurtosis|"), _t("skew", "<", 0.2, "|skew|")),
           "the same descent from uniform starts of the same mean and spread (a non-Gaussian start must not pass)",
@@ -214,7 +214,7 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C12", "04_manifold_walk",
           "The noisy latent walk moves far from its start while staying image-like.",
           "median relative distance of g_K from its start a over that of g_1, eps = 0.2 on the no-skip U-Net's "
-          "bottleneck, K = walk_steps; SW(last frames, held-out) / SW(noise, held-out), the held-out images "
+          "bottleneck, K = walk.steps; SW(last frames, held-out) / SW(noise, held-out), the held-out images "
           "not among the walkers",
           (_t("value", ">=", 2.0, "d_K / d_1"), _t("sw", "<", 0.5, "SW(frames) / SW(noise)")),
           "the same walk (same walkers, same noise) of an untrained U-Net: its frames must not be image-like",
@@ -222,7 +222,7 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C13", "04_manifold_walk",
           "Without noise many inputs still walk: the learned manifold is unstable.",
           "fraction of walkers whose last noise-free re-encoding still changes the image by more than "
-          "walk_tol of its norm, after K = walk_steps re-encodings by the no-skip U-Net",
+          "walk.tol of its norm, after K = walk.steps re-encodings by the no-skip U-Net",
           (_t("value", ">=", 0.25, "fraction walking"),),
           "the same walkers through a contraction towards the mean training image, O(g) = m + 0.9 (g - m), "
           "walked by the same code: nothing may walk", _MODEL + ("iteration moved",)),
@@ -300,14 +300,14 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C24", "07_attention",
           "An attention U-Net denoises worse than the plain no-skip U-Net.",
           "r(0.5) of the attention U-Net (the author's code: noisy residuals, concatenation skips, trained at "
-          "attention.ATTN_UNET_LR) / r(0.5) of the no-skip U-Net, the essay's corruption drawn per seed, n_eval "
+          "attention.ATTN_UNET_LR) / r(0.5) of the no-skip U-Net, the essay's corruption drawn per seed, data.n_eval "
           "held-out images, train mode; the same ratio on zero-mean noise of the same RMS and eval-mode r reported beside",
           (_t("value", ">", 1.1, "r_attn / r_noskip"),),
           "another seed's no-skip U-Net in the attention U-Net's place, same inputs and noise (ratio near 1)", _MODEL),
     Claim("C25", "07_attention",
           "One linear-attention layer between two convolutions copies: near-perfect representation.",
-          "e_aff of conv + efficient attention + conv (64 maps, attn_small_size), attn_rep_targets / 2 new held-out "
-          "targets per seed, descent of rep_steps from a start drawn per seed; e_aff = error after the per-image, "
+          "e_aff of conv + efficient attention + conv (64 maps, attn.small_size), attn.rep_targets / 2 new held-out "
+          "targets per seed, descent of rep.steps from a start drawn per seed; e_aff = error after the per-image, "
           "per-channel least-squares gain and offset (raw e reported beside); r(0.5) on the essay's corruption",
           (_t("value", "<", 0.1, "e_aff"), _t("r", ">", 0.9, "r(0.5)")),
           "the no-skip U-Net, represented and corrupted the same way (it denoises)", _REP),
@@ -420,8 +420,8 @@ CHANGELOG: list[Change] = [
     Change("2026-11-29", "C23", "SW ratio > 1 and r_eval / r_train > 1",
            "and r_eval / r_train > 1 on zero-mean Gaussian noise of the same RMS; gate: train-mode samples beat noise",
            "'eval mode breaks denoising' must hold for noise removal, not only for undoing the corruption's shift"),
-    Change("2026-11-29", "C1, C2, C3", "medians over the first n_eval (64) held-out images, one batch",
-           "medians over all held-out images, fed in batches of n_eval so that train-mode batch norm sees "
+    Change("2026-11-29", "C1, C2, C3", "medians over the first data.n_eval (64) held-out images, one batch",
+           "medians over all held-out images, fed in batches of data.n_eval so that train-mode batch norm sees "
            "batches of the usual size, per-image ratios pooled; C3 also reports the mean and pooled ratios",
            "measurement notes: C3's ratio was 2.03 on the first 64 held-out crops and 1.64 on all 480, "
            "so a 64-image evaluation moved a knife-edge verdict across its threshold"),
@@ -430,8 +430,8 @@ CHANGELOG: list[Change] = [
            "RMS per image (a second condition; per-alpha results reported)",
            "the essay's corruption is mostly a shift of mean and contrast; the zero-mean control tells noise "
            "removal from contrast restoration (issue 14)"),
-    Change("2026-11-29", "C9, C10, C11", "K = nonin_starts starts of the first held-out image, one MLP",
-           "K = nonin_starts / 3 starts per seed, another held-out target and a retrained MLP per seed",
+    Change("2026-11-29", "C9, C10, C11", "K = nonin.starts starts of the first held-out image, one MLP",
+           "K = nonin.starts / 3 starts per seed, another held-out target and a retrained MLP per seed",
            "three seeds within the chapter's CPU budget; three seeds give as many starts in total as one had"),
     Change("2026-11-29", "C9", "verdict from the Gaussian-start statistics alone",
            "gated on the descent moving the representation error from its start and converging; the uniform-start "
@@ -461,14 +461,14 @@ CHANGELOG: list[Change] = [
            "measured the size of the pool, not memorization; the gap subtracts a pool of the same size. 0.9 is "
            "the level the chapter already used for 'the same image'; 0.05 is fixed before any cpu run of it"),
     Change("2026-11-29", "X3", "map over widths 384, 768, 1000, 1536 x 100, 300, 1000 steps",
-           "map over widths 384 and 1000 x the stopping rule's schedule (cap/4, cap/2, cap of fc_steps), per seed",
+           "map over widths 384 and 1000 x the stopping rule's schedule (cap/4, cap/2, cap of fc.steps), per seed",
            "three seeds at the cpu budget: a 1536-wide FC model costs ~2x the book's per step"),
     Change("2026-11-29", "X5", "agreement >= 0.9 with no control",
            "agreement >= 0.9; control: agreement of the verdicts paired at random (must not clear)",
            "every walker walked and none converged, so the agreement was 1 by construction; a random pairing "
            "then agrees as well, and the verdict is inconclusive"),
     Change("2026-11-29", "C12, C13, C14", "64 walkers (the first 64 held-out images), one model, one walk",
-           "per seed its own draw of walk_walkers // 4 held-out walkers (cpu: 16; 48 over three seeds), its own "
+           "per seed its own draw of walk.walkers // 4 held-out walkers (cpu: 16; 48 over three seeds), its own "
            "walk noise and its own U-Net; the SW reference is every held-out image that seed does not walk",
            "seeds: a verdict rests on three independent models and walker draws instead of one"),
     Change("2026-11-29", "C14", "longer model: the cached U-Net trained on to 2x steps, no training curve",

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .seeding import stream_seed
+
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_PHOTOS = REPO / "data" / "photos"
 SHIPPED_MANIFEST = REPO / "data" / "photos.csv"
@@ -129,8 +131,8 @@ def _n_crops(h: int, w: int, crop: int | None, seed: int) -> int:
 
 
 def _crop_seed(seed: int, index: int) -> int:
-    """The grid seed of the ``index``-th readable photo of a set loaded with ``seed``."""
-    return seed * 7919 + index
+    """The grid seed of the ``index``-th readable photo of a set loaded with ``seed`` (its named stream)."""
+    return stream_seed("crop grid", seed, index)
 
 
 def _split_groups(groups: list[str], heldout_fraction: float, seed: int) -> tuple[list[str], list[str]]:
@@ -350,23 +352,23 @@ def load_cifar10(root: str | Path, *, image_size: int = 32, seed: int = 0, max_t
 
 def load(profile) -> ImageSet:
     """The data set a profile names (chapters call only this)."""
-    kind, path = profile.dataset, profile.data_path
+    kind, path = profile.data.dataset, profile.data.path
     if kind == "photos":
-        return load_photos(SHIPPED_PHOTOS, image_size=profile.image_size, crop_size=profile.crop_size,
-                           seed=profile.seed, max_train=profile.max_train)
+        return load_photos(SHIPPED_PHOTOS, image_size=profile.data.image_size, crop_size=profile.data.crop_size,
+                           seed=profile.seed, max_train=profile.data.max_train)
     if path is None:
-        raise DataError(f"profile {profile.name!r} uses data set {kind!r}: give its path with data_path=... "
+        raise DataError(f"profile {profile.name!r} uses data set {kind!r}: give its path with the override data.path "
                         "or the AELIB_DATA environment variable")
     if kind == "folder":
-        return load_photos(path, image_size=profile.image_size, crop_size=None, seed=profile.seed,
-                           max_train=profile.max_train, skip_corrupt=True)
+        return load_photos(path, image_size=profile.data.image_size, crop_size=None, seed=profile.seed,
+                           max_train=profile.data.max_train, skip_corrupt=True)
     if kind == "lsun":
         p = Path(path)
         if p.suffix == ".npy":
-            return load_lsun_npy(p, image_size=profile.image_size, seed=profile.seed, max_train=profile.max_train)
-        return load_lsun_lmdb(p, image_size=profile.image_size, seed=profile.seed, max_train=profile.max_train)
+            return load_lsun_npy(p, image_size=profile.data.image_size, seed=profile.seed, max_train=profile.data.max_train)
+        return load_lsun_lmdb(p, image_size=profile.data.image_size, seed=profile.seed, max_train=profile.data.max_train)
     if kind == "cifar10":
-        return load_cifar10(path, image_size=profile.image_size, seed=profile.seed, max_train=profile.max_train)
+        return load_cifar10(path, image_size=profile.data.image_size, seed=profile.seed, max_train=profile.data.max_train)
     raise DataError(f"unknown data set {kind!r}; choose photos, folder, lsun or cifar10")
 
 
@@ -382,11 +384,11 @@ def heldout_size(profile) -> int | None:
     The shipped photos: each photo's size from its file header, then :func:`load_photos`' split
     and crop grid (a few milliseconds). An LSUN ``.npy`` array: its length from the array header.
     Used by :func:`aelib.profiles.check_data` before anything runs."""
-    if profile.dataset == "photos":
-        return _photos_heldout_size(SHIPPED_PHOTOS, SHIPPED_MANIFEST, profile.crop_size, profile.seed)
-    if profile.dataset == "lsun" and profile.data_path and Path(profile.data_path).suffix == ".npy":
+    if profile.data.dataset == "photos":
+        return _photos_heldout_size(SHIPPED_PHOTOS, SHIPPED_MANIFEST, profile.data.crop_size, profile.seed)
+    if profile.data.dataset == "lsun" and profile.data.path and Path(profile.data.path).suffix == ".npy":
         try:
-            n = len(np.load(profile.data_path, mmap_mode="r"))
+            n = len(np.load(profile.data.path, mmap_mode="r"))
         except (ValueError, OSError, TypeError):
             return None
         return _heldout_count(n, LSUN_HELDOUT) if n >= 2 else None

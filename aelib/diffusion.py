@@ -206,7 +206,7 @@ def loss_by_level(model: TimeUNet, a: torch.Tensor, levels, generator: torch.Gen
 
 
 # Chapter 09's sizes that are not profile fields (candidates for the profile):
-SEED_SAMPLE_DIVISOR = 2   # samples per sampler and seed = ddpm_samples // this: three seeds give 1.5x the
+SEED_SAMPLE_DIVISOR = 2   # samples per sampler and seed = ddpm.samples // this: three seeds give 1.5x the
                           # profile's samples in all, at half the sampling and SW cost per seed
 DIAGNOSTIC_DIVISOR = 4    # the eps-predicting diagnostic models are trained to steps // this (one seed): a
                           # mechanism shown at a quarter of the budget, outside the verdict

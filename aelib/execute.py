@@ -181,9 +181,10 @@ def _select(profile: str, book_dir: Path, only: list[str] | None) -> list[Path]:
     the data set and ``AELIB_THREADS``: one clear error before any notebook is touched."""
     prof = profiles.get(profile)  # validates every field, overrides included
     profiles.threads_from_env()
-    if prof.dataset != "photos" and not prof.data_path:
-        raise ValueError(f"profile {profile!r} reads the {prof.dataset!r} data set: set AELIB_DATA to its path "
-                         "(nothing is downloaded), or AELIB_OVERRIDES='{\"dataset\": \"photos\"}' for the shipped photos")
+    if prof.data.dataset != "photos" and not prof.data.path:
+        raise ValueError(f"profile {profile!r} reads the {prof.data.dataset!r} data set: set AELIB_DATA to its path "
+                         "(nothing is downloaded), or AELIB_OVERRIDES='{\"data.dataset\": \"photos\"}' for the shipped "
+                         "photos")
     profiles.check_data(prof)
     srcs = check_book(book_dir)
     if only:
@@ -246,8 +247,8 @@ def pretrain(profile: str, jobs: int, progress: bool = True) -> None:
             for seed in prof.seeds for name in SHARED]
     # chapter 04's longer runs of the U-Net (C14) resume from the shared one: queued after it
     cmds += [(f"unet x{m} seed {seed}", [sys.executable, "-m", "aelib.train", "--profile", profile, "--model", "unet",
-                                         "--seed", str(seed), "--steps", str(m * prof.steps)])
-             for m in prof.walk_train_mults if m > 1 for seed in prof.seeds]
+                                         "--seed", str(seed), "--steps", str(m * prof.train.steps)])
+             for m in prof.walk.train_mults if m > 1 for seed in prof.seeds]
     t0 = time.perf_counter()
     codes = _run_pool(cmds, jobs, env, desc="shared models", progress=progress)
     bad = [k for k, v in codes.items() if v]

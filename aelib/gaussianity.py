@@ -43,7 +43,7 @@ import torch
 from scipy import stats
 
 # Chapter 03 measures each claim on every seed of the profile; per seed it draws this share of the
-# profile's ``nonin_starts`` (at cpu: 3 seeds x 170 starts, as many in total as one seed x 512 had),
+# profile's ``nonin.starts`` (at cpu: 3 seeds x 170 starts, as many in total as one seed x 512 had),
 # to keep the chapter within its CPU budget. A chapter constant rather than a profile field.
 SEED_STARTS_FRACTION = 1 / 3
 

@@ -13,10 +13,8 @@ Used by :mod:`aelib.execute` and :mod:`aelib.ledger` (the run record shipped wit
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from . import profiles
@@ -64,8 +62,7 @@ def threads() -> int:
 
 def overrides() -> dict:
     """The overrides given through ``AELIB_OVERRIDES`` (already validated by :func:`aelib.profiles.get`)."""
-    env = os.environ.get("AELIB_OVERRIDES")
-    return json.loads(env) if env else {}
+    return profiles.env_overrides()  # dotted names, whichever spelling was given
 
 
 def run_identity(profile: str | profiles.Profile) -> dict:
@@ -73,10 +70,9 @@ def run_identity(profile: str | profiles.Profile) -> dict:
     import torch
 
     prof = profiles.get(profile)
-    data = ({"shipped": _shipped_data_fingerprint()} if prof.dataset == "photos"
-            else _external_data_fingerprint(prof.data_path or ""))
-    return {"profile_name": prof.name,
-            "profile": {k: v for k, v in dataclasses.asdict(prof).items() if k != "extra"},
+    data = ({"shipped": _shipped_data_fingerprint()} if prof.data.dataset == "photos"
+            else _external_data_fingerprint(prof.data.path or ""))
+    return {"profile_name": prof.name, "profile": prof.as_dict(),
             "overrides": overrides(), "data": data, "threads": threads(), "torch": torch.__version__,
             "library": library_fingerprint()}
 

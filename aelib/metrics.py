@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .config.metrics import SWConfig
 from .corruption import corrupt, matched_gaussian
 
 
@@ -162,13 +163,10 @@ def _patches(level: torch.Tensor, n: int, size: int, generator: torch.Generator)
     return p.reshape(n, -1)
 
 
-@dataclass(frozen=True)
-class SWConfig:
-    levels: int = 3            # pyramid levels (32x32: 32, 16, 8)
-    patch: int = 7             # patch side, as in Karras et al.
-    n_patches: int = 4096      # patches per set and level
-    n_projections: int = 256   # random directions
-    seed: int = 0
+def pyramid_levels(side: int) -> int:
+    """The pyramid levels used for images of this side when none are given: one per halving down
+    to 8 pixels, at most 3 (32x32: 32, 16, 8; 16x16: 16, 8)."""
+    return max(1, min(3, (side // 8).bit_length()))
 
 
 def standardised_patch_sets(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig):
@@ -176,7 +174,8 @@ def standardised_patch_sets(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig):
     sliced Wasserstein compares: drawn with one generator seeded by ``cfg.seed``, both standardised
     per coordinate with the statistics of ``y`` (the reference), so colour shifts still count."""
     g = torch.Generator().manual_seed(cfg.seed)
-    px, py = laplacian_pyramid(x.float().cpu(), cfg.levels), laplacian_pyramid(y.float().cpu(), cfg.levels)
+    levels = cfg.levels or pyramid_levels(x.shape[-1])
+    px, py = laplacian_pyramid(x.float().cpu(), levels), laplacian_pyramid(y.float().cpu(), levels)
     for lx, ly in zip(px, py):
         a, b = _patches(lx, cfg.n_patches, cfg.patch, g), _patches(ly, cfg.n_patches, cfg.patch, g)
         mu, sd = b.mean(0, keepdim=True), b.std(0, keepdim=True).clamp_min(1e-6)

@@ -30,15 +30,7 @@ from typing import Callable, Iterable
 
 import torch
 
-
-@dataclass(frozen=True)
-class RepresentationConfig:
-    steps: int = 500           # gradient steps (essay: 500 to 1000)
-    lr: float = 0.1            # constant step size (essay: 0.1)
-    loss_scale: float = 0.01   # s in s * sum|y_hat - layer(a)| (essay: 0.005 to 0.02)
-    init_mean: float = 0.7     # a_0 ~ N(0.7, 0.05), as in the essay
-    init_std: float = 0.05
-    seed: int = 999            # the essay's representation seed
+from .config.representation import RepresentationConfig
 
 
 def start_for(a_target: torch.Tensor, cfg: RepresentationConfig = RepresentationConfig()) -> torch.Tensor:

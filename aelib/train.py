@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
                     "(default: $AELIB_DATA)")
     args = ap.parse_args(argv)
     try:
-        overrides = {k: v for k, v in (("dataset", args.dataset), ("data_path", args.data)) if v is not None}
+        overrides = {k: v for k, v in (("data.dataset", args.dataset), ("data.path", args.data)) if v is not None}
         profiles.threads_from_env()
         prof = profiles.get(args.profile, **overrides)  # AELIB_DATA applies to the dataset after --dataset
         profiles.check_data(prof)
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     d = distributed.from_env(prefer_cuda=prof.device == "cuda")
     if d.is_main:
-        print(f"[aelib.train] profile {prof.name}, data {prof.dataset} {prof.data_path or ''}, "
+        print(f"[aelib.train] profile {prof.name}, data {prof.data.dataset} {prof.data.path or ''}, "
               f"{d.world} process(es), device {d.device}", file=sys.stderr)
     ch = chapter.Chapter("train", prof, record=False)
     ch.device = d.device
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in names:
                 kind, switches, steps_field = MODELS[name]
                 cfg = ch.model_config(kind, **switches)
-                cap = args.steps if args.steps is not None else getattr(prof, steps_field)
+                cap = args.steps if args.steps is not None else prof.value(steps_field)
                 t0 = time.perf_counter()
                 rule = ch.train_rule(name, cfg, seed, cap=cap)
                 run = rule.trained

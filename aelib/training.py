@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import distributed
+from .config.training import TrainConfig
 
 
 class CheckpointError(RuntimeError):
@@ -43,30 +44,6 @@ class CheckpointError(RuntimeError):
 
     def __reduce__(self):  # picklable (worker processes), despite the two-argument constructor
         return type(self), (self.path, self.reason)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    steps: int = 1500             # optimiser steps (partial batches are dropped, as in the essay's code)
-    batch_size: int = 32          # images per step
-    lr: float = 1e-3              # Adam learning rate, constant (essay: 1e-4; see profiles)
-    seed: int = 0                 # initialisation and data order
-    checkpoint_every: int = 250   # steps between atomic checkpoints
-    amp: bool = True              # bf16 autocast when training on a GPU (ignored on a CPU)
-
-    def __post_init__(self):
-        for name in ("steps", "batch_size", "checkpoint_every"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or v < (0 if name == "steps" else 1):
-                raise ValueError(f"TrainConfig.{name} must be a {'non-negative' if name == 'steps' else 'positive'} "
-                                 f"integer, got {v!r}")
-        if not isinstance(self.amp, bool):
-            raise ValueError(f"TrainConfig.amp must be True or False, got {self.amp!r}")
-        if not self.lr > 0:
-            raise ValueError(f"TrainConfig.lr must be positive, got {self.lr!r}")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 # ------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ two re-encodings, ``|g_K - g_{K-1}| / |g_K|``, is above a stated tolerance ``tol
 whose image has become non-finite is counted as still walking (its image keeps changing).
 
 Each seed of chapter 04 walks its own draw of held-out images (:func:`draw_walkers`), a share of
-the profile's ``walk_walkers`` (:func:`walkers_per_seed`). The control of C13 is a map that is
+the profile's ``walk.walkers`` (:func:`walkers_per_seed`). The control of C13 is a map that is
 known to settle, :class:`Contraction`, walked by the same code.
 
 Used by chapter 04 (and by any later chapter that walks a model exposing ``E`` and ``D``).
@@ -33,28 +33,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from .batchnorm import batch_statistics
-
-
-@dataclass(frozen=True)
-class WalkConfig:
-    steps: int = 300          # re-encodings per walk (the essay's video: 300)
-    eps: float = 0.2          # std of the Gaussian added to every latent coordinate (essay: 0.2; 0 = noise-free)
-    frame_every: int = 10     # keep g_n for n = 0, k, 2k, ... (and always the last step): the video's frames
-    batch_size: int = 8       # walkers per batch, whose BatchNorm statistics are shared (essay: 8, from "7/8")
-    tol: float = 1e-3         # still walking: |g_K - g_{K-1}| / |g_K| above this (float32 round-off is ~1e-7)
-
-    def __post_init__(self):
-        for name in ("steps", "frame_every", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"WalkConfig.{name} must be a positive integer, got {v!r}")
-        if not self.eps >= 0:
-            raise ValueError(f"WalkConfig.eps must be >= 0, got {self.eps!r}")
-        if not self.tol > 0:
-            raise ValueError(f"WalkConfig.tol must be > 0, got {self.tol!r}")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+from .config.walk import WalkConfig
 
 
 @dataclass
@@ -107,7 +86,7 @@ class Walk:
         return (~torch.isfinite(self.change) | (self.change > tol)).float().mean(dim=1)
 
 
-# Each seed walks walk_walkers // SEED_SHARE images (at least one batch): three seeds then walk
+# Each seed walks walk.walkers // SEED_SHARE images (at least one batch): three seeds then walk
 # about as many images in total as one seed did before seeds were repeated (cpu: 16 per seed).
 SEED_SHARE = 4
 # The rate of the contraction that serves as C13's control: a walker's distance to the centre

@@ -97,19 +97,19 @@ def plain_loop(model, images_u8: torch.Tensor, batch_size: int, steps: int, lr: 
 def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: bool = False) -> list[dict]:
     rows = []
     specs = {
-        "fc": models.ModelConfig(kind="fc", image_size=prof.fc_image_size, width=prof.fc_width, n_hidden=prof.fc_hidden),
-        "unet": models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth),
-        "unet_skips": models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base,
-                                         depth=prof.unet_depth, skips="concat"),
-        "unet_hidden": models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base,
-                                          depth=prof.unet_depth, hidden_mlp=prof.hidden_mlp),
+        "fc": models.ModelConfig(kind="fc", image_size=prof.fc.image_size, width=prof.fc.width, n_hidden=prof.fc.n_hidden),
+        "unet": models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth),
+        "unet_skips": models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base,
+                                         depth=prof.unet.depth, skips="concat"),
+        "unet_hidden": models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base,
+                                          depth=prof.unet.depth, hidden_mlp=prof.unet.hidden_mlp),
     }
     for name, cfg in specs.items():
         imgs = ds_by_size[cfg.image_size].train
-        tc = training.TrainConfig(steps=steps, batch_size=prof.batch_size, lr=prof.lr, checkpoint_every=10 ** 9)
+        tc = training.TrainConfig(steps=steps, batch_size=prof.train.batch_size, lr=prof.train.lr, checkpoint_every=10 ** 9)
         torch.manual_seed(0)
         m = models.build(cfg).to(device)
-        flops = train_flops(m, imgs[:prof.batch_size].to(device).float() / 255)
+        flops = train_flops(m, imgs[:prof.train.batch_size].to(device).float() / 255)
 
         def book():
             torch.manual_seed(0)
@@ -118,10 +118,10 @@ def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: boo
 
         def plain():
             torch.manual_seed(0)
-            plain_loop(models.build(cfg).to(device), imgs, prof.batch_size, steps, prof.lr, device)
+            plain_loop(models.build(cfg).to(device), imgs, prof.train.batch_size, steps, prof.train.lr, device)
 
         t_book, t_plain = timed(book, 3), timed(plain, 3)
-        ips_book, ips_plain = steps * prof.batch_size / t_book, steps * prof.batch_size / t_plain
+        ips_book, ips_plain = steps * prof.train.batch_size / t_book, steps * prof.train.batch_size / t_plain
         rows.append({"model": name, "params": models.n_params(m), "GFLOP/step": flops / 1e9,
                      "img/s (book)": ips_book, "img/s (plain)": ips_plain, "speedup vs plain": ips_book / ips_plain,
                      "GFLOP/s (book)": flops * steps / t_book / 1e9})
@@ -129,10 +129,10 @@ def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: boo
 
 
 def bench_representation(prof, ds, device: str) -> dict:
-    cfg = models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth)
+    cfg = models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth)
     torch.manual_seed(0)
     m = models.build(cfg).to(device).train()
-    targets = ds.eval_batch(prof.rep_targets, device)
+    targets = ds.eval_batch(prof.rep.targets, device)
     rc = RepresentationConfig(steps=20)
     t_batched = timed(lambda: represent(m, targets, rc), 3)
     t_single = timed(lambda: [represent(m, targets[i:i + 1], rc) for i in range(len(targets))], 1)
@@ -142,7 +142,7 @@ def bench_representation(prof, ds, device: str) -> dict:
 
 def bench_samplers(prof, ds, device: str) -> list[dict]:
     out = []
-    cfg = models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth)
+    cfg = models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth)
     torch.manual_seed(0)
     m = models.build(cfg).to(device).train()
     a = ds.eval_batch(16, device)
@@ -158,7 +158,7 @@ def bench_samplers(prof, ds, device: str) -> list[dict]:
         from aelib import sampler as smp
 
         sc = smp.SamplerConfig(steps=20, n_samples=16, batch_size=16, frame_every=20)
-        t = timed(lambda: smp.sample(m, (3, prof.image_size, prof.image_size), sc, device=device), 3)
+        t = timed(lambda: smp.sample(m, (3, prof.data.image_size, prof.data.image_size), sc, device=device), 3)
         out.append({"sampler": "denoise-and-renoise (O per step)", "batch": 16,
                     "evals/s": (sc.steps + 1) * sc.n_samples / t})
     except Exception as err:  # noqa: BLE001
@@ -190,9 +190,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     prof = profiles.get(args.profile)
     device = "cuda" if (prof.device == "cuda" and torch.cuda.is_available()) else "cpu"
-    if prof.dataset != "photos":  # paper scale without the user's data: same model sizes on the shipped photos
-        prof = prof.with_overrides(dataset="photos")
-    ds_by_size = {s: data.load(prof.with_overrides(image_size=s)) for s in {prof.image_size, prof.fc_image_size}}
+    if prof.data.dataset != "photos":  # paper scale without the user's data: same model sizes on the shipped photos
+        prof = prof.with_overrides(**{"data.dataset": "photos"})
+    ds_by_size = {s: data.load(prof.with_overrides(**{"data.image_size": s})) for s in {prof.data.image_size, prof.fc.image_size}}
     res = {
         "machine": {"platform": platform.platform(), "processor": platform.processor(), "torch": torch.__version__,
                     "threads": torch.get_num_threads(), "device": device,
@@ -208,8 +208,8 @@ def main(argv=None) -> int:
         r["% of matmul peak"] = 100 * r["GFLOP/s (book)"] / res["matmul_peak_gflops"]
         if "bf16_matmul_peak_gflops" in res:
             r["% of bf16 peak"] = 100 * r["GFLOP/s (book)"] / res["bf16_matmul_peak_gflops"]
-    res["representation"] = bench_representation(prof, ds_by_size[prof.image_size], device)
-    res["samplers"] = bench_samplers(prof, ds_by_size[prof.image_size], device)
+    res["representation"] = bench_representation(prof, ds_by_size[prof.data.image_size], device)
+    res["samplers"] = bench_samplers(prof, ds_by_size[prof.data.image_size], device)
     res["book"] = book_timings(args.profile)
     print(f"# benchmark, profile {args.profile}, {res['machine']['device']}, torch {torch.__version__}, "
           f"{res['machine']['threads']} threads")

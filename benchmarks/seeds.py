@@ -75,13 +75,13 @@ def train_vmap(kind: str, seeds: int, steps: int) -> float:
         models.append(m)
     params, buffers = stack_module_state(models)
     base = copy.deepcopy(models[0]).to("meta")
-    opt = torch.optim.Adam(list(params.values()), lr=ch.profile.lr)
+    opt = torch.optim.Adam(list(params.values()), lr=ch.profile.train.lr)
 
     def loss_one(p, b, a):
         return torch.nn.functional.mse_loss(functional_call(base, (p, b), (a,)), a)
 
     batched = vmap(loss_one, in_dims=(0, 0, 0))
-    n, bs = len(d.train), ch.profile.batch_size
+    n, bs = len(d.train), ch.profile.train.batch_size
     gens = [torch.Generator().manual_seed(s) for s in range(seeds)]
     t0 = time.perf_counter()
     for _ in range(steps):

@@ -86,7 +86,7 @@ Markdown(claims.thresholds_table("01_identity"))
 # a first batch of them: on an earlier run the ratio of C3 was 2.03 on the first 64 crops and
 # 1.64 on all of them, either side of its threshold. The models use batch norm in training mode,
 # as the essay does, so an output depends on the batch it is computed in; the held-out crops are
-# fed in batches of the profile's evaluation size (`n_eval`), the corrupted copies in the same
+# fed in batches of the profile's evaluation size (`data.n_eval`), the corrupted copies in the same
 # batches as their clean images, and the per-image ratios pooled. The average that decides is the
 # median over images, fixed before the run; C3 also reports the mean and the pooled ratio
 # $\lVert\cdot\rVert$ over all images, to show whether the choice matters.
@@ -108,7 +108,7 @@ def outputs(O, x: torch.Tensor, eval_mode: bool = False) -> torch.Tensor:
     was = O.training
     O.train(not eval_mode)
     try:
-        return torch.cat([O(b) for b in batches(x, P.n_eval)])
+        return torch.cat([O(b) for b in batches(x, P.data.n_eval)])
     finally:
         O.train(was)
 
@@ -174,7 +174,7 @@ held_means = ch.data.to_float(ch.data.heldout).mean(dim=(0, 2, 3)).tolist()
 ch.glue("train_means", " / ".join(f"{m:.2f}" for m in train_means))
 ch.glue("held_means", " / ".join(f"{m:.2f}" for m in held_means))
 ch.glue("n_heldout", len(ch.data.heldout))
-ch.glue("n_eval", P.n_eval)
+ch.glue("n_eval", P.data.n_eval)
 print(f"channel means (R/G/B): training {train_means}, held-out {held_means}")
 
 # %% [markdown]
@@ -201,7 +201,7 @@ print(f"channel means (R/G/B): training {train_means}, held-out {held_means}")
 # limit of the *trained to rule* gate.
 
 # %%
-d_fc = ch.data_at(P.fc_image_size)
+d_fc = ch.data_at(P.fc.image_size)
 a_fc_all = d_fc.to_float(d_fc.heldout).to(ch.device)
 identity = torch.nn.Identity()
 fc_rows, fc_res, fc_gates, fc_runs, id_rows = {}, {}, {}, {}, {}
@@ -212,9 +212,9 @@ for s in ch.seeds:
     fc_res[s] = per_image(run.model, a_fc_all, inputs)
     fc_rows[s] = summary(fc_res[s], per_image(run.model, a_fc_all, inputs, eval_mode=True))
     id_rows[s] = summary(per_image(identity, a_fc_all, inputs))
-    fc_gates[s] = [run.gate(), ch.model_works("fc", run.model, s, size=P.fc_image_size)]
-print(f"FC autoencoder: {models.n_params(fc_runs[ch.seeds[0]].model):,} parameters at {P.fc_image_size}x{P.fc_image_size}, "
-      f"width {P.fc_width}, {P.fc_hidden} hidden layers; evaluated on {len(a_fc_all)} held-out crops")
+    fc_gates[s] = [run.gate(), ch.model_works("fc", run.model, s, size=P.fc.image_size)]
+print(f"FC autoencoder: {models.n_params(fc_runs[ch.seeds[0]].model):,} parameters at {P.fc.image_size}x{P.fc.image_size}, "
+      f"width {P.fc.width}, {P.fc.n_hidden} hidden layers; evaluated on {len(a_fc_all)} held-out crops")
 fc_table = pd.concat(fc_rows, names=["seed"])
 fc_table.round(3)
 
@@ -225,7 +225,7 @@ fc_table.round(3)
 
 # %%
 s0 = ch.seeds[0]
-show = ch.data_at(P.fc_image_size).to_float(d_fc.heldout[:10]).to(ch.device)
+show = ch.data_at(P.fc.image_size).to_float(d_fc.heldout[:10]).to(ch.device)
 gen = ch.generator(7, seed=s0)
 rows = {"clean a": show}
 with torch.no_grad():
@@ -352,7 +352,7 @@ ch.glue("c2_limit", lim_r.limit)
 # identically on the same crops, once per seed.
 
 # %%
-fig = figures.unet_diagram(P.unet_depth, P.unet_base, P.image_size, skips="self")
+fig = figures.unet_diagram(P.unet.depth, P.unet.base, P.data.image_size, skips="self")
 ch.figure(fig, "unet_noskip_diagram");
 
 # %% [markdown]
@@ -381,8 +381,8 @@ for s in ch.seeds:
 s_next = {s: ch.seeds[(i + 1) % len(ch.seeds)] for i, s in enumerate(ch.seeds)}
 ctrl_res = {s: per_image(unet_runs["unet", s_next[s]].model, a_all, corrupted(a_all, s, offset=200)) for s in ch.seeds}
 a0 = ch.eval_images()
-print(f"U-Net: {models.n_params(unet_runs['unet', s0].model):,} parameters, base width {P.unet_base}, depth "
-      f"{P.unet_depth}; latent h {tuple(unet_runs['unet', s0].model.E(a0[:1]).shape[1:])} vs input "
+print(f"U-Net: {models.n_params(unet_runs['unet', s0].model):,} parameters, base width {P.unet.base}, depth "
+      f"{P.unet.depth}; latent h {tuple(unet_runs['unet', s0].model.E(a0[:1]).shape[1:])} vs input "
       f"{tuple(a0.shape[1:])}; evaluated on {len(a_all)} held-out crops")
 unet_table = pd.concat({("no skips" if n == "unet" else "skips", s): t for (n, s), t in unet_rows.items()},
                        names=["model", "seed"])
@@ -444,7 +444,7 @@ ch.figure(fig, "ratios_vs_alpha");
 
 # %%
 gen = ch.generator(11, seed=s0)
-a_show = a_all[:P.n_eval]
+a_show = a_all[:P.data.n_eval]
 a_hat = corruption.corrupt(a_show, C3_ALPHA, generator=gen)
 with torch.no_grad():
     fig = figures.image_rows({"clean a": a_show, f"a_hat (alpha={C3_ALPHA})": a_hat,

@@ -89,8 +89,8 @@ Markdown(claims.thresholds_table("02_denoising"))
 # %%
 ALPHAS = (0.9, 0.7, 0.5, 0.3)   # the corruption levels of C5 (alpha = 1: clean, 0: pure noise)
 C7_ALPHA = 0.5                  # the corruption of the inputs represented in C7 and of r in C8
-REP_TARGETS = max(2, P.rep_targets // 4)   # held-out targets represented per seed (the same for every seed)
-rep_every = log_steps(P.rep_steps, 10)     # steps at which e is read along each descent
+REP_TARGETS = max(2, P.rep.targets // 4)   # held-out targets represented per seed (the same for every seed)
+rep_every = log_steps(P.rep.steps, 10)     # steps at which e is read along each descent
 
 
 def other(s):

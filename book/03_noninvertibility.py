@@ -111,7 +111,7 @@ from aelib.seeding import set_seed
 
 ch = aelib.chapter.start("03_noninvertibility", PROFILE)
 P = ch.profile
-data = ch.data_at(P.fc_image_size)
+data = ch.data_at(P.fc.image_size)
 print(data.describe())
 print(f"seeds {ch.seeds}: each retrains the MLP, takes another held-out target and redraws every start")
 
@@ -165,20 +165,20 @@ Markdown(claims.thresholds_table("03_noninvertibility"))
 # initialisation, before any step.
 
 # %%
-mlp_cfg = ModelConfig(kind="mlp", image_size=P.fc_image_size, width=P.nonin_width, n_hidden=P.nonin_layers)
+mlp_cfg = ModelConfig(kind="mlp", image_size=P.fc.image_size, width=P.nonin.width, n_hidden=P.nonin.layers)
 widths = models.mlp_widths(mlp_cfg.width, mlp_cfg.n_hidden)
-n_in = 3 * P.fc_image_size ** 2
-held = ch.eval_images(P.fc_image_size)
-K = max(8, int(P.nonin_starts * G.SEED_STARTS_FRACTION))
-rep_cfg = ch.representation_config(steps=P.nonin_rep_steps, lr=P.nonin_rep_lr)
+n_in = 3 * P.fc.image_size ** 2
+held = ch.eval_images(P.fc.image_size)
+K = max(8, int(P.nonin.starts * G.SEED_STARTS_FRACTION))
+rep_cfg = ch.representation_config(steps=P.nonin.rep_steps, lr=P.nonin.rep_lr)
 mlps = {}
 for s in ch.seeds:
-    run = ch.train_rule("mlp", mlp_cfg, s, cap=P.nonin_steps)
+    run = ch.train_rule("mlp", mlp_cfg, s, cap=P.nonin.steps)
     set_seed(s)  # the trainer seeds the initialisation the same way
     untrained = models.build(mlp_cfg).to(ch.device).train()
     assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in untrained.modules())
     mlps[s] = {"run": run, "untrained": untrained, "trained": run.model,
-               "gates": [run.gate(), ch.model_works("mlp", run.model, s, size=P.fc_image_size)]}
+               "gates": [run.gate(), ch.model_works("mlp", run.model, s, size=P.fc.image_size)]}
 with torch.no_grad():
     recon = pd.DataFrame({s: {name: float(((m[name](held) - held).flatten(1).norm(dim=1)
                                            / held.flatten(1).norm(dim=1)).median())

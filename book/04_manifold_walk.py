@@ -61,7 +61,7 @@ from IPython.display import Markdown, display
 
 import aelib.chapter
 from aelib import claims, corruption, figures, metrics, models, verdict
-from aelib.walk import Contraction, WalkConfig, draw_walkers, walk, walkers_per_seed
+from aelib.walk import Contraction, draw_walkers, walk, walkers_per_seed
 
 ch = aelib.chapter.start("04_manifold_walk", PROFILE)
 P = ch.profile
@@ -103,12 +103,11 @@ Markdown(claims.thresholds_table("04_manifold_walk"))
 #   with no extra training at all.
 
 # %%
-TOL = P.walk_tol
+TOL = P.walk.tol
 TOL_SENSITIVITY = (TOL / 10, TOL, TOL * 10)
-SHORT, LONG = P.steps, P.steps * max(P.walk_train_mults)
-N_WALK = walkers_per_seed(P.walk_walkers, P.walk_batch)
-cfg = WalkConfig(steps=P.walk_steps, eps=P.walk_eps, frame_every=P.walk_frame_every, batch_size=P.walk_batch,
-                 tol=TOL)
+SHORT, LONG = P.train.steps, P.train.steps * max(P.walk.train_mults)
+N_WALK = walkers_per_seed(P.walk.walkers, P.walk.batch_size)
+cfg = P.walk  # the profile's walk settings (aelib.config.walk.WalkConfig)
 cfg0 = dataclasses.replace(cfg, eps=0.0)
 ch.glue("tol", TOL)
 for key, val in {"steps_short": SHORT, "steps_long": LONG, "n_walk": N_WALK, "n_seeds": len(ch.seeds),
@@ -216,10 +215,10 @@ print(f"{N_WALK} walkers per seed, {len(ch.seeds)} seeds; K = {cfg.steps} steps;
 
 # %%
 S0 = ch.seeds[0]
-ch.glue("eps", P.walk_eps)
+ch.glue("eps", P.walk.eps)
 ch.glue("seed0", str(S0))
 noisy, noisy_u, sw_curve, c12_rows = {}, {}, {}, []
-n_pts = min(P.walk_sw_points, cfg.steps // cfg.frame_every + 1)
+n_pts = min(P.walk.sw_points, cfg.steps // cfg.frame_every + 1)
 m12 = ch.measurement("C12")
 for s in ch.seeds:
     a, ref = walkers[s], refs[s]
@@ -247,7 +246,7 @@ for s in ch.seeds:
                      "untrained: d_K / d_1": qc["value"], "untrained: SW ratio": qc["sw"]})
 c12 = ch.conclude(m12, figure="walk_distances", details={"pair_distance": pair_dist})
 c12_table = pd.DataFrame(c12_rows).set_index("seed")
-scale = max(1, 64 // P.image_size)
+scale = max(1, 64 // P.data.image_size)
 gif = figures.gif_bytes(noisy[S0].frames, n=min(8, N_WALK), nrow=8, scale=scale, fps=8)
 figures.save_gif(gif, ch.figure_dir, "walk_noisy")
 display(figures.show_gif(gif))
@@ -437,12 +436,12 @@ ch.figure(fig, "walking_vs_training");
 # four walkers at evenly spaced steps.
 
 # %%
-walks = {float(P.walk_eps): noisy[S0], 0.0: still[S0]}
-for j, eps in enumerate(P.walk_eps_list):
+walks = {float(P.walk.eps): noisy[S0], 0.0: still[S0]}
+for j, eps in enumerate(P.walk.eps_list):
     if float(eps) not in walks:
         walks[float(eps)] = walk(short_runs[S0].model, walkers[S0], dataclasses.replace(cfg, eps=float(eps)),
                                  ch.generator(53 + j, seed=S0))
-view = figures.frame_explorer({eps: walks[float(eps)].frames for eps in sorted(P.walk_eps_list)},
+view = figures.frame_explorer({eps: walks[float(eps)].frames for eps in sorted(P.walk.eps_list)},
                               noisy[S0].frame_steps)
 if figures.headless():
     ch.figure(view, "walk_explorer")

@@ -60,6 +60,7 @@
 PROFILE = "cpu"
 
 # %%
+import dataclasses
 import time
 
 import matplotlib.pyplot as plt
@@ -71,7 +72,7 @@ import aelib.chapter
 from aelib import claims, compute, corruption, figures, gates, metrics, models, sampler, verdict
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
-from aelib.walk import WalkConfig, walk
+from aelib.walk import walk
 
 ch = aelib.chapter.start("05_diffusion", PROFILE)
 P = ch.profile
@@ -123,8 +124,8 @@ Markdown(claims.thresholds_table("05_diffusion"))
 # The no-skip U-Net and the U-Net with the MLP bottleneck are the book's shared models, trained
 # for each seed to the stopping rule (held-out reconstruction error measured at a quarter, half
 # and all of the profile's steps; the model counts as trained when the last doubling improved it
-# by less than 10 %). Each seed draws `diff_samples / 2` chains per sample set, in batches of
-# `diff_batch` that share batch-norm statistics; three seeds draw more chains in total than the
+# by less than 10 %). Each seed draws `diff.samples / 2` chains per sample set, in batches of
+# `diff.batch` that share batch-norm statistics; three seeds draw more chains in total than the
 # chapter's single seed did before.
 
 # %%
@@ -133,18 +134,18 @@ hid_cfg = ch.model_config("unet", skips="self", hidden_mlp=True)
 shape = tuple(ch.data.train.shape[1:])
 held = ch.data.to_float(ch.data.heldout)                  # the reference of every distance (CPU floats)
 pool = ch.data.train                                       # uint8; the nearest-neighbour search scans it in chunks
-N_LIST = tuple(P.diff_steps)                               # (30, 200) at the cpu and paper profiles
+N_LIST = tuple(P.diff.steps)                               # (30, 200) at the cpu and paper profiles
 N_LO, N_HI = min(N_LIST), max(N_LIST)
-N_CMP = P.diff_compare_steps                               # N of C16, C17 and C18 (30 at cpu)
-n_s = max(P.diff_batch, P.diff_samples // 2)               # chains per sample set and seed
+N_CMP = P.diff.compare_steps                               # N of C16, C17 and C18 (30 at cpu)
+n_s = max(P.diff.batch, P.diff.samples // 2)               # chains per sample set and seed
 C15_LIMIT = claims.get("C15").test().limit
 NOISE_GATE = claims.GATES["beats noise"]
 
 
 def sampler_cfg(N: int) -> SamplerConfig:  # noqa: N803
     """The profile's sampler at N steps, with about the same number of recorded frames for every N."""
-    return SamplerConfig(steps=N, n_samples=n_s, batch_size=P.diff_batch,
-                         frame_every=max(1, N * P.diff_frame_every // N_HI))
+    return SamplerConfig(steps=N, n_samples=n_s, batch_size=P.diff.batch,
+                         frame_every=max(1, N * P.diff.frame_every // N_HI))
 
 
 def draw(model, N: int, offset: int, seed: int):  # noqa: N803
@@ -262,7 +263,7 @@ ch.figure(fig, "sampling_steps");
 
 # %%
 r_big = r0["runs"][N_HI]
-scale = max(1, 64 // P.image_size)
+scale = max(1, 64 // P.data.image_size)
 gif = figures.gif_bytes(r_big.frames, n=8, nrow=8, scale=scale, fps=8)
 figures.save_gif(gif, ch.figure_dir, f"sampling_N{N_HI}")
 display(figures.show_gif(gif))
@@ -355,12 +356,12 @@ ch.glue("c15_verdict", rec15["verdict"]);
 # The essay remarks that these samples look statistically like the frames of the manifold walk
 # of chapter {ref}`manifold-walk` on the same model. For the first seed, the walk starts from
 # *training* images (so that every held-out image stays in the reference set), perturbs the
-# bottleneck with $\varepsilon = $ `walk_eps` and runs for as many steps as the larger $N$, in
+# bottleneck with $\varepsilon = $ `walk.eps` and runs for as many steps as the larger $N$, in
 # batches of the same size as the sampler's: both cost one network evaluation per step and image.
 # This is an illustration, not a claim, so it is run once.
 
 # %%
-walk_cfg = WalkConfig(steps=N_HI, eps=P.walk_eps, frame_every=N_HI, batch_size=P.diff_batch, tol=P.walk_tol)
+walk_cfg = dataclasses.replace(P.walk, steps=N_HI, frame_every=N_HI, batch_size=P.diff.batch)
 train_set = ch.data.to_float(pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(s0 * 10_007 + 7))[:n_s]])
 w = walk(r0["unet"].model, train_set.to(ch.device), walk_cfg, ch.generator(200, seed=s0))
 sw_walk = mean(sw_levels(w.last, s0)) / r0["sw_noise"]
@@ -382,8 +383,8 @@ pd.DataFrame({"SW / SW(noise)": [sw_walk, r0["c15"][N_HI]],
 # (claim-c16)=
 # ## C16: the MLP U-Net's own style
 #
-# The U-Net whose bottleneck passes through three narrow linear layers (widths `hidden_mlp`;
-# chapter {ref}`denoising`, C8), sampled at $N = $ `diff_compare_steps` from the same noise as
+# The U-Net whose bottleneck passes through three narrow linear layers (widths `unet.hidden_mlp`;
+# chapter {ref}`denoising`, C8), sampled at $N = $ `diff.compare_steps` from the same noise as
 # the plain U-Net's first set. The texture statistic is the share of each image's variance in the
 # finest Laplacian band, $\sum L_0^2 / \sum (a - \bar a)^2$; it does not change with brightness
 # or contrast, so it measures texture and not exposure. The control is a second set of the plain
@@ -430,7 +431,7 @@ gs = fig.add_gridspec(1, 2, width_ratios=[2.2, 1])
 ax = fig.add_subplot(gs[0])
 strip = torch.cat([r0["plain_a"][:8], r0["hid_set"][:8], held[:8]])
 ax.imshow(figures.grid_image(strip, nrow=8), interpolation="nearest")
-ax.set_yticks([(i + 0.5) * (P.image_size + 1) for i in range(3)])
+ax.set_yticks([(i + 0.5) * (P.data.image_size + 1) for i in range(3)])
 ax.set_yticklabels([f"plain U-Net\nN = {N_CMP}", f"MLP U-Net\nN = {N_CMP}", "held-out"], fontsize=9)
 ax.set_xticks([])
 ax2 = fig.add_subplot(gs[1])
@@ -482,12 +483,12 @@ ch.glue("c16_verdict", rec16["verdict"]);
 
 # %%
 variants = {"base": unet_cfg,
-            "wide": ch.model_config("unet", skips="self", base=2 * P.unet_base),
-            "wide + deep": ch.model_config("unet", skips="self", base=2 * P.unet_base, depth=P.unet_depth + 1)}
+            "wide": ch.model_config("unet", skips="self", base=2 * P.unet.base),
+            "wide + deep": ch.model_config("unet", skips="self", base=2 * P.unet.base, depth=P.unet.depth + 1)}
 names = {"base": "unet", "wide": "unet_wide", "wide + deep": "unet_wide_deep"}
-costs = {k: compute.step_cost(models.build(cfg).to(ch.device), shape, P.batch_size, device=ch.device)
+costs = {k: compute.step_cost(models.build(cfg).to(ch.device), shape, P.train.batch_size, device=ch.device)
          for k, cfg in variants.items()}
-base_cap = max(sampler.MIN_CAP, P.steps // sampler.BUDGET_FRACTION)
+base_cap = max(sampler.MIN_CAP, P.train.steps // sampler.BUDGET_FRACTION)
 budget = costs["base"].training(base_cap)
 caps = {"base": base_cap} | {k: sampler.budget_steps(budget, costs[k].train_step) for k in ("wide", "wide + deep")}
 def budget_run(kind: str, seed: int) -> gates.RuleRun:
@@ -536,7 +537,7 @@ print(rec17["verdict"], "|", rec17["reason"])
 # %%
 pd.DataFrame.from_dict({k: {
     "parameters": models.n_params(S[s0]["var"][k].model),
-    "latent h / image size": cfg.base * 2 ** cfg.depth * (P.image_size // 2 ** cfg.depth) ** 2 / held[0].numel(),
+    "latent h / image size": cfg.base * 2 ** cfg.depth * (P.data.image_size // 2 ** cfg.depth) ** 2 / held[0].numel(),
     "GFLOP per training step": costs[k].train_step / 1e9,
     "step cap (equal TFLOP)": caps[k],
     "training TFLOP": costs[k].training(caps[k]) / 1e12,
@@ -546,7 +547,7 @@ pd.DataFrame.from_dict({k: {
 } for k, cfg in variants.items()}, orient="index").round(3)
 
 # %% [markdown]
-# The first seed's samples of each model at the common budget ($N = $ `diff_compare_steps`, the
+# The first seed's samples of each model at the common budget ($N = $ `diff.compare_steps`, the
 # same noise for every model):
 
 # %%
@@ -565,7 +566,7 @@ ch.figure(fig, "variant_samples");
 
 # %%
 m18 = ch.measurement("C18")
-half = max(base_cap + 1, P.steps // 2)
+half = max(base_cap + 1, P.train.steps // 2)
 for s in ch.seeds:
     r = S[s]
     mid = ch.train("unet", unet_cfg, ch.train_config(steps=half, seed=s))
@@ -637,7 +638,7 @@ ch.figure(fig, "variants_sw");
 fig, ax = plt.subplots(figsize=(8, 4))
 cost_of = {"unet": costs["base"].train_step, "unet_wide": costs["wide"].train_step,
            "unet_wide_deep": costs["wide + deep"].train_step,
-           "unet_hidden": compute.step_cost(models.build(hid_cfg).to(ch.device), shape, P.batch_size,
+           "unet_hidden": compute.step_cost(models.build(hid_cfg).to(ch.device), shape, P.train.batch_size,
                                             device=ch.device).train_step}
 colours = {"unet": "tab:blue", "unet_hidden": "tab:purple", "unet_wide": "tab:orange", "unet_wide_deep": "tab:green",
            "unet at": "tab:cyan"}

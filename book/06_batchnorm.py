@@ -110,7 +110,7 @@ Markdown(claims.thresholds_table("06_batchnorm"))
 # %%
 ALPHAS = (0.9, 0.7, 0.5, 0.3)
 ALPHA = 0.5                                      # the alpha of every verdict
-B, B8 = P.batch_size, P.bn_ref_batch
+B, B8 = P.train.batch_size, P.bn.ref_batch
 CLAIMS = {cid: claims.get(cid) for cid in ("C19", "C20", "C21", "C22", "C23")}
 # the 'denoises' gate (r(0.5) < 1) of C21; until the registry has such a gate, the 'model works' gate
 # (same limit, < 1) carries it, its subject saying that the value is r(0.5)
@@ -165,7 +165,7 @@ ch.glue("brightness_shift", float((held_means - train_means).mean()));
 # - `unet_nobn`: the same U-Net with every batch norm removed (its convolutions get biases
 #   instead), trained like `unet`: same steps, batch, learning rate;
 # - `unet_b1` and `unet_b8`: the same U-Net *with* batch norm, trained with batches of one and of
-#   eight images on the same number of images (`bn_b1_steps` of the profile), so the batch-1 model
+#   eight images on the same number of images (`bn.b1_steps` of the profile), so the batch-1 model
 #   takes eight times as many optimiser steps. Equal images rather than equal steps, because with
 #   equal steps the batch-1 model would see an eighth of the data and any gap would be a gap in
 #   training, not in normalization.
@@ -182,7 +182,7 @@ nobn_cfg = ch.model_config("unet", skips="self", batchnorm=False)
 fc_cfg = ch.model_config("fc")
 a = ch.eval_images()
 a_fc = ch.eval_images(fc_cfg.image_size)
-cap8 = max(1, P.bn_b1_steps // B8)
+cap8 = max(1, P.bn.b1_steps // B8)
 UNET_CAP = getattr(P, aelib.chapter.SHARED["unet"][2])   # the shared unet's step budget: unet_nobn gets the same
 held = ch.data.to_float(ch.data.heldout).to(ch.device)   # every held-out image: the rule's error
 
@@ -191,13 +191,13 @@ M = {}                                           # seed -> the seed's models, ru
 for s in SEEDS:
     runs = {"unet": ch.shared("unet", s), "fc": ch.shared("fc", s),
             "unet_nobn": ch.train_rule("unet_nobn", nobn_cfg, s, cap=UNET_CAP)}
-    b1_train = dataclasses.replace(ch.train_config(steps=P.bn_b1_steps, seed=s), batch_size=1,
-                                   checkpoint_every=max(P.checkpoint_every, P.bn_b1_steps // 4))
-    runs["unet_b1"] = ch.train_rule("unet_b1", unet_cfg, s, cap=P.bn_b1_steps, train_cfg=b1_train,
-                                    error_of=lambda m: gates.heldout_error(Grouped(m, 1), held, P.n_eval))
+    b1_train = dataclasses.replace(ch.train_config(steps=P.bn.b1_steps, seed=s), batch_size=1,
+                                   checkpoint_every=max(P.train.checkpoint_every, P.bn.b1_steps // 4))
+    runs["unet_b1"] = ch.train_rule("unet_b1", unet_cfg, s, cap=P.bn.b1_steps, train_cfg=b1_train,
+                                    error_of=lambda m: gates.heldout_error(Grouped(m, 1), held, P.data.n_eval))
     b8_train = dataclasses.replace(ch.train_config(steps=cap8, seed=s), batch_size=B8)
     runs[f"unet_b{B8}"] = ch.train_rule(f"unet_b{B8}", unet_cfg, s, cap=cap8, train_cfg=b8_train,
-                                        error_of=lambda m: gates.heldout_error(Grouped(m, B8), held, P.n_eval))
+                                        error_of=lambda m: gates.heldout_error(Grouped(m, B8), held, P.data.n_eval))
     mdl = {"unet": runs["unet"].model, "fc": runs["fc"].model, "unet_nobn": runs["unet_nobn"].model, "unet_b1": runs["unet_b1"].model,
            f"unet_b{B8}": runs[f"unet_b{B8}"].model}
     set_seed(s)
@@ -300,7 +300,7 @@ ch.glue("blind_nobn", blind["U-Net without BN"]["output_change"]);
 # ## C19: the U-Net against the fully connected autoencoder
 #
 # The two models do not work at the same resolution at this profile: the FC autoencoder sees the
-# held-out crops at `fc_image_size`, the U-Net at `image_size` (at full resolution the FC model
+# held-out crops at `fc.image_size`, the U-Net at `data.image_size` (at full resolution the FC model
 # would cost many times more per image). Both are scored on the *same* held-out crops, each at its
 # own resolution, with ratios that have no unit. The corruption has the same per-pixel statistics
 # at both resolutions, so relative to the image's content the FC model's noise is coarser-grained:
@@ -363,7 +363,7 @@ ch.figure(fig, "unet_vs_fc_ratios");
 # %%
 a_hat0 = corruption.corrupt(a, ALPHA, generator=ch.generator(602, seed=s0))
 a_hat0_fc = F.interpolate(a_hat0, size=fc_cfg.image_size, mode="area")   # the same corrupted crops, downsized
-up = lambda x: F.interpolate(x, size=P.image_size, mode="nearest")       # noqa: E731 (display only)
+up = lambda x: F.interpolate(x, size=P.data.image_size, mode="nearest")       # noqa: E731 (display only)
 with torch.no_grad():
     fig = figures.image_rows({"clean a": a, f"a_hat (alpha={ALPHA})": a_hat0,
                               "U-Net O(a_hat)": Grouped(mdl0["unet"], B)(a_hat0),
@@ -423,13 +423,13 @@ for m in ("unet", "fc"):
 #
 # The essay also blurred its inputs with a Gaussian kernel (torchvision's `GaussianBlur`, kernel 19,
 # $\sigma = 8$, on 128×128 landscapes) and found that the model without batch norm still sharpens
-# them. We scale kernel and $\sigma$ by `image_size / 128`, which keeps the blur's extent as a
+# them. We scale kernel and $\sigma$ by `data.image_size / 128`, which keeps the blur's extent as a
 # fraction of the image and its truncation at the same multiple of $\sigma$; the ratio reported is
 # $r$ with blurring as the corruption, $\lVert O(b(a)) - a\rVert / \lVert b(a) - a\rVert$.
 
 # %%
-blur = EssayBlur(ref_size=P.bn_blur_ref_size)
-kernel, sigma = blur.scaled(P.image_size)
+blur = EssayBlur(ref_size=P.bn.blur_ref_size)
+kernel, sigma = blur.scaled(P.data.image_size)
 
 
 def image_stats(x: torch.Tensor) -> dict:
@@ -592,7 +592,7 @@ for s in SEEDS:
             | {f"recon_{m}": float(RT[m, s]["recon"].iloc[0]) for m in ("unet_b1", "unet_b8")}
             | {f"recon_eval_{m}": float(RT[m, s]["recon_eval"].iloc[0]) for m in ("unet_b1", "unet_b8")}
             | {"r_unet_one_by_one(0.5)": float(RT["unet one by one", s].loc[ALPHA, "r"]),
-               "images_seen": P.bn_b1_steps, "b1_steps": M[s]["runs"]["unet_b1"].steps,
+               "images_seen": P.bn.b1_steps, "b1_steps": M[s]["runs"]["unet_b1"].steps,
                "b8_steps": M[s]["runs"][f"unet_b{B8}"].steps})
 c21 = ch.conclude(m21, figure="batch1_ratios")
 bs_names = {"unet_b1": "batch 1", "unet_b8": f"batch {B8}", "unet": f"batch {B} (unet)",
@@ -641,7 +641,7 @@ for m, key in (("unet_b1", "b1"), ("unet_b8", "b8")):
         ch.glue(f"c21_{col}_{key}", med(at(m, col)))
 ch.glue("c21_r_unet", med(at("unet", "r")))
 ch.glue("c21_r_unet_single", med(at("unet one by one", "r")))
-ch.glue("c21_images", f"{P.bn_b1_steps:,}")
+ch.glue("c21_images", f"{P.bn.b1_steps:,}")
 ch.glue("ref_batch", str(B8))
 ch.glue("batch", str(B));
 
@@ -676,7 +676,7 @@ ch.glue("batch", str(B));
 # puts an untrained BN U-Net, drawn per seed, in the no-BN model's place.
 
 # %%
-REP_TARGETS = max(2, P.rep_targets // 2)      # per seed: three seeds represent more targets than one did
+REP_TARGETS = max(2, P.rep.targets // 2)      # per seed: three seeds represent more targets than one did
 m22 = ch.measurement("C22")
 REP = {}
 for j, s in enumerate(SEEDS):
@@ -776,28 +776,28 @@ ch.glue("c22_fall_nobn", med(seed_details(c22, "loss_fall_no BN")));
 # \qquad n = 0, \dots, N-1,$$
 #
 # keeping $O(a_N)$ as the sample. Both runs start from the same noise and draw the same fresh
-# noise; in train mode, the chains of one batch of `bn_sample_batch` share statistics. The train-mode
+# noise; in train mode, the chains of one batch of `bn.sample_batch` share statistics. The train-mode
 # samples must be nearer the held-out images than pure noise is (the "beats noise" gate). The control
 # runs the same comparison on the U-Net without batch norm, whose two modes compute the same thing.
 
 # %%
-s_cfg = SamplerConfig(steps=P.bn_sample_steps, n_samples=P.bn_samples, batch_size=P.bn_sample_batch,
-                      frame_every=P.bn_sample_steps)
-shape = (3, P.image_size, P.image_size)
+s_cfg = SamplerConfig(steps=P.bn.sample_steps, n_samples=P.bn.samples, batch_size=P.bn.sample_batch,
+                      frame_every=P.bn.sample_steps)
+shape = (3, P.data.image_size, P.data.image_size)
 ref = ch.data.to_float(ch.data.heldout[len(a):]).to(ch.device)    # held-out images other than a
 SAMPLES, SW = {}, {}
 m23 = ch.measurement("C23")
 for s in SEEDS:
     mdl = M[s]["model"]
     sw_cfg = ch.sw_config(seed=s)
-    chains = {"train mode": Grouped(mdl["unet"], P.bn_sample_batch), "eval mode": RunningStatistics(mdl["unet"]),
+    chains = {"train mode": Grouped(mdl["unet"], P.bn.sample_batch), "eval mode": RunningStatistics(mdl["unet"]),
               "no BN, train mode": mdl["unet_nobn"], "no BN, eval mode": RunningStatistics(mdl["unet_nobn"])}
     SAMPLES[s] = {k: sample(O, shape, s_cfg, ch.generator(610, seed=s), device=ch.device).final.to(ch.device)
                   for k, O in chains.items()}
     noise = corruption.noise_like(SAMPLES[s]["train mode"], generator=ch.generator(611, seed=s))
     sw = {k: metrics.sw_distance(x, ref, sw_cfg) for k, x in SAMPLES[s].items()}
     sw["pure noise"] = metrics.sw_distance(noise, ref, sw_cfg)
-    sw["held-out images (floor)"] = metrics.sw_distance(a[:P.bn_samples], ref, sw_cfg)
+    sw["held-out images (floor)"] = metrics.sw_distance(a[:P.bn.samples], ref, sw_cfg)
     SW[s] = sw
     RT["unet_nobn modes", s] = metrics.ratio_table(mdl["unet_nobn"], a, (ALPHA,), seed=noise_seed(s), eval_mode=True)
     u, nb = RT["unet", s].loc[ALPHA], RT["unet_nobn modes", s].loc[ALPHA]
@@ -812,7 +812,7 @@ for s in SEEDS:
                "r_control_train(0.5)": float(u["r_control"]), "r_control_eval(0.5)": float(u["r_control_eval"]),
                "recon_train": float(u["recon"]), "recon_eval": float(u["recon_eval"]),
                "spread_train": metrics.spread(SAMPLES[s]["train mode"]), "spread_eval": metrics.spread(SAMPLES[s]["eval mode"]),
-               "sampler_steps": s_cfg.steps, "samples": P.bn_samples, "sample_batch": P.bn_sample_batch})
+               "sampler_steps": s_cfg.steps, "samples": P.bn.samples, "sample_batch": P.bn.sample_batch})
 c23 = ch.conclude(m23, figure="train_vs_eval_samples")
 pd.DataFrame(SW).round(3)
 

@@ -91,7 +91,7 @@
 # The single-attention models were not published; their convolutions are our reading (input:
 # the U-Net's double convolution, with batch norm; output: its 1×1 convolution). The essay
 # restricted the dot-product versions to 32×32 for memory. We run all three single-attention
-# models at one resolution so that C26 compares mechanisms and not resolutions: `attn_small_size`
+# models at one resolution so that C26 compares mechanisms and not resolutions: `attn.small_size`
 # (16×16 at the `cpu` profile, where dot-product attention over 32×32 would cost 15 times as much
 # per step; 32×32 at `paper`).
 #
@@ -150,7 +150,7 @@ Markdown(claims.thresholds_table("07_attention"))
 # %%
 ALPHAS = (0.9, 0.7, 0.5, 0.3)
 ALPHA = 0.5
-REP_TARGETS = max(2, P.attn_rep_targets // 2)   # held-out targets represented per model and seed (new ones per seed)
+REP_TARGETS = max(2, P.attn.rep_targets // 2)   # held-out targets represented per model and seed (new ones per seed)
 LABELS = {
     "unet": "no-skip U-Net",
     "attn_unet": "attention U-Net (code)",
@@ -182,7 +182,7 @@ def span(vals, fmt=".2f") -> str:
 # The no-skip U-Net is the shared one of chapter {ref}`identity`, one per seed. The attention
 # models are trained here with the book's data, loss (MSE on copying), optimiser and batch size,
 # each seed from its own initialisation and data order, along the stopping rule's doubling schedule
-# up to a cap of `attn_steps` optimiser steps: the held-out reconstruction error is read at a
+# up to a cap of `attn.steps` optimiser steps: the held-out reconstruction error is read at a
 # quarter, half and all of the cap, and a model whose error still fell by 10 % or more over the last
 # doubling was stopped by the cap, which makes every verdict resting on it inconclusive.
 #
@@ -200,23 +200,23 @@ def span(vals, fmt=".2f") -> str:
 
 # %%
 cfgs = {
-    "attn_unet": ch.model_config("attn_unet", base=P.attn_unet_base, depth=P.attn_unet_depth, skips="concat",
-                                 n_hidden=P.attn_heads, width=P.attn_dim_head),
-    "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn_small_size, base=P.attn_maps,
-                                   n_hidden=P.attn_heads, width=P.attn_dim_head),
-    "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn_small_size, base=P.attn_maps,
-                                   n_hidden=P.attn_heads, width=P.attn_dim_head),
-    "dot_attn_only": ch.model_config("dot_attn_only", image_size=P.attn_small_size,
-                                     n_hidden=P.attn_heads, width=P.attn_dim_head),
+    "attn_unet": ch.model_config("attn_unet", base=P.attn.unet_base, depth=P.attn.unet_depth, skips="concat",
+                                 n_hidden=P.attn.heads, width=P.attn.dim_head),
+    "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn.small_size, base=P.attn.maps,
+                                   n_hidden=P.attn.heads, width=P.attn.dim_head),
+    "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn.small_size, base=P.attn.maps,
+                                   n_hidden=P.attn.heads, width=P.attn.dim_head),
+    "dot_attn_only": ch.model_config("dot_attn_only", image_size=P.attn.small_size,
+                                     n_hidden=P.attn.heads, width=P.attn.dim_head),
 }
-SIZE = {"unet": P.image_size} | {n: c.image_size for n, c in cfgs.items()}
+SIZE = {"unet": P.data.image_size} | {n: c.image_size for n, c in cfgs.items()}
 RUN, MODEL_GATES = {}, {}
 for s in SEEDS:
     RUN["unet", s] = ch.shared("unet", s)
     for name, cfg in cfgs.items():
-        tc = ch.train_config(steps=P.attn_steps, seed=s)
+        tc = ch.train_config(steps=P.attn.steps, seed=s)
         tc = dataclasses.replace(tc, lr=attention.learning_rate(cfg.kind, tc.lr))
-        RUN[name, s] = ch.train_rule(name, cfg, s, cap=P.attn_steps, train_cfg=tc)
+        RUN[name, s] = ch.train_rule(name, cfg, s, cap=P.attn.steps, train_cfg=tc)
     for name in ("unet",) + ATTN:
         run = RUN[name, s]
         MODEL_GATES[name, s] = [run.gate(), ch.model_works(f"{name} (seed {s})", run.model, s, SIZE[name])]
@@ -266,7 +266,7 @@ ch.figure(fig, "training_rule");
 # on the same images over the image norm (0 except for the attention U-Net).
 #
 # Then each model's output layer is represented on {glue:text}`rep_targets` held-out targets per
-# seed (new targets and a new start for every seed, the book's `rep_steps` steps of size `rep_lr`,
+# seed (new targets and a new start for every seed, the book's `rep.steps` steps of size `rep.lr`,
 # every loss recorded). Next to $e$ and $e_\text{aff}$ the table gives both at the descent's start
 # $a_0 \sim \mathcal N(0.7, 0.05^2)$: a descent whose $e_\text{aff}$ did not move by 10 % from its
 # start, or whose loss still changed by 5 % over its last fifth, fails its gate.
@@ -573,7 +573,7 @@ sentences = [
     (f"The attention U-Net now learns: trained at a learning rate of {attention.ATTN_UNET_LR:g} its held-out error is "
      f"{works['attn_unet']:.2f} of the mean training image's (median over seeds), where at the book's rate it had "
      f"not yet walked back from its far-off start; it reached the stopping rule's plateau on {plateau['attn_unet']} "
-     f"of {len(SEEDS)} seeds within its cap of {P.attn_steps} steps."
+     f"of {len(SEEDS)} seeds within its cap of {P.attn.steps} steps."
      if works["attn_unet"] < 1 else
      f"The attention U-Net still does not beat the mean training image (held-out error {works['attn_unet']:.2f} of "
      f"its), even at a learning rate of {attention.ATTN_UNET_LR:g}, so C24 cannot be judged here."),
@@ -620,7 +620,7 @@ Markdown(conclusion)
 # %% [markdown]
 # Every number above is a median over the profile's seeds; the per-seed values, the gates with their
 # numbers and the controls are in the chapter's ledger and on the first page. At the `cpu` profile
-# all models are small and trained for minutes, the single-attention models at `attn_small_size`
+# all models are small and trained for minutes, the single-attention models at `attn.small_size`
 # rather than the essay's resolutions, and a model still improving at its cap makes the verdicts
 # that rest on it inconclusive rather than counting as trained.
 #

@@ -89,16 +89,16 @@ ch.glue("n_seeds", str(len(SEEDS)))
 X3_ALPHAS = (0.9, 0.7, 0.5)  # corruption levels of the identity gap (chapter 01's lightest three)
 # X3's widths: under-complete and the book's width (a 2x-complete model costs ~2x the book's per step:
 # over the cpu budget at three seeds)
-X3_WIDTHS = tuple(sorted({min(P.mem_fc_widths), P.fc_width}))
+X3_WIDTHS = tuple(sorted({min(P.mem.fc_widths), P.fc.width}))
 # X2's rungs: the smallest N that fills a walk batch (X4 iterates its model in such batches), the
 # middle of the rest of the profile's ladder, and its largest N
-_ladder = [n for n in P.mem_ladder if n >= P.walk_batch] or [P.mem_ladder[-1]]
+_ladder = [n for n in P.mem.ladder if n >= P.walk.batch_size] or [P.mem.ladder[-1]]
 X2_RUNGS = tuple(sorted({_ladder[0], _ladder[(len(_ladder) - 1) // 2], _ladder[-1]}))
-# X5: each seed walks walk_walkers // 4 held-out images (whole walk batches), as chapter 04 does per seed
-# X1: the single-image models' cap, half the profile's mem_single_steps (three seeds x three models at the
+# X5: each seed walks walk.walkers // 4 held-out images (whole walk batches), as chapter 04 does per seed
+# X1: the single-image models' cap, half the profile's mem.single_steps (three seeds x three models at the
 # cpu budget); the stopping rule's gate still checks the last doubling
-X1_STEPS = max(2, P.mem_single_steps // 2)
-X5_WALKERS = max(P.walk_batch, (P.walk_walkers // 4) // P.walk_batch * P.walk_batch)
+X1_STEPS = max(2, P.mem.single_steps // 2)
+X5_WALKERS = max(P.walk.batch_size, (P.walk.walkers // 4) // P.walk.batch_size * P.walk.batch_size)
 
 
 def keep(run):
@@ -134,7 +134,7 @@ def keep(run):
 # that training never shaped.
 
 # %%
-FC_RES = P.fc_image_size
+FC_RES = P.fc.image_size
 probes = ch.eval_images(FC_RES)
 singles = {"FC autoencoder": ch.model_config("fc"),
            "no-skip U-Net": ch.model_config("unet", skips="self", image_size=FC_RES),
@@ -267,19 +267,19 @@ ch.glue("x1_reason", rec1["reason"] or "every seed clears the threshold and the 
 
 # %%
 def ladder_model(channels: int):
-    return ch.model_config("unet", skips="self", image_size=P.mem_image_size, channels=channels)
+    return ch.model_config("unet", skips="self", image_size=P.mem.image_size, channels=channels)
 
 
-mem_sampler = SamplerConfig(steps=P.mem_sample_steps, n_samples=P.mem_samples, batch_size=P.mem_samples,
-                            frame_every=P.mem_sample_steps)
-photos_small = ch.data_at(P.mem_image_size)
+mem_sampler = SamplerConfig(steps=P.mem.sample_steps, n_samples=P.mem.samples, batch_size=P.mem.samples,
+                            frame_every=P.mem.sample_steps)
+photos_small = ch.data_at(P.mem.image_size)
 images_p = torch.cat([photos_small.train, photos_small.heldout])
 groups_p = photos_small.train_image_groups + photos_small.heldout_image_groups
 ladders, m2, x2_rows = {}, ch.measurement("X2"), []
 for s in SEEDS:
     lad = memorization.two_denoiser(images_p, groups_p, X2_RUNGS, ladder_model(3),
-                                    ch.train_config(steps=P.mem_steps, seed=s), mem_sampler, name="x2_photos", seed=s,
-                                    device=ch.device, rule=True, n_heldout=P.n_eval, compact=True)
+                                    ch.train_config(steps=P.mem.steps, seed=s), mem_sampler, name="x2_photos", seed=s,
+                                    device=ch.device, rule=True, n_heldout=P.data.n_eval, compact=True)
     ladders[s] = lad
     low, top = lad.rungs[0], lad.rungs[-1]
     shared = {groups_p[i] for i in top.index_a.tolist()} & {groups_p[i] for i in top.index_b.tolist()}
@@ -289,7 +289,7 @@ for s in SEEDS:
         keep(r.runs[0]), keep(r.runs[1])
         checks += [run.gate() for run in r.runs]
     for tag, model, own in (("A", top.model_a, top.index_a), ("B", top.model_b, top.index_b)):
-        held = data.ImageSet.to_float(images_p[top.heldout(tag, P.n_eval)]).to(ch.device)
+        held = data.ImageSet.to_float(images_p[top.heldout(tag, P.data.n_eval)]).to(ch.device)
         checks.append(gates.model_works(f"ladder {tag}, N={top.n} (seed {s})", model, held, images_p[own], s))
     m2.add(s, value={"value": top.cross_median, "gap": top.gap_median},
            control={"value": top.cross_shifted_median, "gap": low.gap_median}, gates=checks,
@@ -299,8 +299,8 @@ for s in SEEDS:
 x2 = pd.concat(x2_rows)
 rec2 = ch.conclude(m2, figure="fig_x2_curves")
 ch.glue("x2_rungs", ", ".join(str(r.n) for r in ladders[SEEDS[0]].rungs))
-ch.glue("mem_res", f"{P.mem_image_size} × {P.mem_image_size}")
-ch.glue("mem_steps", str(P.mem_steps))
+ch.glue("mem_res", f"{P.mem.image_size} × {P.mem.image_size}")
+ch.glue("mem_steps", str(P.mem.steps))
 ch.glue("mem_params", f"{models.n_params(models.build(ladder_model(3))):,}")
 x2.groupby("N").median().drop(columns="seed").round(3)
 
@@ -324,7 +324,7 @@ fig.tight_layout()
 ch.figure(fig, "fig_x2_curves")
 plt.close(fig)
 
-K = min(8, P.mem_samples)
+K = min(8, P.mem.samples)
 rows = {}
 for r in ladders[SEEDS[0]].rungs:
     rows[f"N={r.n} A"] = r.samples_a
@@ -392,9 +392,9 @@ eval_fc = ch.eval_images(FC_RES)
 for s in SEEDS:
     checks, g_min = [], []
     for w in X3_WIDTHS:
-        name = "fc" if w == P.fc_width else f"fc_w{w}"
+        name = "fc" if w == P.fc.width else f"fc_w{w}"
         cfg = ch.model_config("fc", width=w)
-        run = ch.shared("fc", s) if w == P.fc_width else ch.train_rule(name, cfg, s, cap=P.fc_steps)
+        run = ch.shared("fc", s) if w == P.fc.width else ch.train_rule(name, cfg, s, cap=P.fc.steps)
         checks += [run.gate(), ch.model_works(f"FC width {w}", run.model, s, size=FC_RES)]
         for steps, _ in run.curve:
             t = ch.train(name, cfg, ch.train_config(steps=steps, seed=s))
@@ -430,8 +430,8 @@ plt.close(fig)
 worst = x3.loc[x3["g min"].idxmin()]
 ch.glue("x3_in", str(3 * FC_RES ** 2))
 ch.glue("x3_widths", " and ".join(str(w) for w in X3_WIDTHS))
-ch.glue("x3_book_width", str(P.fc_width))
-ch.glue("x3_cap", str(P.fc_steps))
+ch.glue("x3_book_width", str(P.fc.width))
+ch.glue("x3_cap", str(P.fc.steps))
 ch.glue("x3_value", rec3["median"])
 ch.glue("x3_worst", f"width {int(worst.width)} after {int(worst.steps)} steps, seed {int(worst.seed)}")
 ch.glue("x3_verdict", rec3["verdict"])
@@ -480,22 +480,22 @@ for s in SEEDS:
     model = rung.model_a
     own = images_p[rung.index_a]
     train_imgs = data.ImageSet.to_float(own).to(ch.device)
-    a = memorization.tile(train_imgs, P.mem_starts)[:max(P.mem_starts, P.walk_batch)]
-    a = a[:len(a) // P.walk_batch * P.walk_batch]
+    a = memorization.tile(train_imgs, P.mem.starts)[:max(P.mem.starts, P.walk.batch_size)]
+    a = a[:len(a) // P.walk.batch_size * P.walk.batch_size]
     set_seed(s)  # the initialisation the cache's training started from
     untrained = models.build(ladder_model(3)).to(ch.device).train()
-    rho = dynamics.radii(model, a, P.walk_batch, P.mem_power_iters, seed=s)
-    rho_ctrl = dynamics.radii(untrained, a, P.walk_batch, P.mem_power_iters, seed=s)
+    rho = dynamics.radii(model, a, P.walk.batch_size, P.mem.power_iters, seed=s)
+    rho_ctrl = dynamics.radii(untrained, a, P.walk.batch_size, P.mem.power_iters, seed=s)
     g = ch.generator(800, seed=s)
     starts = {"training images": a, "noisy training images": corruption.corrupt(a, 0.5, generator=g),
               "pure noise": corruption.noise_like(a, generator=g)}
-    rho_noise = float(dynamics.radii(model, starts["pure noise"], P.walk_batch, P.mem_power_iters, seed=s).median())
+    rho_noise = float(dynamics.radii(model, starts["pure noise"], P.walk.batch_size, P.mem.power_iters, seed=s).median())
     for label, O in (("trained", model), ("untrained (control)", untrained)):
         for kind, x0 in starts.items():
-            st = dynamics.attractor_stats(O, x0, train_imgs, steps=P.mem_iterate_steps, batch_size=P.walk_batch,
-                                          tol=P.mem_conv_tol, retrieve_corr=P.mem_retrieve_corr,
-                                          power_iters=P.mem_power_iters, seed=s,
-                                          frame_every=max(1, P.mem_iterate_steps // 10))
+            st = dynamics.attractor_stats(O, x0, train_imgs, steps=P.mem.iterate_steps, batch_size=P.walk.batch_size,
+                                          tol=P.mem.conv_tol, retrieve_corr=P.mem.retrieve_corr,
+                                          power_iters=P.mem.power_iters, seed=s,
+                                          frame_every=max(1, P.mem.iterate_steps // 10))
             x4_rows.append({"seed": s, "model": label, "start": kind, **st.fractions()})
             if s == SEEDS[0] and kind == "noisy training images":
                 x4_traj[label] = st.trajectory
@@ -503,7 +503,7 @@ for s in SEEDS:
     m4.add(s, value=float(rho.median()), control=float(rho_ctrl.median()), gates=[rung.runs[0].gate(), works],
            details={"rho_noise": rho_noise, "rho_large_N": float(dynamics.radii(
                ladders[s].rungs[-1].model_a, data.ImageSet.to_float(images_p[ladders[s].rungs[-1].index_a[:len(a)]])
-               .to(ch.device), P.walk_batch, P.mem_power_iters, seed=s).median())})
+               .to(ch.device), P.walk.batch_size, P.mem.power_iters, seed=s).median())})
 x4 = pd.DataFrame(x4_rows)
 rec4 = ch.conclude(m4, figure="fig_x4_trajectories")
 x4.groupby(["model", "start"]).median().drop(columns="seed").round(3)
@@ -515,10 +515,10 @@ ch.figure(fig, "fig_x4_trajectories")
 plt.close(fig)
 x4m = x4.groupby(["model", "start"]).median()
 ch.glue("x4_small", str(ladders[SEEDS[0]].rungs[0].n))
-ch.glue("x4_steps", str(P.mem_iterate_steps))
-ch.glue("walk_batch", str(P.walk_batch))
-ch.glue("tol", f"{P.mem_conv_tol:g}")
-ch.glue("retrieve", f"{P.mem_retrieve_corr:g}")
+ch.glue("x4_steps", str(P.mem.iterate_steps))
+ch.glue("walk_batch", str(P.walk.batch_size))
+ch.glue("tol", f"{P.mem.conv_tol:g}")
+ch.glue("retrieve", f"{P.mem.retrieve_corr:g}")
 ch.glue("x4_rho", rec4["median"])
 ch.glue("x4_rho_ctrl", rec4["control"]["value"])
 ch.glue("x4_rho_noise", float(np.median([d["details"]["rho_noise"] for d in rec4["seeds"]])))
@@ -570,9 +570,9 @@ eval_full = ch.eval_images()
 for s in SEEDS:
     run = ch.shared("unet", s)
     idx = torch.randperm(len(eval_full), generator=torch.Generator().manual_seed(500 + s))[:X5_WALKERS]
-    st5 = dynamics.attractor_stats(run.model, eval_full[idx.to(eval_full.device)], train_full, steps=P.walk_steps,
-                                   batch_size=P.walk_batch, tol=P.walk_tol, retrieve_corr=P.mem_retrieve_corr,
-                                   power_iters=P.mem_power_iters, seed=s)
+    st5 = dynamics.attractor_stats(run.model, eval_full[idx.to(eval_full.device)], train_full, steps=P.walk.steps,
+                                   batch_size=P.walk.batch_size, tol=P.walk.tol, retrieve_corr=P.mem.retrieve_corr,
+                                   power_iters=P.mem.power_iters, seed=s)
     walking, not_attr = st5.trajectory.walking(), ~st5.attractor
     moved = float(st5.trajectory.from_start[-1].median())
     value = dynamics.agreement(walking, not_attr)
@@ -589,9 +589,9 @@ for s in SEEDS:
                     "agreement": value, "agreement, random pairing (control)": ctrl})
 x5 = pd.DataFrame(x5_rows).set_index("seed")
 rec5 = ch.conclude(m5)
-ch.glue("walk_tol", f"{P.walk_tol:g}")
+ch.glue("walk_tol", f"{P.walk.tol:g}")
 ch.glue("walkers", str(X5_WALKERS))
-ch.glue("walk_steps", str(P.walk_steps))
+ch.glue("walk_steps", str(P.walk.steps))
 ch.glue("x5_value", rec5["median"])
 ch.glue("x5_control", rec5["control"]["value"])
 ch.glue("x5_walking", float(x5["still walking"].median()))
@@ -712,7 +712,7 @@ else:
 text3 = (f"X3 ({_v(rec3)}): the smallest identity gap on a seed's width x training-length map has median "
          f"{rec3['median']:.2f} ({'no' if rec3['median'] >= claims.get('X3').test().limit else 'some'} cell comes near "
          f"the identity's 0); the book's FC autoencoder's failure to copy is not an artefact of its width or of "
-         f"stopping early, within widths {' and '.join(map(str, X3_WIDTHS))} and {P.fc_steps} steps."
+         f"stopping early, within widths {' and '.join(map(str, X3_WIDTHS))} and {P.fc.steps} steps."
          if rec3["median"] >= claims.get("X3").test().limit else
          f"X3 ({_v(rec3)}): somewhere on the map the FC autoencoder's identity gap falls to {rec3['median']:.2f}: "
          "with enough width or training it does copy.")

@@ -112,8 +112,8 @@ print(ch.data.describe())
 # embedding. They are sampled in evaluation mode, so a sample does not depend on which other
 # chains share its batch.
 #
-# **Training to a rule.** Both models are trained for the profile's `steps` optimiser steps of
-# `batch_size` images with Adam at the profile's learning rate, on the same batches in the same
+# **Training to a rule.** Both models are trained for the profile's `train.steps` optimiser steps of
+# `train.batch_size` images with Adam at the profile's learning rate, on the same batches in the same
 # order. The book's stopping rule records a held-out error at a quarter, half and all of the
 # steps and calls a model trained when the last doubling improved it by less than 10 %. For the
 # essay's U-Net the error is its held-out clean reconstruction error; for the baseline it is its
@@ -122,7 +122,7 @@ print(ch.data.describe())
 # that it is a deterministic function of the weights.
 
 # %%
-B = P.batch_size
+B = P.train.batch_size
 shape = tuple(ch.data.train.shape[1:])
 unet_cfg = ch.model_config("unet", skips="self")                      # the shared "unet" (chapter 05)
 base_cfg = ch.model_config("ddpm_unet_x0", skips="self", batchnorm=False)   # the baseline
@@ -131,11 +131,11 @@ eps_skip_cfg = ch.model_config("ddpm_unet", skips="concat", batchnorm=False)  # 
 held = ch.data.to_float(ch.data.heldout).to(ch.device)  # the SW reference: every held-out image
 ev = ch.eval_images()                                   # the fixed held-out batch of the stopping rule
 pool = ch.data.train                                    # uint8; nearest-neighbour search scans it in chunks
-N = max(P.ddpm_steps)                                   # X6 is measured at the largest sampling length
-N_LO = min(P.ddpm_steps)
-n_s = diffusion.samples_per_seed(P.ddpm_samples)
+N = max(P.ddpm.steps)                                   # X6 is measured at the largest sampling length
+N_LO = min(P.ddpm.steps)
+n_s = diffusion.samples_per_seed(P.ddpm.samples)
 s0 = ch.seeds[0]
-print(f"{len(ch.seeds)} seeds; {n_s} samples per sampler and seed, in batches of {P.diff_batch}; "
+print(f"{len(ch.seeds)} seeds; {n_s} samples per sampler and seed, in batches of {P.diff.batch}; "
       f"SW reference: {len(held)} held-out images")
 
 
@@ -177,7 +177,7 @@ def sw_noise(seed: int) -> float:
 # models enter no verdict.
 
 # %%
-cap_d = max(1, P.steps // diffusion.DIAGNOSTIC_DIVISOR)
+cap_d = max(1, P.train.steps // diffusion.DIAGNOSTIC_DIVISOR)
 diag_runs = {"eps, no skips": ch.train_rule("ddpm_eps", eps_cfg, s0, cap=cap_d, error_of=objective_of(s0)),
              "eps, skips": ch.train_rule("ddpm_eps_skips", eps_skip_cfg, s0, cap=cap_d, error_of=objective_of(s0))}
 diag_models = {k: r.model for k, r in diag_runs.items()}
@@ -189,7 +189,7 @@ level_table = pd.DataFrame({t: {"abar_t": float(diag_models["eps, no skips"].sch
                             | {f"eps-MSE: {k}": v[t]["eps"] for k, v in by_level.items()}
                             | {f"eps-MSE: {COPY}": by_level["eps, no skips"][t]["copy"]} for t in LEVELS}).T
 level_table.index.name = "level t"
-diag_samples = {k: diffusion.sample_ddim(mdl, shape, N_LO, n_s, P.diff_batch, ch.generator(900, seed=s0),
+diag_samples = {k: diffusion.sample_ddim(mdl, shape, N_LO, n_s, P.diff.batch, ch.generator(900, seed=s0),
                                          device=ch.device).final for k, mdl in diag_models.items()}
 diag_beats = {k: sw(x, s0) / sw_noise(s0) for k, x in diag_samples.items()}
 top = LEVELS[-1]
@@ -275,7 +275,7 @@ display(Markdown(claims.thresholds_table("09_diffusion_baseline")))
 # For the baseline that is its $x_0$ estimate when given the clean held-out image at the lowest
 # level, $t = 0$.
 #
-# **Per seed.** Each sampler draws `ddpm_samples / 2` samples per seed (three seeds give more
+# **Per seed.** Each sampler draws `ddpm.samples / 2` samples per seed (three seeds give more
 # samples in all than the previous single run), the essay's sampler and its control from the
 # same noise. The nearest-training-image distances (is a sampler copying the training set?), the
 # spread of the samples (is it producing one image over and over?) and the wall time per sample
@@ -294,17 +294,17 @@ nn_held = float(metrics.nearest_neighbours(held_sub, pool)[0].median())
 rows, runs_of, shown = {}, {}, {}
 for s in ch.seeds:
     essay_run = ch.shared("unet", s)
-    base_run = ch.train_rule("ddpm_x0", base_cfg, s, cap=P.steps, error_of=objective_of(s))
+    base_run = ch.train_rule("ddpm_x0", base_cfg, s, cap=P.train.steps, error_of=objective_of(s))
     assert base_run.steps == essay_run.steps, "matched compute: the same optimiser steps"
     set_seed(s)
     untrained = models.build(unet_cfg).to(ch.device)   # what the essay's U-Net of this seed starts from
-    cfg = SamplerConfig(steps=N, n_samples=n_s, batch_size=P.diff_batch)
+    cfg = SamplerConfig(steps=N, n_samples=n_s, batch_size=P.diff.batch)
     t0 = time.perf_counter()
     essay = sample(essay_run.model, shape, cfg, ch.generator(100, seed=s), device=ch.device)
     t_essay = time.perf_counter() - t0
     control = sample(untrained, shape, cfg, ch.generator(100, seed=s), device=ch.device)
     t0 = time.perf_counter()
-    base = diffusion.sample_ddim(base_run.model, shape, N, n_s, P.diff_batch, ch.generator(900, seed=s),
+    base = diffusion.sample_ddim(base_run.model, shape, N, n_s, P.diff.batch, ch.generator(900, seed=s),
                                  device=ch.device)
     t_base = time.perf_counter() - t0
     d = {"essay": sw(essay.final, s), "baseline": sw(base.final, s), "control": sw(control.final, s),
@@ -340,7 +340,7 @@ train_floor = sw(ch.data.to_float(pool[torch.randperm(len(pool), generator=torch
 rec = ch.conclude(m, figure="x6_sw_by_seed",
                   details={"samples_per_seed": n_s, "N": N, "calls_per_sample": calls,
                            "sw_training_images_floor_seed0": train_floor, "sw_heldout_nn_median": nn_held,
-                           "steps": P.steps, "batch_size": B, "ddpm": str(runs_of[s0]["baseline"].model.ddpm)})
+                           "steps": P.train.steps, "batch_size": B, "ddpm": str(runs_of[s0]["baseline"].model.ddpm)})
 seed_table = pd.DataFrame(rows).T
 seed_table.index.name = "seed"
 seed_table.round(3)
@@ -453,14 +453,14 @@ cost_models = {"essay's U-Net (copy)": (runs_of[s0]["essay"].model, {}),
                "diagnostic: eps DDPM, skips": (diag_models["eps, skips"], {"loss_fn": diffusion.loss_fn})}
 cost = {k: compute.step_cost(mdl, shape, B, device=ch.device, **kw) for k, (mdl, kw) in cost_models.items()}
 flop_table = pd.DataFrame({k: {"parameters": models.n_params(cost_models[k][0]),
-                               "GFLOP per training step": c.train_step / 1e9, "optimiser steps": P.steps,
-                               "images seen": P.steps * B, "training TFLOP": c.training(P.steps) / 1e12,
+                               "GFLOP per training step": c.train_step / 1e9, "optimiser steps": P.train.steps,
+                               "images seen": P.train.steps * B, "training TFLOP": c.training(P.train.steps) / 1e12,
                                "MFLOP per network call (one image)": c.forward_per_image / 1e6}
                            for k, c in cost.items()}).T
-flop_ratio = cost["baseline: x0 DDPM, no skips"].training(P.steps) / cost["essay's U-Net (copy)"].training(P.steps)
+flop_ratio = cost["baseline: x0 DDPM, no skips"].training(P.train.steps) / cost["essay's U-Net (copy)"].training(P.train.steps)
 ch.glue("x6_flop_ratio", flop_ratio)
-ch.glue("x6_tflop_unet", cost["essay's U-Net (copy)"].training(P.steps) / 1e12)
-ch.glue("x6_steps", str(P.steps))
+ch.glue("x6_tflop_unet", cost["essay's U-Net (copy)"].training(P.train.steps) / 1e12)
+ch.glue("x6_steps", str(P.train.steps))
 ch.glue("x6_batch", str(B))
 flop_table
 

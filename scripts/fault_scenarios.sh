@@ -13,7 +13,7 @@ step() { echo; echo "=== $*"; }
 step "S0 first run"; $PY -m aelib run --profile smoke --book $B 2>&1 | grep -E "error|site:|failed" ; echo "rc=${PIPESTATUS[0]} $(measured)"
 step "S1 rm -rf AELIB_HOME, run again"; rm -rf $AELIB_HOME
 $PY -m aelib run --profile smoke --book $B 2>&1 | grep -cE "executing|: done in" ; echo "rc=${PIPESTATUS[0]} $(measured)"
-step "S2 override steps 20"; AELIB_OVERRIDES='{"steps": 20}' $PY -m aelib run --profile smoke --book $B 2>&1 | grep -E "error|chapter\(s\)" ; echo "rc=${PIPESTATUS[0]} $(measured) marker: $(grep -c 'not</strong> the shipped' $B/_build/html/intro.html)"
+step "S2 override steps 20"; AELIB_OVERRIDES='{"train.steps": 20}' $PY -m aelib run --profile smoke --book $B 2>&1 | grep -E "error|chapter\(s\)" ; echo "rc=${PIPESTATUS[0]} $(measured) marker: $(grep -c 'not</strong> the shipped' $B/_build/html/intro.html)"
 step "S2b plain run after the override run"; $PY -m aelib run --profile smoke --book $B 2>&1 | grep -E "error|chapter\(s\)" ; echo "rc=${PIPESTATUS[0]} $(measured) marker: $(grep -c 'not</strong> the shipped' $B/_build/html/intro.html)"
 step "S4 outputs cleared, key kept -> build"; $PY - <<'P'
 import json; p="/tmp/scen/book/02_denoising.ipynb"; nb=json.load(open(p))
@@ -35,9 +35,9 @@ step "S6 garbled ledger"; echo '{"key": "x", "records": [{"id": "C1", "ver' > $A
 $PY -m aelib build --book $B 2>&1 | tail -1; $PY -m aelib run --profile smoke --book $B 2>&1 | grep -E "damaged|error|site:"; echo "rc=${PIPESTATUS[0]}"
 step "S6b empty timings"; : > $AELIB_HOME/timings/smoke.json; $PY -m aelib run --profile smoke --book $B --force --only 01 2>&1 | grep -E "damaged|error|site:"; echo "rc=${PIPESTATUS[0]}"
 step "S7 relative AELIB_HOME from another directory"; mkdir -p /tmp/scen/typed; (cd /tmp/scen/typed && AELIB_HOME=relhome $PY -m aelib execute --profile smoke --book $B --only 01 2>&1 | tail -1); ls /tmp/scen/typed/relhome; ls $B | grep -c relhome
-step "S8 dataset folder with a relative AELIB_DATA"; (cd data && AELIB_DATA=photos AELIB_OVERRIDES='{"dataset": "folder"}' $PY -m aelib.train --profile smoke --model fc --seed 0 2>&1 | tail -2)
+step "S8 dataset folder with a relative AELIB_DATA"; (cd data && AELIB_DATA=photos AELIB_OVERRIDES='{"data.dataset": "folder"}' $PY -m aelib.train --profile smoke --model fc --seed 0 2>&1 | tail -2)
 step "S9 build without --profile after a smoke run executes nothing"; $PY -m aelib build --book $B 2>&1 | grep -E "executing|site:|error"
-step "S10 bad sizes"; for o in '{"batch_size": 0}' '{"lr": -0.1}' '{"image_size": 17}' '{"steps": true}' '{"n_eval": 100000}' '{"max_train": 0}'; do md5a=$(md5sum < $B/01_identity.ipynb); AELIB_OVERRIDES="$o" $PY -m aelib run --profile smoke --book $B --only 01 --force 2>&1 | tail -1; echo "  rc=${PIPESTATUS[0]} notebook unchanged: $([ "$md5a" = "$(md5sum < $B/01_identity.ipynb)" ] && echo yes || echo NO)"; done
+step "S10 bad sizes"; for o in '{"train.batch_size": 0}' '{"train.lr": -0.1}' '{"data.image_size": 17}' '{"train.steps": true}' '{"data.n_eval": 100000}' '{"data.max_train": 0}'; do md5a=$(md5sum < $B/01_identity.ipynb); AELIB_OVERRIDES="$o" $PY -m aelib run --profile smoke --book $B --only 01 --force 2>&1 | tail -1; echo "  rc=${PIPESTATUS[0]} notebook unchanged: $([ "$md5a" = "$(md5sum < $B/01_identity.ipynb)" ] && echo yes || echo NO)"; done
 AELIB_THREADS=two $PY -m aelib run --profile smoke --book $B 2>&1 | tail -1
 step "S11 --book typo"; $PY -m aelib run --profile smoke --book /tmp/scen/bok 2>&1 | tail -1
 step "S12 --only 01 with another chapter stale"; rm $B/05_diffusion.ipynb; $PY -m aelib run --profile smoke --book $B --only 01 2>&1 | tail -1; echo "rc=${PIPESTATUS[0]} 05 re-executed: $(ls $B/05_diffusion.ipynb 2>/dev/null | wc -l)"

@@ -29,7 +29,7 @@ def test_shipped_set_is_split_by_photo_and_preloaded():
     s = data.load(profiles.get("smoke"))
     assert s.train.dtype == torch.uint8 and s.train.shape[1:] == (3, 16, 16)
     assert set(s.train_groups).isdisjoint(s.heldout_groups)
-    assert len(s.heldout) > 0 and len(s.train) == profiles.get("smoke").max_train
+    assert len(s.heldout) > 0 and len(s.train) == profiles.get("smoke").data.max_train
     again = data.load(profiles.get("smoke"))
     assert again.fingerprint == s.fingerprint and torch.equal(again.train, s.train)
 
@@ -91,21 +91,25 @@ def test_profiles_reject_unknown_names_and_parameters():
     with pytest.raises(ProfileError, match="unknown profile parameter 'stepz'"):
         profiles.get("cpu", stepz=3)
     with pytest.raises(ProfileError, match="must not be negative"):
-        profiles.get("cpu", steps=-5)
+        profiles.get("cpu", **{"train.steps": -5})
     with pytest.raises(ProfileError, match="must be int"):
-        profiles.get("cpu", steps="many")
-    assert profiles.get("cpu", steps=7).steps == 7
+        profiles.get("cpu", **{"train.steps": "many"})
+    assert profiles.get("cpu", **{"train.steps": 7}).train.steps == 7
+    with pytest.raises(ProfileError, match="did you mean .*'train.steps'"):
+        profiles.get("cpu", steps=7)  # the flat names of the first profiles point to their section
 
 
 def test_non_shipped_dataset_without_a_path():
     with pytest.raises(DataError, match="AELIB_DATA"):
-        data.load(profiles.get("cpu", dataset="lsun"))
+        data.load(profiles.get("cpu", **{"data.dataset": "lsun"}))
 
 
 def test_profile_overrides_from_the_environment(monkeypatch):
-    monkeypatch.setenv("AELIB_OVERRIDES", '{"dataset": "photos", "steps": 3000}')
+    monkeypatch.setenv("AELIB_OVERRIDES", '{"data.dataset": "photos", "train.steps": 3000}')
     p = profiles.get("paper")
-    assert p.dataset == "photos" and p.steps == 3000 and p.unet_base == 64
+    assert p.data.dataset == "photos" and p.train.steps == 3000 and p.unet.base == 64
+    monkeypatch.setenv("AELIB_OVERRIDES", '{"train": {"steps": 3000}}')  # the nested spelling
+    assert profiles.get("paper").train.steps == 3000
     monkeypatch.setenv("AELIB_OVERRIDES", '{"stepz": 1}')
     with pytest.raises(ProfileError, match="unknown profile parameter 'stepz'"):
         profiles.get("cpu")

@@ -27,31 +27,31 @@ def clean_env(monkeypatch):
 # --- field rules ---------------------------------------------------------------------------
 
 BAD = [
-    ("batch_size", 0),
-    ("lr", -0.1),
-    ("image_size", 0),
-    ("image_size", 17),           # not divisible by 2**unet_depth: today a kernel fails deep inside a chapter
-    ("image_size", 24),           # divisible by 4, but the hidden-MLP U-Net's bottleneck (6) is not by 4
-    ("steps", 0),
-    ("steps", True),              # a boolean is not an integer
-    ("max_train", 0),
+    ("train.batch_size", 0),
+    ("train.lr", -0.1),
+    ("data.image_size", 0),
+    ("data.image_size", 17),           # not divisible by 2**unet_depth: today a kernel fails deep inside a chapter
+    ("data.image_size", 24),           # divisible by 4, but the hidden-MLP U-Net's bottleneck (6) is not by 4
+    ("train.steps", 0),
+    ("train.steps", True),              # a boolean is not an integer
+    ("data.max_train", 0),
     ("seeds", []),
     ("seeds", [0, 0]),
     ("seeds", [-1, 2]),
-    ("dataset", "imagenet"),
+    ("data.dataset", "imagenet"),
     ("device", "tpu"),
-    ("walk_eps_list", [0.0, -0.2]),
-    ("walk_eps", -0.1),
-    ("mem_digits", 1),            # an integer is not a boolean
-    ("mem_retrieve_corr", 1.5),
-    ("hidden_mlp", [64, 0, 64]),
-    ("rep_lr", float("nan")),
-    ("fc_image_size", 6),         # chapter 08 builds U-Nets at fc_image_size
-    ("mem_image_size", 10),       # and at mem_image_size
-    ("attn_unet_depth", 6),       # the attention U-Net at image_size 32
-    ("attn_unet_base", 12),       # GroupNorm(8) in the attention U-Net
-    ("nonin_layers", 6),          # chapter 03's MLP divides nonin_width by 4 per layer
-    ("data_path", 3),
+    ("walk.eps_list", [0.0, -0.2]),
+    ("walk.eps", -0.1),
+    ("mem.digits", 1),            # an integer is not a boolean
+    ("mem.retrieve_corr", 1.5),
+    ("unet.hidden_mlp", [64, 0, 64]),
+    ("rep.lr", float("nan")),
+    ("fc.image_size", 6),         # chapter 08 builds U-Nets at fc_image_size
+    ("mem.image_size", 10),       # and at mem_image_size
+    ("attn.unet_depth", 6),       # the attention U-Net at image_size 32
+    ("attn.unet_base", 12),       # GroupNorm(8) in the attention U-Net
+    ("nonin.layers", 6),          # chapter 03's MLP divides nonin_width by 4 per layer
+    ("data.path", 3),
 ]
 
 
@@ -68,15 +68,17 @@ def test_bad_override_from_the_environment_names_field_value_and_fix(field, valu
     profiles.get("cpu")  # the suggested fix is itself a valid profile
 
 
-@pytest.mark.parametrize("field, value", [("batch_size", 0), ("steps", True), ("image_size", 17)])
+@pytest.mark.parametrize("field, value", [("train.batch_size", 0), ("train.steps", True), ("data.image_size", 17)])
 def test_bad_keyword_override_is_refused_too(field, value):
     with pytest.raises(ProfileError, match=f"'{field}'"):
         profiles.get("smoke", **{field: value})
 
 
 def test_a_profile_object_is_validated_when_resolved():
-    bad = dataclasses.replace(profiles.PROFILES["smoke"], batch_size=0)
-    with pytest.raises(ProfileError, match="'batch_size'"):
+    smoke = profiles.PROFILES["smoke"]
+    bad = dataclasses.replace(smoke, sections=tuple((k, dataclasses.replace(c, steps=0) if k == "mem" else c)
+                                                    for k, c in smoke.sections))
+    with pytest.raises(ProfileError, match="'mem.steps'"):
         profiles.get(bad)
 
 
@@ -88,22 +90,22 @@ def test_shipped_profiles_validate(name):
 
 
 def test_every_field_has_a_rule():
-    for f in dataclasses.fields(profiles.Profile):
-        assert f.type in profiles.TYPE_RULES, f"no type rule for {f.name}: {f.type}"
+    for name, f in profiles._fields().items():
+        assert f.type in profiles.TYPE_RULES, f"no type rule for {name}: {f.type}"
 
 
 def test_size_rules_are_exact_not_stricter():
     """Sizes the rules accept build every U-Net of the chapters at them, one forward pass each."""
-    prof = profiles.get("smoke", image_size=48, fc_image_size=12, mem_image_size=4, attn_small_size=6)
+    prof = profiles.get("smoke", **{"data.image_size": 48, "fc.image_size": 12, "mem.image_size": 4, "attn.small_size": 6})
     p = prof
     configs = [
-        models.ModelConfig(kind="unet", image_size=p.image_size, base=4, depth=p.unet_depth, hidden_mlp=(8,)),
-        models.ModelConfig(kind="unet", image_size=p.image_size, base=4, depth=p.unet_depth + 1),  # ch 05
-        models.ModelConfig(kind="unet", image_size=p.fc_image_size, base=4, depth=p.unet_depth),   # ch 08
-        models.ModelConfig(kind="unet", image_size=p.mem_image_size, base=4, depth=p.unet_depth),  # ch 08
-        models.ModelConfig(kind="attn_unet", image_size=p.image_size, base=p.attn_unet_base, depth=p.attn_unet_depth,
+        models.ModelConfig(kind="unet", image_size=p.data.image_size, base=4, depth=p.unet.depth, hidden_mlp=(8,)),
+        models.ModelConfig(kind="unet", image_size=p.data.image_size, base=4, depth=p.unet.depth + 1),  # ch 05
+        models.ModelConfig(kind="unet", image_size=p.fc.image_size, base=4, depth=p.unet.depth),   # ch 08
+        models.ModelConfig(kind="unet", image_size=p.mem.image_size, base=4, depth=p.unet.depth),  # ch 08
+        models.ModelConfig(kind="attn_unet", image_size=p.data.image_size, base=p.attn.unet_base, depth=p.attn.unet_depth,
                            skips="concat", n_hidden=1, width=4),                                    # ch 07
-        models.ModelConfig(kind="dot_attn_ae", image_size=p.attn_small_size, base=8, n_hidden=1, width=4),
+        models.ModelConfig(kind="dot_attn_ae", image_size=p.attn.small_size, base=8, n_hidden=1, width=4),
     ]
     with torch.no_grad():
         for cfg in configs:
@@ -115,31 +117,31 @@ def test_size_rules_are_exact_not_stricter():
 
 
 def test_n_eval_above_the_heldout_set_is_refused():
-    prof = profiles.get("cpu", n_eval=100000)
-    with pytest.raises(ProfileError, match="profile field 'n_eval'") as err:
+    prof = profiles.get("cpu", **{"data.n_eval": 100000})
+    with pytest.raises(ProfileError, match="profile field 'data.n_eval'") as err:
         profiles.check_data(prof)
     assert "480 held-out" in str(err.value) and "got 100000" in str(err.value)
-    assert "AELIB_OVERRIDES='{\"n_eval\": 480}'" in str(err.value)
+    assert "AELIB_OVERRIDES='{\"data.n_eval\": 480}'" in str(err.value)
     assert profiles.check_data(profiles.get("cpu")) == 480
 
 
-@pytest.mark.parametrize("overrides", [{}, {"crop_size": 100, "seed": 3}, {"crop_size": 400}])
+@pytest.mark.parametrize("overrides", [{}, {"data.crop_size": 100, "seed": 3}, {"data.crop_size": 400}])
 def test_heldout_size_matches_the_loaded_set(overrides):
-    prof = profiles.get("smoke", image_size=16, **overrides)
+    prof = profiles.get("smoke", **overrides, **{"data.image_size": 16})
     assert data.heldout_size(prof) == len(data.load(prof).heldout)
 
 
 def test_heldout_size_of_an_lsun_array_reads_its_header(tmp_path):
     np.save(tmp_path / "church.npy", np.random.default_rng(0).integers(0, 255, (12, 8, 8, 3), dtype=np.uint8))
-    prof = profiles.get("smoke", dataset="lsun", data_path=str(tmp_path / "church.npy"), n_eval=2)
+    prof = profiles.get("smoke", **{"data.dataset": "lsun", "data.path": str(tmp_path / "church.npy"), "data.n_eval": 2})
     assert data.heldout_size(prof) == len(data.load(prof).heldout) == 2
-    with pytest.raises(ProfileError, match="'n_eval'"):
-        profiles.check_data(profiles.get("smoke", dataset="lsun", data_path=str(tmp_path / "church.npy"), n_eval=3))
+    with pytest.raises(ProfileError, match="'data.n_eval'"):
+        profiles.check_data(profiles.get("smoke", **{"data.dataset": "lsun", "data.path": str(tmp_path / "church.npy"), "data.n_eval": 3}))
 
 
 def test_heldout_size_is_unknown_without_cheap_access(tmp_path):
-    assert data.heldout_size(profiles.get("smoke", dataset="folder", data_path=str(tmp_path))) is None
-    assert profiles.check_data(profiles.get("smoke", dataset="cifar10", data_path=str(tmp_path))) is None
+    assert data.heldout_size(profiles.get("smoke", **{"data.dataset": "folder", "data.path": str(tmp_path)})) is None
+    assert profiles.check_data(profiles.get("smoke", **{"data.dataset": "cifar10", "data.path": str(tmp_path)})) is None
 
 
 # --- AELIB_THREADS --------------------------------------------------------------------------
@@ -163,12 +165,12 @@ def test_thread_count_from_the_environment(monkeypatch):
 
 def test_aelib_data_applies_to_a_dataset_chosen_by_override(monkeypatch, tmp_path):
     monkeypatch.setenv("AELIB_DATA", str(tmp_path))
-    monkeypatch.setenv("AELIB_OVERRIDES", '{"dataset": "folder"}')
-    assert profiles.get("cpu").data_path == str(tmp_path)
+    monkeypatch.setenv("AELIB_OVERRIDES", '{"data.dataset": "folder"}')
+    assert profiles.get("cpu").data.path == str(tmp_path)
     monkeypatch.delenv("AELIB_OVERRIDES")
-    assert profiles.get("smoke", dataset="folder").data_path == str(tmp_path)
-    assert profiles.get("smoke").data_path is None  # the shipped photos need no path
-    assert profiles.get("smoke", dataset="folder", data_path="/elsewhere").data_path == "/elsewhere"
+    assert profiles.get("smoke", **{"data.dataset": "folder"}).data.path == str(tmp_path)
+    assert profiles.get("smoke").data.path is None  # the shipped photos need no path
+    assert profiles.get("smoke", **{"data.dataset": "folder", "data.path": "/elsewhere"}).data.path == "/elsewhere"
 
 
 def test_training_cli_reads_a_relative_aelib_data_for_an_overridden_dataset(tmp_path):
@@ -193,6 +195,6 @@ def test_decompression_bomb_is_named_or_skipped(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="huge.png"):
         data.load_photos(tmp_path, image_size=16, crop_size=None)
     with pytest.warns(UserWarning, match="skipped 1"):
-        s = data.load(profiles.get("smoke", dataset="folder", data_path=str(tmp_path)))
+        s = data.load(profiles.get("smoke", **{"data.dataset": "folder", "data.path": str(tmp_path)}))
     assert len(s.skipped) == 1 and "huge.png" in s.skipped[0]
     assert len(s.train) + len(s.heldout) == 3

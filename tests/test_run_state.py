@@ -99,7 +99,7 @@ def test_deleted_home_reexecutes_every_chapter(book, aelib_home):
 
 def test_overrides_and_threads_are_part_of_the_identity(book, monkeypatch):
     assert run(book)[0] == 0
-    monkeypatch.setenv("AELIB_OVERRIDES", '{"steps": 20}')
+    monkeypatch.setenv("AELIB_OVERRIDES", '{"train.steps": 20}')
     assert len(execute.stale(book, "smoke")) == 2
     assert identity.nonstandard(identity.run_identity("smoke"))
     monkeypatch.delenv("AELIB_OVERRIDES")
@@ -110,7 +110,7 @@ def test_overrides_and_threads_are_part_of_the_identity(book, monkeypatch):
 
 
 def test_a_run_with_overrides_does_not_pass_for_the_plain_profile(book):
-    assert run(book, env={"AELIB_OVERRIDES": '{"steps": 20}'})[0] == 0
+    assert run(book, env={"AELIB_OVERRIDES": '{"train.steps": 20}'})[0] == 0
     rc, err = run(book)
     assert rc == 0 and err.count("executing") == 2, err  # the plain run re-executes
     assert "overrides" not in json.dumps(ledger.read_file(ledger.path_of("01_first", "smoke")))
@@ -255,8 +255,8 @@ def test_relative_home_resolves_against_the_typed_directory(book, tmp_path):
 def test_bad_input_is_refused_before_any_notebook_is_touched(book):
     assert run(book)[0] == 0
     before = (book / "01_first.ipynb").read_bytes()
-    for env in ({"AELIB_OVERRIDES": '{"batch_size": 0}'}, {"AELIB_OVERRIDES": '{"steps": true}'},
-                {"AELIB_OVERRIDES": '{"image_size": 17}'}, {"AELIB_THREADS": "two"}):
+    for env in ({"AELIB_OVERRIDES": '{"train.batch_size": 0}'}, {"AELIB_OVERRIDES": '{"train.steps": true}'},
+                {"AELIB_OVERRIDES": '{"data.image_size": 17}'}, {"AELIB_THREADS": "two"}):
         rc, err = run(book, "--force", env=env)
         assert rc == 2 and "error" in err and "Traceback" not in err and "executing" not in err, (env, err)
     assert (book / "01_first.ipynb").read_bytes() == before
