@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
 import sys
@@ -97,7 +96,8 @@ def plain_loop(model, images_u8: torch.Tensor, batch_size: int, steps: int, lr: 
 def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: bool = False) -> list[dict]:
     rows = []
     specs = {
-        "fc": models.ModelConfig(kind="fc", image_size=prof.fc_image_size, width=prof.fc_width, n_hidden=prof.fc_hidden),
+        "fc": models.ModelConfig(kind="fc", image_size=prof.fc_image_size, width=prof.fc_width,
+                                 n_hidden=prof.fc_hidden),
         "unet": models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth),
         "unet_skips": models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base,
                                          depth=prof.unet_depth, skips="concat"),
@@ -111,12 +111,12 @@ def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: boo
         m = models.build(cfg).to(device)
         flops = train_flops(m, imgs[:prof.batch_size].to(device).float() / 255)
 
-        def book():
+        def book(cfg=cfg, imgs=imgs, tc=tc):  # bound now, though called within this iteration
             torch.manual_seed(0)
             training.train(models.build(cfg), imgs, tc, device=device, compile_model=compile_model)
             sync(device)
 
-        def plain():
+        def plain(cfg=cfg, imgs=imgs):
             torch.manual_seed(0)
             plain_loop(models.build(cfg).to(device), imgs, prof.batch_size, steps, prof.lr, device)
 
