@@ -3,7 +3,8 @@
 #   bash dev.sh book [--profile cpu|smoke|paper] [--force]   set up, execute the chapters, build the site
 #   bash dev.sh test [pytest args]                           set up, run the test suite
 #   bash dev.sh setup                                        only create/refresh the virtual environment
-# The environment is .venv/ (Python 3.11); it is rebuilt when requirements.txt changes.
+# The environment is .venv/ (Python 3.11): requirements.txt pinned by constraints.txt; it is rebuilt when
+# requirements.txt, constraints.txt or pyproject.toml change.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -14,14 +15,14 @@ setup() {
   fi
   local stamp=.venv/.requirements.sha256
   local want
-  want=$(sha256sum requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+  want=$(sha256sum requirements.txt constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)
   if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
-  echo "[dev.sh] creating .venv with $($py --version 2>&1) and installing requirements.txt" >&2
+  echo "[dev.sh] creating .venv with $($py --version 2>&1) and installing requirements.txt -c constraints.txt" >&2
   "$py" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install -q -r requirements.txt
+  .venv/bin/python -m pip install -q -r requirements.txt -c constraints.txt
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   .venv/bin/python scripts/check_env.py
   echo "$want" > "$stamp"
@@ -47,5 +48,5 @@ case "$cmd" in
     fi
     exit "$rc" ;;
   *)
-    sed -n '2,6p' "$0"; exit 2 ;;
+    sed -n '2,7p' "$0"; exit 2 ;;
 esac

@@ -22,6 +22,7 @@ import io
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -113,6 +114,116 @@ def progress_enabled() -> bool:
     return os.environ.get("AELIB_PROGRESS", "1") != "0"
 
 
+@dataclass
+class _Run:
+    """One run in progress, as :func:`_set_up` makes it and each step advances it."""
+
+    model: torch.nn.Module      # the model being trained (its state_dict is what is saved)
+    net: Callable               # its forward pass: the model, possibly DDP-wrapped and/or compiled
+    opt: torch.optim.Optimizer  # Adam over the model's parameters
+    objective: Callable | None  # the model's own training_loss, or None: copy the batch (MSE)
+    cfg: TrainConfig
+    d: distributed.Dist         # this process's place in a torchrun job (or a single process)
+    device: str
+    fmt: torch.memory_format    # channels_last for convolutional models
+    amp: bool                   # bf16 autocast (on a GPU, when cfg.amp)
+    step: int                   # optimiser steps done
+    losses: list[float]         # the loss of each step done
+
+    def state(self) -> dict:
+        """The checkpoint dict: model, optimiser, step, losses."""
+        return {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(), "step": self.step,
+                "losses": self.losses}
+
+
+def _set_up(model: torch.nn.Module, cfg: TrainConfig, start: dict | None, d: distributed.Dist, device: str,
+            compile_model: bool) -> _Run:
+    """Put ``model`` on ``device`` in train mode, make its optimiser, continue from ``start`` if given,
+    then wrap it for DDP (which broadcasts rank 0's weights, so after resuming) and ``torch.compile``."""
+    model.to(device).train()  # BatchNorm stays in train mode, always (the essay insists)
+    conv = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+    fmt = torch.channels_last if conv else torch.contiguous_format  # oneDNN/cuDNN prefer NHWC convolutions
+    model.to(memory_format=fmt)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    step, losses = _resume(model, opt, start)
+    net = model
+    if d.enabled:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model, device_ids=[d.local_rank] if device.startswith("cuda") else None)
+    if compile_model:
+        net = torch.compile(net)
+    amp = cfg.amp and str(device).startswith("cuda")
+    return _Run(model=model, net=net, opt=opt, objective=getattr(model, "training_loss", None), cfg=cfg, d=d,
+                device=device, fmt=fmt, amp=amp, step=step, losses=losses)
+
+
+def _resume(model: torch.nn.Module, opt: torch.optim.Optimizer, start: dict | None) -> tuple[int, list[float]]:
+    """Load the checkpoint dict ``start`` into ``model`` and ``opt``; the step and losses to go on from."""
+    if start is None:
+        return 0, []
+    model.load_state_dict(start["model"])
+    opt.load_state_dict(start["optimizer"])
+    return int(start["step"]), list(start["losses"])
+
+
+def _batches(n: int, cfg: TrainConfig, step: int):
+    """The global batch of image indices of each step from ``step`` to ``cfg.steps``: batch ``b`` of
+    epoch ``k`` is slice ``b`` of :func:`epoch_order` ``(n, seed, k)`` (partial batches dropped)."""
+    per_epoch = n // cfg.batch_size
+    epoch, order = None, None
+    for s in range(step, cfg.steps):
+        k, b = divmod(s, per_epoch)
+        if k != epoch:
+            epoch, order = k, epoch_order(n, cfg.seed, k)
+        yield order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+
+
+def _optimise(run: _Run, images: torch.Tensor, batch: torch.Tensor) -> float:
+    """One optimiser step on this rank's slice of ``batch``; the loss, averaged over the ranks."""
+    idx = distributed.shard(batch, run.d).to(run.device)
+    a = images.index_select(0, idx).float().div_(255.0).contiguous(memory_format=run.fmt)
+    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=run.amp):
+        if run.objective is None:  # the book's objective everywhere: copy the batch (MSE)
+            loss = F.mse_loss(run.net(a).float(), a)
+        else:  # a model with its own objective (chapter 09's noise-predicting baseline)
+            loss = run.objective(run.net, a, step=run.step, seed=run.cfg.seed).float()
+    run.opt.zero_grad(set_to_none=True)
+    loss.backward()
+    run.opt.step()
+    return _global_mean(loss.detach(), run.d, run.device)
+
+
+def _global_mean(loss: torch.Tensor, d: distributed.Dist, device: str) -> float:
+    """The mean of ``loss`` over the ranks (itself when not distributed)."""
+    if d.enabled:
+        torch.distributed.all_reduce(loss, op=torch.distributed.ReduceOp.AVG if device.startswith("cuda")
+                                     else torch.distributed.ReduceOp.SUM)
+        if not device.startswith("cuda"):
+            loss = loss / d.world
+    return loss.item()
+
+
+def _rotate_and_save(ckpt_dir: Path, state: dict) -> None:
+    """Keep the current ``last.pt`` (and its hash) as ``prev.pt``, then write ``state`` as ``last.pt``."""
+    last = ckpt_dir / "last.pt"
+    if last.exists():
+        os.replace(last, ckpt_dir / "prev.pt")
+        os.replace(last.with_suffix(".pt.sha256"), ckpt_dir / "prev.pt.sha256")
+    save_checkpoint(last, state)
+
+
+def _finish(run: _Run, seconds: float) -> dict:
+    """The final checkpoint dict, with ``seconds``; under DDP every rank ends with rank 0's buffers."""
+    if run.d.enabled:  # BatchNorm running statistics are updated per rank: keep rank 0's, as saved
+        for buf in run.model.buffers():
+            torch.distributed.broadcast(buf, src=0)
+    run.model.to(memory_format=torch.contiguous_format)
+    out = run.state()
+    out["seconds"] = seconds
+    return out
+
+
 def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_dir: Path | None = None,
           *, start: dict | None = None, label: str = "train", device: str = "cpu",
           stop_after: int | None = None, compile_model: bool = False) -> dict:
@@ -134,75 +245,19 @@ def train(model: torch.nn.Module, images: torch.Tensor, cfg: TrainConfig, ckpt_d
     n = len(images)
     if n < cfg.batch_size:
         raise ValueError(f"{label}: {n} training images are fewer than one batch of {cfg.batch_size}")
-    model.to(device).train()  # BatchNorm stays in train mode, always (the essay insists)
-    conv = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
-    fmt = torch.channels_last if conv else torch.contiguous_format  # oneDNN/cuDNN prefer NHWC convolutions
-    model.to(memory_format=fmt)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    step, losses = 0, []
-    if start is not None:
-        model.load_state_dict(start["model"])
-        opt.load_state_dict(start["optimizer"])
-        step, losses = int(start["step"]), list(start["losses"])
-    objective = getattr(model, "training_loss", None)
-    net = model
-    if d.enabled:
-        from torch.nn.parallel import DistributedDataParallel
-
-        net = DistributedDataParallel(model, device_ids=[d.local_rank] if device.startswith("cuda") else None)
-    if compile_model:
-        net = torch.compile(net)
-    amp = cfg.amp and str(device).startswith("cuda")
-    per_epoch = n // cfg.batch_size
-    images = images.to(device)
-    bar = tqdm(total=cfg.steps, initial=step, desc=label, disable=not (progress_enabled() and d.is_main),
-               file=sys.stderr, mininterval=2.0, leave=False)
+    run = _set_up(model, cfg, start, d, device, compile_model)
+    images = images.to(run.device)
     t0 = time.perf_counter()
-
-    def state() -> dict:
-        return {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "losses": losses}
-
-    while step < cfg.steps:
-        epoch, pos = divmod(step, per_epoch)
-        order = epoch_order(n, cfg.seed, epoch)
-        for b in range(pos, per_epoch):
-            if step >= cfg.steps:
-                break
-            idx = distributed.shard(order[b * cfg.batch_size:(b + 1) * cfg.batch_size], d).to(device)
-            a = images.index_select(0, idx).float().div_(255.0).contiguous(memory_format=fmt)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-                if objective is None:  # the book's objective everywhere: copy the batch (MSE)
-                    loss = F.mse_loss(net(a).float(), a)
-                else:  # a model with its own objective (chapter 09's noise-predicting baseline)
-                    loss = objective(net, a, step=step, seed=cfg.seed).float()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            loss = loss.detach()
-            if d.enabled:
-                torch.distributed.all_reduce(loss, op=torch.distributed.ReduceOp.AVG if device.startswith("cuda")
-                                             else torch.distributed.ReduceOp.SUM)
-                if not device.startswith("cuda"):
-                    loss = loss / d.world
-            step += 1
-            losses.append(loss.item())
+    with tqdm(total=cfg.steps, initial=run.step, desc=label, disable=not (progress_enabled() and d.is_main),
+              file=sys.stderr, mininterval=2.0, leave=False) as bar:
+        for batch in _batches(n, cfg, run.step):
+            run.losses.append(_optimise(run, images, batch))
+            run.step += 1
             bar.update(1)
-            if step % 25 == 0:
-                bar.set_postfix(mse=f"{sum(losses[-25:]) / 25:.5f}")
-            if stop_after is not None and step >= stop_after:
-                bar.close()
-                return state()
-            if ckpt_dir is not None and step % cfg.checkpoint_every == 0 and step < cfg.steps and d.is_main:
-                last = ckpt_dir / "last.pt"
-                if last.exists():
-                    os.replace(last, ckpt_dir / "prev.pt")
-                    os.replace(last.with_suffix(".pt.sha256"), ckpt_dir / "prev.pt.sha256")
-                save_checkpoint(last, state())
-    bar.close()
-    if d.enabled:  # BatchNorm running statistics are updated per rank: keep rank 0's, as saved
-        for buf in model.buffers():
-            torch.distributed.broadcast(buf, src=0)
-    model.to(memory_format=torch.contiguous_format)
-    out = state()
-    out["seconds"] = time.perf_counter() - t0
-    return out
+            if run.step % 25 == 0:
+                bar.set_postfix(mse=f"{sum(run.losses[-25:]) / 25:.5f}")
+            if stop_after is not None and run.step >= stop_after:
+                return run.state()
+            if ckpt_dir is not None and run.step % cfg.checkpoint_every == 0 and run.step < cfg.steps and d.is_main:
+                _rotate_and_save(ckpt_dir, run.state())
+    return _finish(run, time.perf_counter() - t0)

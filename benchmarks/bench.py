@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
 import sys
@@ -97,7 +96,8 @@ def plain_loop(model, images_u8: torch.Tensor, batch_size: int, steps: int, lr: 
 def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: bool = False) -> list[dict]:
     rows = []
     specs = {
-        "fc": models.ModelConfig(kind="fc", image_size=prof.fc.image_size, width=prof.fc.width, n_hidden=prof.fc.n_hidden),
+        "fc": models.ModelConfig(kind="fc", image_size=prof.fc.image_size, width=prof.fc.width,
+                                 n_hidden=prof.fc.n_hidden),
         "unet": models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth),
         "unet_skips": models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base,
                                          depth=prof.unet.depth, skips="concat"),
@@ -106,17 +106,18 @@ def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: boo
     }
     for name, cfg in specs.items():
         imgs = ds_by_size[cfg.image_size].train
-        tc = training.TrainConfig(steps=steps, batch_size=prof.train.batch_size, lr=prof.train.lr, checkpoint_every=10 ** 9)
+        tc = training.TrainConfig(steps=steps, batch_size=prof.train.batch_size, lr=prof.train.lr,
+                                  checkpoint_every=10 ** 9)
         torch.manual_seed(0)
         m = models.build(cfg).to(device)
         flops = train_flops(m, imgs[:prof.train.batch_size].to(device).float() / 255)
 
-        def book():
+        def book(cfg=cfg, imgs=imgs, tc=tc):  # bound now, though called within this iteration
             torch.manual_seed(0)
             training.train(models.build(cfg), imgs, tc, device=device, compile_model=compile_model)
             sync(device)
 
-        def plain():
+        def plain(cfg=cfg, imgs=imgs):
             torch.manual_seed(0)
             plain_loop(models.build(cfg).to(device), imgs, prof.train.batch_size, steps, prof.train.lr, device)
 

@@ -5,8 +5,17 @@ import pytest
 import torch
 
 from aelib import figures, models
-from aelib.batchnorm import (BatchNormError, EssayBlur, Grouped, RunningStatistics, batch_statistics,
-                             channel_stat_distance, channel_stats, colour_distance, high_freq_energy)
+from aelib.batchnorm import (
+    BatchNormError,
+    EssayBlur,
+    Grouped,
+    RunningStatistics,
+    batch_statistics,
+    channel_stat_distance,
+    channel_stats,
+    colour_distance,
+    high_freq_energy,
+)
 from aelib.sampler import SamplerConfig, sample
 
 

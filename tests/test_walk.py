@@ -1,6 +1,5 @@
 """The manifold walk of chapter 04 (aelib.walk) and its display helpers (aelib.figures)."""
 
-import dataclasses
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -8,7 +7,7 @@ import pytest
 import torch
 
 from aelib import figures, models
-from aelib.walk import Contraction, Walk, WalkConfig, draw_walkers, walk, walk_many, walkers_per_seed
+from aelib.walk import Contraction, WalkConfig, draw_walkers, walk, walk_many, walkers_per_seed
 
 
 class Maps(models.Autoencoder):
