@@ -105,3 +105,9 @@ def test_tables():
     g = report.gate_table(verdict.decide(_measure([0.8, 0.9, 0.95], gate_value=2.0)))
     assert list(g.columns) == ["gate", "subject", "needs", "worst over seeds", "passed"]
     assert g.loc[0, "gate"] == "model works" and not g.loc[0, "passed"]
+
+
+def test_claims_table_shows_the_chapters_claims(chapter):
+    ch, _ = chapter
+    md = ch.claims_table()
+    assert md.data == claims.thresholds_table("99_test") and "C98" in md.data and "C99" in md.data
