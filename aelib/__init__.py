@@ -32,8 +32,10 @@ Modules (and the chapters that use them):
 - :mod:`aelib.diffusion`      the DDPM baseline: a time-conditioned U-Net, its eps / x_0 losses, DDIM sampling
                               through diffusers' schedulers (09)
 - :mod:`aelib.ledger`         the claims ledger and the claims table of the first page (all)
+- :mod:`aelib.report`         a verdict record read for prose: verdict and reason texts, per-seed medians,
+                              ranges, tables for reading (all)
 - :mod:`aelib.figures`        saving and showing figures, image grids (all chapters)
-- :mod:`aelib.chapter`        the per-chapter context: profile, data, ledger, figures (all)
+- :mod:`aelib.chapter`        the per-chapter context: profile, data, ledger, figures, one call per claim (all)
 - :mod:`aelib.distributed`    torchrun process groups, per-rank batch slices (paper runs)
 - :mod:`aelib.train`          ``python -m aelib.train``: train the shared models ahead of the chapters
 - :mod:`aelib.execute`        papermill execution of the chapters and the site build

@@ -1,7 +1,7 @@
 """The per-chapter context: the profile, the data, the ledger and the figure folder in one object.
 
 A chapter starts with ``ch = aelib.chapter.start("01_identity", PROFILE)`` and then calls
-``ch.data``, ``ch.train(...)``, ``ch.record(...)``, ``ch.figure(...)`` and ``ch.glue(...)``.
+``ch.data``, ``ch.train(...)``, ``ch.claim(...)``, ``ch.figure(...)`` and ``ch.glue(...)``.
 Used by every chapter.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from . import cache, data, figures, gates, identity, ledger, paths, profiles, verdict
+from . import cache, claims, data, figures, gates, identity, ledger, paths, profiles, report, verdict
 from .config.metrics import SWConfig
 from .config.representation import RepresentationConfig
 from .config.training import TrainConfig
@@ -190,7 +190,33 @@ class Chapter:
             raise RuntimeError(f"context {self.name!r} was opened with record=False")
         return self.ledger.add(verdict.decide(m), figure=figure, details=details)
 
+    def claim(self, m: verdict.Measurement, *, figure: str = "", details: dict | None = None) -> dict:
+        """Conclude ``m`` (:meth:`conclude`) and glue the claim's standard keys, each ``<id>_...``
+        with ``<id>`` the claim's id in lower case (``c15``, ``x1``): ``_verdict`` (holds / does not
+        hold / inconclusive), ``_reason`` (:func:`aelib.report.reason`), ``_value`` (the median over
+        seeds), ``_range`` (lowest to highest seed value), ``_ctrl`` (the control's value, NaN when
+        not measured) and ``_limit`` (the limit of the claim's first test). Returns the record."""
+        rec = self.conclude(m, figure=figure, details=details)
+        key = rec["id"].lower()
+        self.glue(f"{key}_verdict", rec["verdict"])
+        self.glue(f"{key}_reason", report.reason(rec))
+        self.glue(f"{key}_value", rec["median"])
+        self.glue(f"{key}_range", report.span([s["value"] for s in rec["seeds"]]))
+        self.glue(f"{key}_ctrl", report.control_value(rec))
+        self.glue(f"{key}_limit", m.claim.test().limit)
+        return rec
+
+    def glue_median(self, key: str, values):
+        """Glue the median of ``values`` (one per seed, say) under ``key``; returns it."""
+        return self.glue(key, report.median(values))
+
     # --- outputs -------------------------------------------------------------------------
+    def claims_table(self):
+        """The thresholds, controls and gates of the claims this chapter measures, as Markdown to display."""
+        from IPython.display import Markdown
+
+        return Markdown(claims.thresholds_table(self.name))
+
     def figure(self, fig, name: str):
         """Save ``fig`` for the site and glue it under ``name`` (so prose can place it); returns it."""
         figures.save(fig, self.figure_dir, name)

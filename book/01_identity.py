@@ -46,10 +46,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown
 
 import aelib.chapter
-from aelib import claims, corruption, figures, models
+from aelib import claims, corruption, figures, models, report
 
 ch = aelib.chapter.start("01_identity", PROFILE)
 P = ch.profile
@@ -69,7 +68,7 @@ print(f"seeds {ch.seeds}; every model below is trained once per seed")
 # with the same test, which it must fail.
 
 # %%
-Markdown(claims.thresholds_table("01_identity"))
+ch.claims_table()
 
 # %% [markdown]
 # Why these measures. $g$ is large for any model that reconstructs badly, whatever it does with
@@ -257,17 +256,12 @@ for s in ch.seeds:
            details={f"g({a})": float(t.loc[a, "g"]) for a in ALPHAS} | {f"k({a})": float(t.loc[a, "k"]) for a in ALPHAS}
            | {"recon": float(t["recon"].iloc[0]), "recon_eval": float(t["recon_eval"].iloc[0]),
               "n_images": len(a_fc_all)})
-c1 = ch.conclude(m1, figure="fc_denoising")
-ch.glue("c1_verdict", c1["verdict"])
-ch.glue("c1_reason", c1["reason"] or "every seed clears the test and the control does not")
-ch.glue("c1_median", c1["median"])
-ch.glue("c1_range", f"{c1['range'][0]:.2f} to {c1['range'][1]:.2f}")
-ch.glue("c1_limit", CLAIMS["C1"].test().limit)
-ch.glue("fc_k05", float(np.median([fc_rows[s].loc[0.5, "k"] for s in ch.seeds])))
+c1 = ch.claim(m1, figure="fc_denoising")
+ch.glue_median("fc_k05", [fc_rows[s].loc[0.5, "k"] for s in ch.seeds])
 
 # %% [markdown]
 # **C1 {glue:text}`c1_verdict`** ({glue:text}`c1_reason`). The smallest identity gap is
-# {glue:text}`c1_median:.2f` (median over seeds; range {glue:text}`c1_range`), against a limit of
+# {glue:text}`c1_value:.2f` (median over seeds; range {glue:text}`c1_range`), against a limit of
 # {glue:text}`c1_limit`; the identity map gives 0. At $\alpha = 0.5$ the noise gain is
 # {glue:text}`fc_k05:.2f`: only that fraction of the corruption's size reaches the output.
 #
@@ -304,7 +298,7 @@ per_alpha = pd.DataFrame({
             "r, eval mode": np.median([fc_rows[s].loc[alpha, "r_eval"] for s in ch.seeds])}
     for alpha in ALPHAS}).T
 per_alpha.index.name = "alpha"
-c2 = ch.conclude(m2, figure="fc_denoising", details={"per_alpha": per_alpha.reset_index().to_dict("records")})
+c2 = ch.claim(m2, figure="fc_denoising", details={"per_alpha": per_alpha.reset_index().to_dict("records")})
 per_alpha.round(3)
 
 # %%
@@ -319,19 +313,11 @@ def alpha_words(col: str) -> str:
     return "; ".join(parts)
 
 
-c2_r_med = float(np.median([fc_rows[s]["r"].max() for s in ch.seeds]))
-c2_n_med = float(np.median([fc_rows[s]["r_noise"].max() for s in ch.seeds]))
-fc_recon = float(np.median([fc_rows[s]["recon"].iloc[0] for s in ch.seeds]))
-fc_recon_eval = float(np.median([fc_rows[s]["recon_eval"].iloc[0] for s in ch.seeds]))
-ch.glue("c2_verdict", c2["verdict"])
-ch.glue("c2_reason", c2["reason"] or "every seed clears both conditions and the control does not")
-ch.glue("c2_value", c2_r_med)
-ch.glue("c2_noise", c2_n_med)
+ch.glue_median("c2_noise", [fc_rows[s]["r_noise"].max() for s in ch.seeds])
 ch.glue("c2_alpha_essay", alpha_words("seeds with r below the limit"))
 ch.glue("c2_alpha_noise", alpha_words("seeds below the limit on noise"))
-ch.glue("fc_recon", fc_recon)
-ch.glue("fc_recon_eval", fc_recon_eval)
-ch.glue("c2_limit", lim_r.limit)
+fc_recon = ch.glue_median("fc_recon", [fc_rows[s]["recon"].iloc[0] for s in ch.seeds])
+ch.glue_median("fc_recon_eval", [fc_rows[s]["recon_eval"].iloc[0] for s in ch.seeds])
 
 # %% [markdown]
 # **C2 {glue:text}`c2_verdict`** ({glue:text}`c2_reason`). The largest denoise ratio over
@@ -414,11 +400,9 @@ for s in ch.seeds:
     r = c3_rows[s]
     m3.add(s, value=r["ratio (median)"], control=r["control: other no-skip seed"], gates=gates,
            details=r | {"control_seed": s_next[s], "n_images": len(a_all), "alpha": C3_ALPHA})
-c3 = ch.conclude(m3, figure="skip_vs_noskip",
+c3 = ch.claim(m3, figure="skip_vs_noskip",
                  details={"train_channel_means": train_means, "heldout_channel_means": held_means})
-c3_table = pd.DataFrame(c3_rows).T
-c3_table.index.name = "seed"
-c3_table.round(3)
+report.per_seed(c3_rows).round(3)
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
@@ -459,15 +443,10 @@ ch.figure(fig, "skip_vs_noskip");
 
 # %%
 med = lambda col: float(np.median([c3_rows[s][col] for s in ch.seeds]))  # noqa: E731
-for key, col in {"c3_value": "ratio (median)", "c3_mean": "ratio (mean)", "c3_pooled": "ratio (pooled)",
-                 "c3_eval": "ratio, eval mode", "c3_control": "control: other no-skip seed", "k_skip": "k skips",
+for key, col in {"c3_mean": "ratio (mean)", "c3_pooled": "ratio (pooled)", "c3_eval": "ratio, eval mode", "k_skip": "k skips",
                  "k_noskip": "k no skips", "recon_noskip": "recon no skips", "recon_noskip_eval": "recon no skips, eval",
                  "recon_skip": "recon skips", "recon_skip_eval": "recon skips, eval"}.items():
     ch.glue(key, med(col))
-ch.glue("c3_verdict", c3["verdict"])
-ch.glue("c3_reason", c3["reason"] or "every seed clears the test and the control does not")
-ch.glue("c3_range", f"{c3['range'][0]:.2f} to {c3['range'][1]:.2f}")
-ch.glue("c3_limit", CLAIMS["C3"].test().limit)
 avg_sides = {col: CLAIMS["C3"].test().passes(med(col)) for col in ("ratio (median)", "ratio (mean)", "ratio (pooled)")}
 ch.glue("c3_average_reading",
         "all three averages fall on the same side of the limit" if len(set(avg_sides.values())) == 1 else
@@ -481,7 +460,7 @@ ch.glue("c3_average_reading",
 # seeds {glue:text}`c3_range`; limit {glue:text}`c3_limit`). With the mean over images instead of
 # the median the ratio is {glue:text}`c3_mean:.2f`, pooled over all images
 # {glue:text}`c3_pooled:.2f`: {glue:text}`c3_average_reading`. Another seed's no-skip U-Net gives
-# {glue:text}`c3_control:.2f` against this one (the control). In eval mode the ratio is
+# {glue:text}`c3_ctrl:.2f` against this one (the control). In eval mode the ratio is
 # {glue:text}`c3_eval:.2f`. The clean reconstruction error of the no-skip U-Net is
 # {glue:text}`recon_noskip:.3f` in training mode and {glue:text}`recon_noskip_eval:.3f` in eval
 # mode; that of the skip U-Net {glue:text}`recon_skip:.3f` and {glue:text}`recon_skip_eval:.3f`.
@@ -512,10 +491,6 @@ ch.figure(fig, "training_rule");
 # ## What the essay gets right, what it gets wrong, and why
 
 # %%
-def verdict_words(rec: dict) -> str:
-    return {"holds": "holds", "does not hold": "does not hold"}.get(rec["verdict"], "is inconclusive")
-
-
 r_noise_05 = float(np.median([fc_rows[s].loc[0.5, "r_noise"] for s in ch.seeds]))
 r_essay_05 = float(np.median([fc_rows[s].loc[0.5, "r"] for s in ch.seeds]))
 if c1["verdict"] == "holds":
@@ -538,7 +513,7 @@ elif r_essay_05 < 1 and r_noise_05 < 1:
 else:
     mech = (f"At alpha = 0.5 its output is no closer to the clean image than its input (r = {r_essay_05:.2f} on the "
             f"essay's corruption, {r_noise_05:.2f} on zero-mean noise).")
-s2 = (f"The claim that it denoises {verdict_words(c2)}"
+s2 = (f"The claim that it denoises {report.verdict_verb(c2)}"
       + (f" ({c2['reason']})" if c2["reason"] else "") + f". {mech} "
       f"Its clean reconstruction error ({fc_recon:.2f}) decides r at light corruption, where the corruption is "
       f"smaller than that error.")

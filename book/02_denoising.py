@@ -63,10 +63,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown
 
 import aelib.chapter
-from aelib import claims, corruption, figures, gates, metrics, models, verdict
+from aelib import claims, corruption, figures, gates, metrics, models, report, verdict
 from aelib.representation import errors, log_steps, nearer_than_input, offset_response, represent_tracked, start_for
 from aelib.seeding import set_seed
 
@@ -84,7 +83,7 @@ print(ch.data.describe())
 # control clears the threshold too.
 
 # %%
-Markdown(claims.thresholds_table("02_denoising"))
+ch.claims_table()
 
 # %%
 ALPHAS = (0.9, 0.7, 0.5, 0.3)   # the corruption levels of C5 (alpha = 1: clean, 0: pure noise)
@@ -96,15 +95,6 @@ rep_every = log_steps(P.rep.steps, 10)     # steps at which e is read along each
 def other(s):
     """The next seed of the profile: the 'another seed' of the controls of C4 and C8."""
     return SEEDS[(SEEDS.index(s) + 1) % len(SEEDS)]
-
-
-def verdict_text(rec: dict) -> str:
-    return rec["verdict"] + (f" ({rec['reason']})" if rec["reason"] else "")
-
-
-def span(vals, fmt=".2f") -> str:
-    vals = [v for v in vals if v is not None]
-    return f"{min(vals):{fmt}} to {max(vals):{fmt}}" if vals else "not measured"
 
 
 # %% [markdown]
@@ -181,7 +171,7 @@ for s in SEEDS:
     eval_err = gates.heldout_error(mdl, a)
     mdl.train()
     recon_modes[s] = {"train mode": train_err, "eval mode": eval_err}
-recon_df = pd.DataFrame(recon_modes).T.rename_axis("seed")
+recon_df = report.per_seed(recon_modes)
 brighter = float(np.mean(held_means)) > float(np.mean(train_means))
 ch.glue("brightness", f"{'brighter' if brighter else 'darker'} than the training photographs (channel means "
         f"{' / '.join(f'{v:.2f}' for v in held_means)} against {' / '.join(f'{v:.2f}' for v in train_means)})")
@@ -221,10 +211,8 @@ ax.legend(fontsize=7)
 fig.tight_layout()
 ch.figure(fig, "bn_offset_blindness");
 i44 = SIZES.index(0.44)
-blind = float(np.median([offsets["train mode, one offset per batch", s][i44]["output_change"] for s in SEEDS]))
-seen = float(np.median([offsets["eval mode, one offset per batch", s][i44]["output_change"] for s in SEEDS]))
-ch.glue("offset_train", blind)
-ch.glue("offset_eval", seen)
+blind = ch.glue_median("offset_train", [offsets["train mode, one offset per batch", s][i44]["output_change"] for s in SEEDS])
+seen = ch.glue_median("offset_eval", [offsets["eval mode, one offset per batch", s][i44]["output_change"] for s in SEEDS])
 
 # %% [markdown]
 # Shifting every image of the batch by 44 % of its norm moves the train-mode output by
@@ -268,7 +256,7 @@ for (name, s, kind), r in REP.items():
                  "e_aff": r["e"]["affine"], "loss first": r["losses"][0] if r["losses"] else float("nan"),
                  "loss last": r["losses"][-1] if r["losses"] else float("nan"),
                  **{g.gate: g.value for g in r["gates"]}})
-pd.DataFrame(rows).set_index(["model", "seed"]).round(3)
+report.table(rows, ["model", "seed"])
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharex=True)
@@ -316,24 +304,19 @@ for s in SEEDS:
            details={"e_aff trained": tr["e"]["affine"], "e_aff untrained": un["e"]["affine"],
                     "e0_aff": tr["e0"]["affine"], "e trained": tr["e"]["raw"], "e untrained": un["e"]["raw"],
                     "e0": tr["e0"]["raw"], "raw ratio": tr["e"]["raw"] / un["e"]["raw"]})
-c4 = ch.conclude(m4, figure="representation_error_along_descent")
-c4_raw = float(np.median([s["details"]["raw ratio"] for s in c4["seeds"]]))
-ch.glue("c4_verdict", verdict_text(c4))
-ch.glue("c4_value", c4["median"])
-ch.glue("c4_range", span(s["value"] for s in c4["seeds"]))
-ch.glue("c4_raw", c4_raw)
-ch.glue("c4_control", c4["control"]["value"])
+c4 = ch.claim(m4, figure="representation_error_along_descent")
+c4_raw = ch.glue("c4_raw", report.seed_median(c4, "raw ratio"))
 for key in ("e_aff trained", "e_aff untrained", "e0_aff", "e trained", "e untrained", "e0"):
-    ch.glue("c4_" + key.replace(" ", "_"), float(np.median([s["details"][key] for s in c4["seeds"]])))
+    ch.glue("c4_" + key.replace(" ", "_"), report.seed_median(c4, key))
 
 # %% [markdown]
-# **C4 {glue:text}`c4_verdict`.** Trained over untrained, $e_\text{aff}$ is
+# **C4 {glue:text}`c4_verdict`** ({glue:text}`c4_reason`). Trained over untrained, $e_\text{aff}$ is
 # {glue:text}`c4_value:.2f` (median over seeds; range {glue:text}`c4_range`); the essay's raw
 # $e$ gives {glue:text}`c4_raw:.2f`. The trained model ends at $e_\text{aff}$ =
 # {glue:text}`c4_e_aff_trained:.3f` and the untrained one at {glue:text}`c4_e_aff_untrained:.3f`,
 # from a start at {glue:text}`c4_e0_aff:.3f`; raw $e$ ends at {glue:text}`c4_e_trained:.3f`
 # and {glue:text}`c4_e_untrained:.3f` from {glue:text}`c4_e0:.3f`. Two untrained U-Nets of
-# different seeds give a ratio of {glue:text}`c4_control:.2f` (the control).
+# different seeds give a ratio of {glue:text}`c4_ctrl:.2f` (the control).
 #
 # (claim-c5)=
 # ## C5: denoising from light to heavy corruption
@@ -370,7 +353,7 @@ def seed_rule(values) -> str:
 
 
 per_alpha = pd.DataFrame({cond: {x: f"{seed_rule([TABLES[s].loc[x, col] for s in SEEDS])} "
-                                    f"({span(TABLES[s].loc[x, col] for s in SEEDS)})" for x in ALPHAS}
+                                    f"({report.span(TABLES[s].loc[x, col] for s in SEEDS)})" for x in ALPHAS}
                           for cond, col in conditions.items()}).rename_axis("alpha")
 per_alpha
 
@@ -408,23 +391,17 @@ for s in SEEDS:
                     **{f"r_control_eval({x})": float(t.loc[x, "r_control_eval"]) for x in ALPHAS},
                     "k(0.5)": float(t.loc[0.5, "k"]), "k_control(0.5)": float(t.loc[0.5, "k_control"]),
                     "recon": float(t["recon"].iloc[0]), "recon_eval": float(t["recon_eval"].iloc[0])})
-c5 = ch.conclude(m5, figure="unet_denoising", details={"per_alpha": per_alpha.reset_index().to_dict("records")})
+c5 = ch.claim(m5, figure="unet_denoising", details={"per_alpha": per_alpha.reset_index().to_dict("records")})
 
 
-def med5(key):
-    return float(np.median([s["details"][key] for s in c5["seeds"]]))
-
-
-ch.glue("c5_verdict", verdict_text(c5))
-ch.glue("c5_value", c5["median"])
-ch.glue("c5_range", span(s["value"] for s in c5["seeds"]))
-ch.glue("c5_noise", float(np.median([s["quantities"]["r_noise"] for s in c5["seeds"]])))
+ch.glue("c5_noise", report.seed_median(c5, "r_noise", "quantities"))
 for key in ("r(0.5)", "r_control(0.5)", "r_eval(0.5)", "r_control_eval(0.5)", "r(0.9)", "r(0.3)",
             "r_control(0.3)", "k(0.5)", "k_control(0.5)", "recon"):
-    ch.glue("c5_" + key.replace("(", "_").replace(")", "").replace(".", ""), med5(key))
+    ch.glue("c5_" + key.replace("(", "_").replace(")", "").replace(".", ""), report.seed_median(c5, key))
 
 # %% [markdown]
-# **C5 {glue:text}`c5_verdict`.** The largest $r$ over $\alpha$ is {glue:text}`c5_value:.2f` on
+# **C5 {glue:text}`c5_verdict`** ({glue:text}`c5_reason`). The largest $r$ over $\alpha$ is
+# {glue:text}`c5_value:.2f` on
 # the essay's corruption (range over seeds {glue:text}`c5_range`) and {glue:text}`c5_noise:.2f`
 # on zero-mean noise of the same RMS. At $\alpha = 0.5$, $r$ is {glue:text}`c5_r_05:.2f` on the
 # essay's corruption and {glue:text}`c5_r_control_05:.2f` on zero-mean noise in train mode,
@@ -461,13 +438,9 @@ for s in SEEDS:
                   "held-out half vs half": sw_floor}
     m6.add(s, value=sw_out / sw_noise, control=sw_u / sw_noise, gates=MODEL_GATES["unet", s],
            details={"sw_output": sw_out, "sw_noise": sw_noise, "sw_untrained": sw_u, "sw_floor": sw_floor})
-c6 = ch.conclude(m6, figure="pure_noise")
-ch.glue("c6_verdict", verdict_text(c6))
-ch.glue("c6_value", c6["median"])
-ch.glue("c6_range", span(s["value"] for s in c6["seeds"]))
-ch.glue("c6_control", c6["control"]["value"])
+c6 = ch.claim(m6, figure="pure_noise")
 ch.glue("c6_floor", sw_floor / float(np.median([r["pure noise"] for r in sw_rows.values()])))
-pd.DataFrame(sw_rows).T.rename_axis("seed").round(3)
+report.per_seed(sw_rows).round(3)
 
 # %%
 noise, out, out_u = OUT_NOISE[SEEDS[0]]
@@ -479,9 +452,10 @@ ch.figure(fig, "pure_noise");
 # Pure noise, the trained and the untrained U-Net's outputs for it (seed
 # {glue:text}`seed0`), and held-out photographs.
 #
-# **C6 {glue:text}`c6_verdict`.** The trained U-Net's outputs on pure noise are
+# **C6 {glue:text}`c6_verdict`** ({glue:text}`c6_reason`). The trained U-Net's outputs on pure
+# noise are
 # {glue:text}`c6_value:.2f` times as far from the held-out images as the noise is (median over
-# seeds; range {glue:text}`c6_range`); the untrained U-Net's {glue:text}`c6_control:.2f` times.
+# seeds; range {glue:text}`c6_range`); the untrained U-Net's {glue:text}`c6_ctrl:.2f` times.
 # Two halves of the held-out set are {glue:text}`c6_floor:.2f` times as far apart as noise is from
 # them.
 #
@@ -517,12 +491,8 @@ for s in SEEDS:
     m7.add(s, value=tr["ratio"], control=un["ratio"], gates=MODEL_GATES["unet", s] + tr["gates"],
            details={"raw ratio": tr["raw"], "raw ratio untrained": un["raw"],
                     "e_aff(a_g, a_hat)": tr["e_hat"], "e0_aff(a_hat)": tr["e0_hat"]})
-c7 = ch.conclude(m7, figure="representation_of_noisy_input")
-ch.glue("c7_verdict", verdict_text(c7))
-ch.glue("c7_value", c7["median"])
-ch.glue("c7_range", span(s["value"] for s in c7["seeds"]))
-ch.glue("c7_raw", float(np.median([s["details"]["raw ratio"] for s in c7["seeds"]])))
-ch.glue("c7_control", c7["control"]["value"])
+c7 = ch.claim(m7, figure="representation_of_noisy_input")
+ch.glue("c7_raw", report.seed_median(c7, "raw ratio"))
 a_hat, res = C7[SEEDS[0]]
 fig = figures.image_rows({"clean a": targets, f"a_hat (alpha={C7_ALPHA})": a_hat,
                           "a_g(a_hat), trained": res["unet"]["a_g"],
@@ -534,10 +504,11 @@ ch.figure(fig, "representation_of_noisy_input");
 # Clean targets, their corrupted versions and the representations of the corrupted versions
 # (seed {glue:text}`seed0`).
 #
-# **C7 {glue:text}`c7_verdict`.** After the affine fit, the trained U-Net's representation of a
+# **C7 {glue:text}`c7_verdict`** ({glue:text}`c7_reason`). After the affine fit, the trained
+# U-Net's representation of a
 # corrupted input is {glue:text}`c7_value:.2f` times as far from the clean image as the input
 # (median over seeds; range {glue:text}`c7_range`); the untrained U-Net's,
-# {glue:text}`c7_control:.2f` times. Without the fit (the essay's ratio) the trained model gives
+# {glue:text}`c7_ctrl:.2f` times. Without the fit (the essay's ratio) the trained model gives
 # {glue:text}`c7_raw:.2f`.
 #
 # (claim-c8)=
@@ -575,26 +546,16 @@ for s in SEEDS:
                     "recon_eval hidden": float(t_h["recon_eval"].iloc[0]),
                     "r_control hidden": float(t_h.loc[C7_ALPHA, "r_control"]),
                     "r_eval hidden": float(t_h.loc[C7_ALPHA, "r_eval"])})
-c8 = ch.conclude(m8, figure="mlp_unet_representation")
-
-
-def med8(key):
-    return float(np.median([s["details"][key] for s in c8["seeds"]]))
-
-
-ch.glue("c8_verdict", verdict_text(c8))
-ch.glue("c8_value", c8["median"])
-ch.glue("c8_range", span(s["value"] for s in c8["seeds"]))
-ch.glue("c8_recon_ratio", float(np.median([s["quantities"]["recon_ratio"] for s in c8["seeds"]])))
-ch.glue("c8_r", float(np.median([s["quantities"]["r"] for s in c8["seeds"]])))
-ch.glue("c8_r_control", med8("r_control hidden"))
-ch.glue("c8_raw", med8("raw e ratio"))
-ch.glue("c8_control", c8["control"]["value"])
-pd.DataFrame({s: {"e_aff hidden": d["details"]["e_aff hidden"], "e_aff plain": d["details"]["e_aff plain"],
-                  "e hidden": d["details"]["e hidden"], "e plain": d["details"]["e plain"],
-                  "recon hidden": d["details"]["recon hidden"], "recon plain": d["details"]["recon plain"],
-                  "r(0.5) hidden": d["quantities"]["r"], "r_control(0.5) hidden": d["details"]["r_control hidden"]}
-              for s, d in zip(SEEDS, c8["seeds"])}).T.rename_axis("seed").round(3)
+c8 = ch.claim(m8, figure="mlp_unet_representation")
+ch.glue("c8_recon_ratio", report.seed_median(c8, "recon_ratio", "quantities"))
+ch.glue("c8_r", report.seed_median(c8, "r", "quantities"))
+ch.glue("c8_r_control", report.seed_median(c8, "r_control hidden"))
+ch.glue("c8_raw", report.seed_median(c8, "raw e ratio"))
+report.per_seed({s: {"e_aff hidden": d["details"]["e_aff hidden"], "e_aff plain": d["details"]["e_aff plain"],
+                     "e hidden": d["details"]["e hidden"], "e plain": d["details"]["e plain"],
+                     "recon hidden": d["details"]["recon hidden"], "recon plain": d["details"]["recon plain"],
+                     "r(0.5) hidden": d["quantities"]["r"], "r_control(0.5) hidden": d["details"]["r_control hidden"]}
+                   for s, d in zip(SEEDS, c8["seeds"])}).round(3)
 
 # %%
 s0 = SEEDS[0]
@@ -610,21 +571,22 @@ ch.figure(fig, "mlp_unet_representation");
 # The MLP U-Net's outputs for clean and corrupted targets, and both U-Nets' representations of
 # the clean targets (seed {glue:text}`seed0`).
 #
-# **C8 {glue:text}`c8_verdict`.** The MLP U-Net's $e_\text{aff}$ is {glue:text}`c8_value:.2f`
+# **C8 {glue:text}`c8_verdict`** ({glue:text}`c8_reason`). The MLP U-Net's $e_\text{aff}$ is
+# {glue:text}`c8_value:.2f`
 # times the plain U-Net's (median over seeds; range {glue:text}`c8_range`; raw $e$:
 # {glue:text}`c8_raw:.2f` times); its clean reconstruction error is
 # {glue:text}`c8_recon_ratio:.2f` times the plain U-Net's, and its $r(0.5)$ is
 # {glue:text}`c8_r:.2f` on the essay's corruption and {glue:text}`c8_r_control:.2f` on zero-mean
 # noise. Another seed's plain U-Net against this seed's gives an $e_\text{aff}$ ratio of
-# {glue:text}`c8_control:.2f` (the control).
+# {glue:text}`c8_ctrl:.2f` (the control).
 #
 # ## What the essay gets right, what it gets wrong, and why
 
 # %%
 says = verdict.says
 
-r05, rz05 = med5("r(0.5)"), med5("r_control(0.5)")
-k05, kz05 = med5("k(0.5)"), med5("k_control(0.5)")
+r05, rz05 = report.seed_median(c5, "r(0.5)"), report.seed_median(c5, "r_control(0.5)")
+k05, kz05 = report.seed_median(c5, "k(0.5)"), report.seed_median(c5, "k_control(0.5)")
 if r05 < 1 and rz05 >= 1:
     mech = (f"on zero-mean noise of the same RMS it does not (r = {rz05:.2f} at alpha = 0.5, against {r05:.2f} on the "
             f"essay's corruption): what the essay calls denoising is, on this model, mostly restoring the mean and "
@@ -642,8 +604,8 @@ sent = [
          f"Against the essay, the no-skip U-Net does not denoise at every alpha on any seed (largest r "
          f"{c5['median']:.2f}); {mech}.",
          f"Whether the no-skip U-Net denoises from light to heavy corruption is not settled ({c5['reason']}); {mech}."),
-    f"Its clean reconstruction error ({med5('recon'):.2f} of the image norm) decides r at alpha = 0.9, where the "
-    f"corruption is smaller than that error (r(0.9) = {med5('r(0.9)'):.2f}).",
+    f"Its clean reconstruction error ({report.seed_median(c5, 'recon'):.2f} of the image norm) decides r at alpha = 0.9, where the "
+    f"corruption is smaller than that error (r(0.9) = {report.seed_median(c5, 'r(0.9)'):.2f}).",
     f"The held-out photographs are {'brighter' if brighter else 'darker'} than the training photographs, and train-mode "
     f"batch norm pulls outputs toward the training statistics: the clean reconstruction error is "
     f"{float(recon_df['train mode'].median()):.3f} in train mode and {float(recon_df['eval mode'].median()):.3f} in "
@@ -658,17 +620,15 @@ sent = [
       f"the essay's e says more about the descent's grey start than about the model" if blind < 0.5 * seen else
       f"Train-mode batch norm does not hide a batch-wide per-channel offset here (a shift of 44 % of the norm moves "
       f"the output by {blind:.1%}, {seen:.1%} in eval mode)")
-     + f" (the trained model's e goes from {float(np.median([s['details']['e0'] for s in c4['seeds']])):.3f} at the "
-     f"start to {float(np.median([s['details']['e trained'] for s in c4['seeds']])):.3f}, {c4_raw:.2f} times the "
+     + f" (the trained model's e goes from {report.seed_median(c4, 'e0'):.3f} at the "
+     f"start to {report.seed_median(c4, 'e trained'):.3f}, {c4_raw:.2f} times the "
      f"untrained model's). "
      + ("Even after removing that offset and a gain per channel, the trained model's representation is no nearer "
         "the image than its start: " if abs(c4["median"] - 1) < 0.1 and
-        abs(float(np.median([s['details']['e_aff trained'] for s in c4['seeds']])) -
-            float(np.median([s['details']['e0_aff'] for s in c4['seeds']]))) <
-        0.1 * float(np.median([s['details']['e0_aff'] for s in c4['seeds']])) else
+        abs(report.seed_median(c4, 'e_aff trained') - report.seed_median(c4, 'e0_aff')) <
+        0.1 * report.seed_median(c4, 'e0_aff') else
         "After removing that offset and a gain per channel: ")
-     + f"e_aff trained / untrained is {c4['median']:.2f}, so C4 {c4['verdict']}"
-     + (f" ({c4['reason']})" if c4["reason"] else "") + "."),
+     + f"e_aff trained / untrained is {c4['median']:.2f}, so C4 {report.verdict_text(c4)}."),
     says(c7, f"The representation of a corrupted input is nearer the clean image than the input on every seed "
              f"(ratio {c7['median']:.2f} after the affine fit, {c7['control']['value']:.2f} for the untrained model).",
          f"The representation of a corrupted input is not nearer the clean image than the input (ratio "
@@ -676,12 +636,12 @@ sent = [
          f"Whether the representation of a corrupted input is cleaner is not settled: ratio {c7['median']:.2f} "
          f"({c7['reason']})."),
     says(c8, f"The MLP U-Net autoencodes nearly as well and denoises (r(0.5) = "
-             f"{float(np.median([s['quantities']['r'] for s in c8['seeds']])):.2f}), yet represents its input {c8['median']:.2f} times worse: accurate autoencoding does not "
+             f"{report.seed_median(c8, 'r', 'quantities'):.2f}), yet represents its input {c8['median']:.2f} times worse: accurate autoencoding does not "
              f"need accurate representation, as the essay says.",
          f"The MLP U-Net does not show the essay's combination of good autoencoding, denoising and poor "
          f"representation (e ratio {c8['median']:.2f}, reconstruction ratio "
-         f"{float(np.median([s['quantities']['recon_ratio'] for s in c8['seeds']])):.2f}, r(0.5) "
-         f"{float(np.median([s['quantities']['r'] for s in c8['seeds']])):.2f}).",
+         f"{report.seed_median(c8, 'recon_ratio', 'quantities'):.2f}, r(0.5) "
+         f"{report.seed_median(c8, 'r', 'quantities'):.2f}).",
          f"Whether the MLP U-Net autoencodes well but represents poorly is not settled ({c8['reason']})."),
 ]
 conclusion = " ".join(sent)

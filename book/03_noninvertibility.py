@@ -99,11 +99,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown
 from scipy import stats
 
 import aelib.chapter
-from aelib import claims, figures, gates, metrics, models
+from aelib import claims, figures, gates, metrics, models, report
 from aelib import gaussianity as G
 from aelib.models import ModelConfig
 from aelib.representation import represent
@@ -125,7 +124,7 @@ print(f"seeds {ch.seeds}: each retrains the MLP, takes another held-out target a
 # fixed before the first run.
 
 # %%
-Markdown(claims.thresholds_table("03_noninvertibility"))
+ch.claims_table()
 
 # %% [markdown]
 # Why these numbers. An excess kurtosis of 0.5 is that of a Student $t$ law with 16 degrees of
@@ -378,12 +377,10 @@ for s in ch.seeds:
                     "uniform_start_excess_kurtosis": c["excess kurtosis"],
                     "uniform_start_own_start_share": c["own-start share"],
                     "e0": desc[s, "untrained", "gaussian"]["e0"], "e": desc[s, "untrained", "gaussian"]["e"]})
-c9 = ch.conclude(m9, figure="noise_at_init")
+c9 = ch.claim(m9, figure="noise_at_init")
 u0, uu = stat.loc[("untrained", "gaussian")], stat.loc[("untrained", "uniform")]
 moved0 = float(np.median([desc[s, "untrained", "gaussian"]["gates"][0].value for s in ch.seeds]))
 own0 = float(u0["own-start share"])
-ch.glue("c9_verdict", c9["verdict"])
-ch.glue("c9_reason", c9["reason"] or "every seed clears the test and the control does not")
 inherit_reading = ("far from Gaussian: the representation keeps the shape of its start, so the Gaussian look of the "
                    "measurement is inherited from the Gaussian start rather than made by summation"
                    if not claims.get("C9").test().passes(abs(uu["excess kurtosis"])) else
@@ -518,13 +515,10 @@ for s in ch.seeds:
                      "sum_variance_ratio": v[3], "sum_variance_ratio_trained": lyap[s, "trained", "gaussian"][3],
                      "largest_share_untrained": share[s, "untrained"], "largest_share_trained": share[s, "trained"],
                      "largest_share_control": share[s, "control"]})
-c10 = ch.conclude(m10, figure="lyapunov_ratio", details={"ns": ns.tolist()})
-med = lambda d: float(np.median(list(d)))  # noqa: E731
-for key, val in {"c10_verdict": c10["verdict"],
-                 "c10_reason": c10["reason"] or "every seed clears the test and the control does not",
-                 "c10_slope": c10["median"], "c10_slope_trained": med(lyap[s, "trained", "gaussian"][1] for s in ch.seeds),
+c10 = ch.claim(m10, figure="lyapunov_ratio", details={"ns": ns.tolist()})
+med = report.median
+for key, val in {"c10_slope_trained": med(lyap[s, "trained", "gaussian"][1] for s in ch.seeds),
                  "c10_slope_uniform": med(lyap[s, "untrained", "uniform"][1] for s in ch.seeds),
-                 "c10_slope_control": c10["control"]["value"],
                  "c10_first": med(lyap[s, "untrained", "gaussian"][0][0] for s in ch.seeds),
                  "c10_last": med(lyap[s, "untrained", "gaussian"][0][-1] for s in ch.seeds), "n_first": int(ns[0]),
                  "var_ratio": med(lyap[s, "untrained", "gaussian"][3] for s in ch.seeds),
@@ -539,10 +533,10 @@ for key, val in {"c10_verdict": c10["verdict"],
 # %% [markdown]
 # **C10 {glue:text}`c10_verdict`** ({glue:text}`c10_reason`). The mean Lyapunov ratio goes from
 # {glue:text}`c10_first:.3f` at $n =$ {glue:text}`n_first` to {glue:text}`c10_last:.4f` over all
-# pixels, a log-log slope of {glue:text}`c10_slope:.3f` (median over seeds; $-1/2$ expected for
+# pixels, a log-log slope of {glue:text}`c10_value:.3f` (median over seeds; $-1/2$ expected for
 # comparable terms). With Cauchy weights, where the largest weight of a unit holds on average a
 # share {glue:text}`share_control:.2f` of its squared weights, the slope is
-# {glue:text}`c10_slope_control:.3f`: the test does fail when a few terms dominate. But it passes
+# {glue:text}`c10_ctrl:.3f`: the test does fail when a few terms dominate. But it passes
 # for every layer of comparable weights: after training the slope is
 # {glue:text}`c10_slope_trained:.3f`, and from the uniform start {glue:text}`c10_slope_uniform:.3f`.
 # The terms are not independent: over all pixels the variance of the sum is
@@ -586,7 +580,7 @@ for s in ch.seeds:
                      "uniform_start_kurtosis_trained": table[s, "trained", "uniform"]["excess kurtosis"],
                      "uniform_start_kurtosis_untrained": table[s, "untrained", "uniform"]["excess kurtosis"],
                      "recon_trained": float(recon.loc[s, "trained"]), "training_steps": int(mlps[s]["run"].steps)})
-c11 = ch.conclude(m11, figure="noise_trained_vs_untrained")
+c11 = ch.claim(m11, figure="noise_trained_vs_untrained")
 t0, tu = stat.loc[("trained", "gaussian")], stat.loc[("trained", "uniform")]
 k_before, k_after = float(uu["excess kurtosis"]), float(tu["excess kurtosis"])
 if abs(k_after) < abs(k_before) - 0.1:
@@ -596,10 +590,7 @@ elif abs(k_after) > abs(k_before) + 0.1:
 else:
     mix_reading = "about as far from Gaussian as before training"
 moved_t = float(np.median([desc[s, "trained", "gaussian"]["gates"][0].value for s in ch.seeds]))
-for key, val in {"c11_verdict": c11["verdict"],
-                 "c11_reason": c11["reason"] or "every seed clears both conditions and the control does not",
-                 "c11_value": c11["median"], "c11_control": c11["control"]["value"],
-                 "ks_trained": float(t0["KS"]), "ks_init": float(u0["KS"]),
+for key, val in {"ks_trained": float(t0["KS"]), "ks_init": float(u0["KS"]),
                  "ks_floor2": 2 * float(np.median(list(ks_floor.values()))),
                  "kurt_trained": float(t0["excess kurtosis"]), "skew_trained": float(t0["skew"]),
                  "own_share_trained": float(t0["own-start share"]), "unif_kurt_trained": k_after,
@@ -613,7 +604,7 @@ for key, val in {"c11_verdict": c11["verdict"],
 # training steps (held-out reconstruction error {glue:text}`recon_trained:.3f`) the KS distance is
 # {glue:text}`ks_trained:.4f` against {glue:text}`ks_init:.4f` before training, a ratio of
 # {glue:text}`c11_value:.2f` (medians over seeds; two untrained MLPs give
-# {glue:text}`c11_control:.2f`; the trained distance must also exceed twice the floor,
+# {glue:text}`c11_ctrl:.2f`; the trained distance must also exceed twice the floor,
 # {glue:text}`ks_floor2:.4f`); skew {glue:text}`skew_trained:.3f`, excess kurtosis
 # {glue:text}`kurt_trained:.3f`. The trained model's descent moved the representation error by
 # a fraction {glue:text}`moved_trained:.2f` of its start value, the untrained one's by
@@ -625,10 +616,6 @@ for key, val in {"c11_verdict": c11["verdict"],
 # ## What the essay gets right, what it gets wrong, and why
 
 # %%
-def verdict_phrase(rec: dict) -> str:
-    return {"holds": "holds", "does not hold": "does not hold"}.get(rec["verdict"], "is inconclusive")
-
-
 lines = []
 inherited = own0 > 0.5
 start_shape_kept = not claims.get("C9").test().passes(abs(uu["excess kurtosis"]))
@@ -644,24 +631,24 @@ if inherited and start_shape_kept:
         + f"each pixel's own start explains "
         f"{own0:.0%} of its spread, and from a uniform start the noise keeps the uniform law's shape (excess kurtosis "
         f"{uu['excess kurtosis']:.2f}). The noise is the part of the start the layer cannot see, and it has the "
-        f"shape of the essay's start. C9 {verdict_phrase(c9)}"
+        f"shape of the essay's start. C9 {report.verdict_verb(c9)}"
         + (f" ({c9['reason']})." if c9["reason"] else "."))
 elif not start_shape_kept:
     lines.append(
         f"From a uniform start the noise becomes Gaussian too (excess kurtosis {uu['excess kurtosis']:.2f}): the "
         f"descent mixes many pixels' starts into each one, as the essay's central-limit argument needs. C9 "
-        f"{verdict_phrase(c9)}" + (f" ({c9['reason']})." if c9["reason"] else "."))
+        f"{report.verdict_verb(c9)}" + (f" ({c9['reason']})." if c9["reason"] else "."))
 else:
     lines.append(
         f"The noise at initialisation has excess kurtosis {u0['excess kurtosis']:.2f}; each pixel's own start explains "
-        f"{own0:.0%} of its spread. C9 {verdict_phrase(c9)}" + (f" ({c9['reason']})." if c9["reason"] else "."))
+        f"{own0:.0%} of its spread. C9 {report.verdict_verb(c9)}" + (f" ({c9['reason']})." if c9["reason"] else "."))
 c10_word = {"holds": "holds", "does not hold": "does not hold"}.get(c10["verdict"], "is not settled")
 slope_t = med(lyap[s, "trained", "gaussian"][1] for s in ch.seeds)
 trained_pass = claims.get("C10").test().passes(slope_t)
 control_pass = claims.get("C10").test().passes(c10["control"]["value"])
 lines.append(
     f"Lyapunov's condition {c10_word} for the first layer's sums at initialisation (slope {c10['median']:.2f}; C10 "
-    f"{verdict_phrase(c10)}" + (f": {c10['reason']}" if c10["reason"] else "") + "). "
+    f"{report.verdict_verb(c10)}" + (f": {c10['reason']}" if c10["reason"] else "") + "). "
     + (f"After training the slope is {slope_t:.2f}, so the condition holds there too, "
        if trained_pass else
        f"After training the slope is {slope_t:.2f}, so training does break the condition, as the essay expects, ")
@@ -683,7 +670,7 @@ else:
     direction = (f"training hardly changes how much the noise mixes: from the uniform start its excess kurtosis is "
                  f"{k_before:.2f} before and {k_after:.2f} after")
 lines.append(
-    f"After training the KS distance changes by a factor {ks_ratio_med:.2f} (C11 {verdict_phrase(c11)}"
+    f"After training the KS distance changes by a factor {ks_ratio_med:.2f} (C11 {report.verdict_verb(c11)}"
     + (f": {c11['reason']}" if c11["reason"] else "") + f"); {direction}. "
     + ("So the essay's mechanism, near-identical weights making the noise Gaussian and training undoing it, is not "
        "what these measurements show: the shape of the noise is set by the start, which the layer cannot see."

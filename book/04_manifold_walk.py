@@ -57,10 +57,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 
 import aelib.chapter
-from aelib import claims, corruption, figures, metrics, models, verdict
+from aelib import claims, corruption, figures, metrics, models, report, verdict
 from aelib.walk import Contraction, draw_walkers, walk, walkers_per_seed
 
 ch = aelib.chapter.start("04_manifold_walk", PROFILE)
@@ -80,7 +80,7 @@ print(ch.data.describe())
 # registry of claims, where the thresholds were fixed before the first run.
 
 # %%
-Markdown(claims.thresholds_table("04_manifold_walk"))
+ch.claims_table()
 
 # %% [markdown]
 # Why these measures: $d_1$ already contains the model's reconstruction error and one step of
@@ -148,7 +148,7 @@ for s in ch.seeds:
                           "gates pass": run.gate().passed and works.passed})
 t_models = ch.elapsed()
 print(f"U-Net: {models.n_params(short_runs[ch.seeds[0]].model):,} parameters; models ready after {t_models:.0f} s")
-pd.DataFrame(gate_rows).set_index(["seed", "training steps"]).round(4)
+report.table(gate_rows, ["seed", "training steps"], 4)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
@@ -244,7 +244,7 @@ for s in ch.seeds:
     c12_rows.append({"seed": s, "d_1": noisy[s].distance(1), "d_K": noisy[s].distance(), "d_K / d_1": q["value"],
                      "SW ratio, last frames": q["sw"], "SW ratio, starts": sw_curve[s][0],
                      "untrained: d_K / d_1": qc["value"], "untrained: SW ratio": qc["sw"]})
-c12 = ch.conclude(m12, figure="walk_distances", details={"pair_distance": pair_dist})
+c12 = ch.claim(m12, figure="walk_distances", details={"pair_distance": pair_dist})
 c12_table = pd.DataFrame(c12_rows).set_index("seed")
 scale = max(1, 64 // P.data.image_size)
 gif = figures.gif_bytes(noisy[S0].frames, n=min(8, N_WALK), nrow=8, scale=scale, fps=8)
@@ -329,11 +329,11 @@ for s in ch.seeds:
                     | {f"fraction, tol {t:g}": still[s].fraction_walking(t) for t in TOL_SENSITIVITY if t != TOL}
                     | {"d_K / d_1 (eps = 0)": still[s].move_ratio(),
                        "median last change": float(still[s].change[-1].median()), "contraction: fraction": fc})
-c13 = ch.conclude(m13, figure="noise_free_walk")
+c13 = ch.claim(m13, figure="noise_free_walk")
 gif0 = figures.gif_bytes(still[S0].frames, n=min(8, N_WALK), nrow=8, scale=scale, fps=8)
 figures.save_gif(gif0, ch.figure_dir, "walk_noise_free")
 display(figures.show_gif(gif0))
-pd.DataFrame(c13_rows).set_index("seed").round(4)
+report.table(c13_rows, "seed", 4)
 
 # %% [markdown]
 # (claim-c14)=
@@ -368,7 +368,7 @@ for i, s in enumerate(ch.seeds):
                      "control difference": f_o - f_s}
                     | {f"difference, tol {t:g}": longer[s].fraction_walking(t) - still[s].fraction_walking(t)
                        for t in TOL_SENSITIVITY if t != TOL})
-c14 = ch.conclude(m14, figure="walking_vs_training")
+c14 = ch.claim(m14, figure="walking_vs_training")
 c14_table = pd.DataFrame(c14_rows).set_index("seed")
 c14_table.round(3)
 

@@ -66,10 +66,10 @@ import time
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 
 import aelib.chapter
-from aelib import claims, compute, corruption, figures, gates, metrics, models, sampler, verdict
+from aelib import claims, compute, corruption, figures, gates, metrics, models, report, sampler, verdict
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
 from aelib.walk import walk
@@ -93,7 +93,7 @@ print(ch.data.describe(), "| seeds:", ch.seeds)
 # The thresholds, controls and gates come from the book's registry of claims (`aelib.claims`):
 
 # %%
-Markdown(claims.thresholds_table("05_diffusion"))
+ch.claims_table()
 
 # %% [markdown]
 # Why these. The factor 0.5 of C15 is the one chapters {ref}`denoising` (C6) and
@@ -228,7 +228,7 @@ for s in ch.seeds:
     print(f"seed {s}: SW / SW(noise) " + ", ".join(f"N = {N}: {r['c15'][N]:.3f}" for N in N_LIST)
           + f"; untrained: " + ", ".join(f"N = {N}: {v:.3f}" for N, v in r["c15_ctrl"].items())
           + f"; sampling {r['sec']:.1f} s")
-rec15 = ch.conclude(m15, figure="sample_quality", details={"samples_per_seed": n_s, "N": list(N_LIST)})
+rec15 = ch.claim(m15, figure="sample_quality", details={"samples_per_seed": n_s, "N": list(N_LIST)})
 print(rec15["verdict"], "|", rec15["reason"])
 
 # %% [markdown]
@@ -305,11 +305,7 @@ fig.tight_layout()
 ch.figure(fig, "sample_quality");
 
 
-def med(xs):
-    xs = sorted(xs)
-    return xs[len(xs) // 2] if len(xs) % 2 else 0.5 * (xs[len(xs) // 2 - 1] + xs[len(xs) // 2])
-
-
+med = report.median
 pd.DataFrame({
     "SW / SW(noise), median over seeds": {f"samples, N = {N}": med([S[s]["c15"][N] for s in ch.seeds]) for N in N_LIST}
     | {"untrained U-Net, N = %d" % N_LO: med([S[s]["c15_ctrl"][N_LO] for s in ch.seeds]),
@@ -346,9 +342,7 @@ for key, N in (("lo", N_LO), ("hi", N_HI)):
     ch.glue(f"c15_nn_{key}", nn_med[N])
     ch.glue(f"c15_spread_{key}", med([S[s]["spread"][N] for s in ch.seeds]))
 ch.glue("c15_nn_held", nn_held_med)
-ch.glue("c15_floor", med([S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds]))
-ch.glue("c15_ctrl", rec15["control"]["value"] if rec15["control"] else float("nan"))
-ch.glue("c15_verdict", rec15["verdict"]);
+ch.glue("c15_floor", med([S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds]));
 
 # %% [markdown]
 # ## Side by side: the manifold walk on the same model
@@ -418,7 +412,7 @@ for s in ch.seeds:
                      "sw_ratio_mlp": mean(r["sw_cmp"]["MLP"]) / r["sw_noise"]})
     print(f"seed {s}: folded AUC MLP vs plain {r['c16']:.3f} (AUC {sep['auc']:.3f}), control {r['c16_ctrl']:.3f}; "
           f"SW / SW(noise) of the MLP U-Net's samples {mean(r['sw_cmp']['MLP']) / r['sw_noise']:.3f}")
-rec16 = ch.conclude(m16, figure="mlp_unet_style", details={"N": N_CMP, "samples_per_seed": n_s})
+rec16 = ch.claim(m16, figure="mlp_unet_style", details={"N": N_CMP, "samples_per_seed": n_s})
 print(rec16["verdict"], "|", rec16["reason"])
 
 # %% [markdown]
@@ -450,16 +444,11 @@ ch.figure(fig, "mlp_unet_style");
 # %%
 aucs = [S[s]["c16"] for s in ch.seeds]
 raw = [q["details"]["auc"] for q in rec16["seeds"]]
-ch.glue("c16_value", rec16["median"])
-ch.glue("c16_ctrl", rec16["control"]["value"] if rec16["control"] else float("nan"))
-ch.glue("c16_share_mlp", med([q["details"]["median_share_mlp"] for q in rec16["seeds"]]))
-ch.glue("c16_share_plain", med([q["details"]["median_share_plain"] for q in rec16["seeds"]]))
+for key, name in (("share_mlp", "median_share_mlp"), ("share_plain", "median_share_plain"),
+                  ("auc_plain_data", "auc_plain_vs_heldout"), ("sw_mlp", "sw_ratio_mlp")):
+    ch.glue(f"c16_{key}", report.seed_median(rec16, name))
 ch.glue("c16_share_held", rec16["seeds"][0]["details"]["median_share_heldout"])
-ch.glue("c16_auc_plain_data", med([q["details"]["auc_plain_vs_heldout"] for q in rec16["seeds"]]))
-ch.glue("c16_sw_mlp", med([q["details"]["sw_ratio_mlp"] for q in rec16["seeds"]]))
-c16_dir = "lower" if med(raw) < 0.5 else "higher"
-ch.glue("c16_direction", c16_dir)
-ch.glue("c16_verdict", rec16["verdict"]);
+c16_dir = ch.glue("c16_direction", "lower" if med(raw) < 0.5 else "higher")
 
 # %% [markdown]
 # (claim-c17)=
@@ -525,7 +514,7 @@ for s in ch.seeds:
     print(f"seed {s}: conditions {r['c17_cond']} | control {sum(r['c17_ctrl_cond'].values())} of 3 | "
           + ", ".join(f"{k}: {run.steps} steps ({run.reason}, last doubling {run.improvement:+.1%})"
                       for k, run in r["var"].items()) + f" | {r['train_sec']:.0f} s")
-rec17 = ch.conclude(m17, figure="variants_sw",
+rec17 = ch.claim(m17, figure="variants_sw",
                     details={"budget_tflop": budget / 1e12, "caps": caps,
                              "flops_per_step_ratio": {k: costs[k].train_step / costs["base"].train_step for k in variants}})
 print(rec17["verdict"], "|", rec17["reason"])
@@ -586,7 +575,7 @@ for s in ch.seeds:
     print(f"seed {s}: SW(4x) / SW(1x) = {r['c18']:.3f}, SW(2x) / SW(1x) = {r['c18_mid']:.3f}, control {r['c18_ctrl']:.3f}")
 flops = {"1x": costs["base"].training(base_cap), "2x": costs["base"].training(half),
          "4x": costs["base"].training(S[s0]["unet"].steps)}
-rec18 = ch.conclude(m18, figure="variants_sw",
+rec18 = ch.claim(m18, figure="variants_sw",
                     details={"tflop": {k: v / 1e12 for k, v in flops.items()}, "N": N_CMP})
 print(rec18["verdict"], "|", rec18["reason"])
 
@@ -669,16 +658,10 @@ for k, key in (("base", "base"), ("wide", "wide"), ("wide + deep", "deep")):
     ch.glue(f"c17_fine_{key}", f_)
     ch.glue(f"c17_coarse_{key}", c_)
     ch.glue(f"c17_steps_{key}", str(caps[k]))
-ch.glue("c17_value", rec17["median"])
-ch.glue("c17_ctrl", rec17["control"]["value"] if rec17["control"] else float("nan"))
-ch.glue("c17_verdict", rec17["verdict"])
 ch.glue("c17_tflop", budget / 1e12)
 ch.glue("flops_ratio_wide", costs["wide"].train_step / costs["base"].train_step)
 ch.glue("flops_ratio_deep", costs["wide + deep"].train_step / costs["base"].train_step)
-ch.glue("c18_value", rec18["median"])
 ch.glue("c18_mid", med([S[s]["c18_mid"] for s in ch.seeds]))
-ch.glue("c18_ctrl", rec18["control"]["value"] if rec18["control"] else float("nan"))
-ch.glue("c18_verdict", rec18["verdict"])
 ch.glue("c18_tflop_small", flops["1x"] / 1e12)
 ch.glue("c18_tflop_big", flops["4x"] / 1e12)
 ch.glue("c18_err_small", med([S[s]["var"]["base"].curve[-1][1] for s in ch.seeds]))
@@ -739,28 +722,19 @@ print(f"chapter time: {ch.elapsed():.0f} s")
 # {glue:text}`c05_conclusion`
 
 # %%
-def _fmt(x, spec=".2f"):
-    return "not measured" if x is None else format(x, spec)
-
-
-def _gate_reason(rec):
-    failed = [g for g in rec["gates"] if not g["passed"]]
-    return failed[0] if failed else None
-
-
 parts = []
 v15, c15v = rec15["median"], (rec15["control"] or {}).get("value")
 if rec15["verdict"] == verdict.HOLDS:
     parts.append(f"The essay is right that a U-Net trained only to copy turns pure noise into image-like samples "
-                 f"with its denoise-and-renoise loop: on every seed the samples sit at {_fmt(v15)} of the noise's "
+                 f"with its denoise-and-renoise loop: on every seed the samples sit at {report.fmt(v15)} of the noise's "
                  f"distance to the data (at worst over N = {N_LO} and {N_HI}), while the untrained U-Net in the same "
-                 f"loop stays at {_fmt(c15v)}, so the training, not the loop, makes them image-like.")
+                 f"loop stays at {report.fmt(c15v)}, so the training, not the loop, makes them image-like.")
 elif rec15["verdict"] == verdict.FAILS:
-    parts.append(f"The essay's samples do not reproduce here: the copying U-Net's samples stay at {_fmt(v15)} of "
+    parts.append(f"The essay's samples do not reproduce here: the copying U-Net's samples stay at {report.fmt(v15)} of "
                  f"the noise's distance to the data (the threshold is {C15_LIMIT:g}).")
 else:
     parts.append(f"Whether the sampler makes image-like samples is undecided here ({rec15['reason']}); the median "
-                 f"ratio is {_fmt(v15)} against {_fmt(c15v)} for the untrained U-Net.")
+                 f"ratio is {report.fmt(v15)} against {report.fmt(c15v)} for the untrained U-Net.")
 copy_gap = min(nn_med.values()) / nn_held_med
 parts.append(("The samples are not copies of training images: they are no nearer their nearest training image "
               f"than held-out photos are ({copy_gap:.2f} times the photos' median distance)." if copy_gap > 0.8 else
@@ -768,17 +742,16 @@ parts.append(("The samples are not copies of training images: they are no nearer
               "median distance), which points to copying or to a few prototypes; the pairs figure shows which."))
 v16, c16v = rec16["median"], (rec16["control"] or {}).get("value")
 if rec16["verdict"] == verdict.HOLDS:
-    parts.append(f"The MLP U-Net's samples do have a texture of their own (folded AUC {_fmt(v16)} against "
-                 f"{_fmt(c16v)} for two sets of one model), with {c16_dir} fine-scale energy than the plain "
+    parts.append(f"The MLP U-Net's samples do have a texture of their own (folded AUC {report.fmt(v16)} against "
+                 f"{report.fmt(c16v)} for two sets of one model), with {c16_dir} fine-scale energy than the plain "
                  "U-Net's; whether that texture is what the essay calls oil painting is a judgement this statistic "
                  "cannot make.")
 elif rec16["verdict"] == verdict.FAILS:
-    auc_data = med([max(q["details"]["auc_plain_vs_heldout"], 1 - q["details"]["auc_plain_vs_heldout"])
-                    for q in rec16["seeds"]])
+    auc_data = med([max(q, 1 - q) for q in report.seed_values(rec16, "auc_plain_vs_heldout")])
     blind = auc_data < 0.6
     parts.append(f"The 'oil painting' style is not found: the texture statistic separates the MLP U-Net's samples "
-                 f"from the plain U-Net's no better than a folded AUC of {_fmt(v16)}, the value it gives for two "
-                 f"sets of one model ({_fmt(c16v)}). "
+                 f"from the plain U-Net's no better than a folded AUC of {report.fmt(v16)}, the value it gives for two "
+                 f"sets of one model ({report.fmt(c16v)}). "
                  + (f"That is weak evidence against the essay, because the same statistic does not tell the plain "
                     f"U-Net's samples from real photos either (folded AUC {auc_data:.2f}): at 32×32 pixels the finest "
                     "band holds a few per cent of the variance of samples and photos alike, so the statistic is "
@@ -788,15 +761,15 @@ elif rec16["verdict"] == verdict.FAILS:
                     f"(folded AUC {auc_data:.2f}), so at this size the bottleneck leaves no measurable mark on fine "
                     "texture."))
 else:
-    parts.append(f"The MLP U-Net's own style stays undecided ({rec16['reason']}; folded AUC {_fmt(v16)}, "
-                 f"control {_fmt(c16v)}).")
-g17 = _gate_reason(rec17)
+    parts.append(f"The MLP U-Net's own style stays undecided ({rec16['reason']}; folded AUC {report.fmt(v16)}, "
+                 f"control {report.fmt(c16v)}).")
+g17 = report.failed_gate(rec17)
 if rec17["verdict"] == verdict.HOLDS:
     parts.append("At equal training compute the wide U-Net trades global order for detail and the extra level "
                  "restores the order on every seed, as the essay describes.")
 elif rec17["verdict"] == verdict.FAILS:
     parts.append(f"At equal training compute the essay's pattern for wider and deeper U-Nets does not appear: "
-                 f"a median of {_fmt(rec17['median'], '.0f')} of its three orderings hold.")
+                 f"a median of {report.fmt(rec17['median'], '.0f')} of its three orderings hold.")
 elif g17 is not None and g17["name"] == "trained to rule":
     rule_gates = [g for g in rec17["gates"] if g["name"] == "trained to rule"]
     capped = [v for g in rule_gates for v in g["seeds"].values() if v is not None and
@@ -807,28 +780,28 @@ elif g17 is not None and g17["name"] == "trained to rule":
                  f"{len(capped)} of the {n_runs} training runs (three models, {len(ch.seeds)} seeds) were still "
                  f"improving by {min(capped):.0%} to {max(capped):.0%} over their last doubling of steps, so the cap, "
                  "not a plateau, ended them, and the orderings the essay describes would be read off unfinished "
-                 f"models (they met a median of {_fmt(rec17['median'], '.0f')} of 3, the control "
-                 f"{_fmt((rec17['control'] or {}).get('value'), '.0f')})"
+                 f"models (they met a median of {report.fmt(rec17['median'], '.0f')} of 3, the control "
+                 f"{report.fmt((rec17['control'] or {}).get('value'), '.0f')})"
                  + (f"; the gate '{other[0]}' failed too" if other else "") + ".")
 else:
     parts.append(f"C17 stays undecided ({rec17['reason']}).")
 v18, c18v = rec18["median"], (rec18["control"] or {}).get("value")
 if rec18["verdict"] == verdict.HOLDS:
     parts.append(f"More compute for the same model does give better samples: four times the training FLOPs bring "
-                 f"the distance to {_fmt(v18)} of the smaller budget's on every seed (the model sampled twice: "
-                 f"{_fmt(c18v)}).")
+                 f"the distance to {report.fmt(v18)} of the smaller budget's on every seed (the model sampled twice: "
+                 f"{report.fmt(c18v)}).")
 elif rec18["verdict"] == verdict.FAILS:
     parts.append(f"More compute alone does not give better samples here: four times the training FLOPs leave the "
-                 f"base U-Net's samples at {_fmt(v18)} of the smaller budget's distance (the model sampled twice: "
-                 f"{_fmt(c18v)}), because its held-out reconstruction error had nearly stopped falling after the "
+                 f"base U-Net's samples at {report.fmt(v18)} of the smaller budget's distance (the model sampled twice: "
+                 f"{report.fmt(c18v)}), because its held-out reconstruction error had nearly stopped falling after the "
                  f"first quarter ({med([S[s]['var']['base'].curve[-1][1] for s in ch.seeds]):.3f} to "
                  f"{med([S[s]['unet'].curve[-1][1] for s in ch.seeds]):.3f}); the essay's gain came with a bigger "
                  "model, which is C17's question, not compute's.")
 else:
-    per_seed = ", ".join(_fmt(q["value"]) for q in rec18["seeds"])
+    per_seed = ", ".join(report.fmt(q["value"]) for q in rec18["seeds"])
     parts.append(f"Whether more compute gives better samples stays undecided ({rec18['reason']}): four times the "
                  f"training FLOPs of the same U-Net moved its samples' distance by a factor of {per_seed} on the "
-                 f"three seeds (the model sampled twice: {_fmt(c18v)}), while its held-out reconstruction error fell "
+                 f"three seeds (the model sampled twice: {report.fmt(c18v)}), while its held-out reconstruction error fell "
                  f"only from {med([S[s]['var']['base'].curve[-1][1] for s in ch.seeds]):.3f} to "
                  f"{med([S[s]['unet'].curve[-1][1] for s in ch.seeds]):.3f}; at this size the sample quality after "
                  "the first quarter of training varies more between seeds than it improves with compute.")

@@ -53,16 +53,14 @@ PROFILE = "cpu"
 
 # %%
 import dataclasses
-import statistics
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from IPython.display import Markdown
 
 import aelib.chapter
-from aelib import batchnorm, claims, corruption, figures, gates, metrics, models
+from aelib import batchnorm, claims, corruption, figures, gates, metrics, models, report
 from aelib.batchnorm import EssayBlur, Grouped, Modes, RunningStatistics
 from aelib.representation import represent, start_for
 from aelib.sampler import SamplerConfig, sample
@@ -92,7 +90,7 @@ print(ch.data.describe())
 # control does not, and every gate passes.
 
 # %%
-Markdown(claims.thresholds_table("06_batchnorm"))
+ch.claims_table()
 
 # %% [markdown]
 # Why these. C19's "better" is a smaller $r$ at the essay's usual $\alpha = 0.5$, on the essay's
@@ -122,8 +120,7 @@ def noise_seed(s: int) -> int:
     return 600 + 101 * s
 
 
-def med(xs) -> float:
-    return float(statistics.median([float(x) for x in xs]))
+med = report.median
 
 
 def span(xs) -> str:
@@ -215,8 +212,7 @@ for s in SEEDS:
                      "images seen": r.steps * bs, "held-out error": r.curve[-1][1],
                      "last doubling improved by": r.improvement, "stopped by": r.reason,
                      "error / mean image's": M[s]["works"][k].value})
-model_table = pd.DataFrame(rows).set_index(["model", "seed"])
-model_table.round(3)
+report.table(rows, ["model", "seed"])
 
 # %%
 colors = {"unet": "tab:blue", "fc": "tab:orange", "unet_nobn": "tab:green", "unet_b1": "tab:red",
@@ -325,7 +321,7 @@ for s in SEEDS:
                      for k in ("r", "k", "r_control", "r_eval", "r_control_eval")}
             | {f"recon_{m}": float(RT[m, s]["recon"].iloc[0]) for m in ("unet", "fc")}
             | {f"recon_eval_{m}": float(RT[m, s]["recon_eval"].iloc[0]) for m in ("unet", "fc")})
-c19 = ch.conclude(m19, figure="unet_vs_fc_ratios")
+c19 = ch.claim(m19, figure="unet_vs_fc_ratios")
 
 cols = ["r", "r_control", "k", "recon", "r_eval", "r_control_eval", "recon_eval"]
 pd.concat({(m, s): RT[m, s].loc[[ALPHA], cols] for s in SEEDS for m in ("unet", "fc")},
@@ -380,24 +376,18 @@ def at(m, col, x=ALPHA):
     return [float(RT[m, s].loc[x, col]) for s in SEEDS]
 
 
-def verdict_text(rec: dict) -> str:
-    return rec["verdict"] + (f" ({rec['reason']})" if rec["reason"] else "")
-
-
 c19_per_alpha = ", ".join(
     f"{sum(RT['unet', s].loc[x, 'r'] < RT['fc', s].loc[x, 'r'] for s in SEEDS)} of {len(SEEDS)} seeds at {x}"
     for x in ALPHAS)
-ch.glue("c19_verdict", verdict_text(c19))
-ch.glue("c19_value", span(s["value"] for s in c19["seeds"]))
 ch.glue("c19_zm", span(s["quantities"]["zm"] for s in c19["seeds"]))
-ch.glue("c19_control", c19["control"]["value"] if c19["control"] else float("nan"))
 ch.glue("c19_per_alpha", c19_per_alpha)
 for m in ("unet", "fc"):
     for col in ("r", "r_control", "k", "recon", "r_eval", "r_control_eval", "recon_eval"):
         ch.glue(f"c19_{col}_{m}", med(at(m, col)))
 
 # %% [markdown]
-# At $\alpha = 0.5$ the U-Net's $r$ over the FC model's is {glue:text}`c19_value` (median and range
+# At $\alpha = 0.5$ the U-Net's $r$ over the FC model's is {glue:text}`c19_value:.2f`
+# ({glue:text}`c19_range`) (median and range
 # over seeds) on the essay's corruption and {glue:text}`c19_zm` on zero-mean noise. In medians: $r$ =
 # {glue:text}`c19_r_unet:.2f` (U-Net) against {glue:text}`c19_r_fc:.2f` (FC) on the essay's
 # corruption, {glue:text}`c19_r_control_unet:.2f` against {glue:text}`c19_r_control_fc:.2f` on
@@ -407,7 +397,8 @@ for m in ("unet", "fc"):
 # noise {glue:text}`c19_r_control_eval_unet:.2f` and {glue:text}`c19_r_control_eval_fc:.2f`, clean
 # errors {glue:text}`c19_recon_eval_unet:.2f` and {glue:text}`c19_recon_eval_fc:.2f`. The U-Net's
 # $r$ is the smaller at {glue:text}`c19_per_alpha`. The identity map in the U-Net's place gives a
-# ratio of {glue:text}`c19_control:.2f`. Verdict: **{glue:text}`c19_verdict`**.
+# ratio of {glue:text}`c19_ctrl:.2f`. Verdict: **{glue:text}`c19_verdict`**
+# ({glue:text}`c19_reason`).
 
 # %% [markdown]
 # (claim-c20)=
@@ -477,7 +468,7 @@ for j, s in enumerate(SEEDS):
                      "k_nobn(0.5)": float(RT["unet_nobn", s].loc[ALPHA, "k"]),
                      "recon_nobn": float(RT["unet_nobn", s]["recon"].iloc[0]),
                      "blur_kernel": kernel, "blur_sigma": sigma} | deblur)
-c20 = ch.conclude(m20, figure="nobn_statistics")
+c20 = ch.claim(m20, figure="nobn_statistics")
 pd.concat({s: pd.DataFrame(STATS[s]).T for s in SEEDS}, names=["seed", "images"]).round(4)
 
 # %% [markdown]
@@ -526,18 +517,11 @@ with torch.no_grad():
 ch.figure(fig, "nobn_denoising");
 
 # %%
-def seed_details(rec, key):
-    return [s["details"][key] for s in rec["seeds"]]
-
-
-ch.glue("c20_verdict", verdict_text(c20))
-ch.glue("c20_value", span(s["value"] for s in c20["seeds"]))
 ch.glue("c20_hf", span(s["quantities"]["hf"] for s in c20["seeds"]))
-ch.glue("c20_control", c20["control"]["value"] if c20["control"] else float("nan"))
 for key in ("stat_distance_bn", "stat_distance_nobn", "stat_distance_bn_eval", "colour_distance_bn",
             "colour_distance_nobn", "r_nobn(0.5)", "r_control_nobn(0.5)", "k_nobn(0.5)", "recon_nobn",
             "deblur_r_bn", "deblur_r_nobn"):
-    ch.glue("c20_" + key.replace("(0.5)", ""), med(seed_details(c20, key)))
+    ch.glue("c20_" + key.replace("(0.5)", ""), report.seed_median(c20, key))
 ch.glue("blur_kernel", str(kernel))
 ch.glue("blur_sigma", float(sigma));
 
@@ -545,11 +529,13 @@ ch.glue("blur_sigma", float(sigma));
 # Without batch norm the outputs' channel statistics are {glue:text}`c20_stat_distance_nobn:.3f`
 # away from those of the clean images, with batch norm {glue:text}`c20_stat_distance_bn:.3f` in train
 # mode and {glue:text}`c20_stat_distance_bn_eval:.3f` in eval mode (medians over seeds): a ratio of
-# {glue:text}`c20_value` (median and range over seeds). The colour distances are
+# {glue:text}`c20_value:.2f` ({glue:text}`c20_range`) (median and range over seeds). The colour
+# distances are
 # {glue:text}`c20_colour_distance_nobn:.3f` and {glue:text}`c20_colour_distance_bn:.3f`. The no-BN
 # outputs carry {glue:text}`c20_hf` times the high-frequency energy of the clean images. The BN U-Net
-# of another seed in the no-BN model's place gives a ratio of {glue:text}`c20_control:.2f`. Verdict:
-# **{glue:text}`c20_verdict`**. Without batch norm $r(0.5)$ is {glue:text}`c20_r_nobn:.2f` on the
+# of another seed in the no-BN model's place gives a ratio of {glue:text}`c20_ctrl:.2f`. Verdict:
+# **{glue:text}`c20_verdict`** ({glue:text}`c20_reason`). Without batch norm $r(0.5)$ is
+# {glue:text}`c20_r_nobn:.2f` on the
 # essay's corruption (noise gain {glue:text}`c20_k_nobn:.2f`) and {glue:text}`c20_r_control_nobn:.2f`
 # on zero-mean noise, with a clean
 # reconstruction error of {glue:text}`c20_recon_nobn:.2f`. On the blur test (kernel
@@ -594,7 +580,7 @@ for s in SEEDS:
             | {"r_unet_one_by_one(0.5)": float(RT["unet one by one", s].loc[ALPHA, "r"]),
                "images_seen": P.bn.b1_steps, "b1_steps": M[s]["runs"]["unet_b1"].steps,
                "b8_steps": M[s]["runs"][f"unet_b{B8}"].steps})
-c21 = ch.conclude(m21, figure="batch1_ratios")
+c21 = ch.claim(m21, figure="batch1_ratios")
 bs_names = {"unet_b1": "batch 1", "unet_b8": f"batch {B8}", "unet": f"batch {B} (unet)",
             "unet one by one": f"batch {B}, evaluated one by one"}
 pd.concat({(bs_names[m], s): RT[m, s].loc[[ALPHA], [c for c in cols if c in RT[m, s]]]
@@ -632,10 +618,7 @@ with torch.no_grad():
 ch.figure(fig, "batch1_denoising");
 
 # %%
-ch.glue("c21_verdict", verdict_text(c21))
-ch.glue("c21_value", span(s["value"] for s in c21["seeds"]))
 ch.glue("c21_zm", span(s["quantities"]["zm"] for s in c21["seeds"]))
-ch.glue("c21_control", c21["control"]["value"] if c21["control"] else float("nan"))
 for m, key in (("unet_b1", "b1"), ("unet_b8", "b8")):
     for col in ("r", "r_control", "recon", "r_eval", "r_control_eval", "recon_eval"):
         ch.glue(f"c21_{col}_{key}", med(at(m, col)))
@@ -650,15 +633,16 @@ ch.glue("batch", str(B));
 # {glue:text}`c21_r_b1:.2f` and the batch-{glue:text}`ref_batch` model {glue:text}`c21_r_b8:.2f`
 # (medians over seeds); on zero-mean noise {glue:text}`c21_r_control_b1:.2f` and
 # {glue:text}`c21_r_control_b8:.2f` (eval mode: {glue:text}`c21_r_control_eval_b1:.2f` and
-# {glue:text}`c21_r_control_eval_b8:.2f`). Their relative difference is {glue:text}`c21_value` on the
+# {glue:text}`c21_r_control_eval_b8:.2f`). Their relative difference is
+# {glue:text}`c21_value:.2f` ({glue:text}`c21_range`) on the
 # essay's corruption and {glue:text}`c21_zm` on zero-mean noise. Their clean reconstruction errors
 # are {glue:text}`c21_recon_b1:.2f` and {glue:text}`c21_recon_b8:.2f` (eval mode:
 # {glue:text}`c21_recon_eval_b1:.2f` and {glue:text}`c21_recon_eval_b8:.2f`); in eval mode $r(0.5)$
 # is {glue:text}`c21_r_eval_b1:.2f` and {glue:text}`c21_r_eval_b8:.2f`. The identity map in the
-# batch-1 model's place differs from the batch-8 model by {glue:text}`c21_control:.2f`. The
+# batch-1 model's place differs from the batch-8 model by {glue:text}`c21_ctrl:.2f`. The
 # longer-trained batch-{glue:text}`batch` `unet` reaches {glue:text}`c21_r_unet:.2f`, and
 # {glue:text}`c21_r_unet_single:.2f` when it is fed one image at a time. Verdict:
-# **{glue:text}`c21_verdict`**.
+# **{glue:text}`c21_verdict`** ({glue:text}`c21_reason`).
 
 # %% [markdown]
 # (claim-c22)=
@@ -705,7 +689,7 @@ for j, s in enumerate(SEEDS):
             | {"e_ratio_raw": rep["no BN"]["e"] / rep["BN"]["e"], "rep_steps": cfg.steps, "targets": len(targets)}
             | {f"loss_fall_{k}": rep[k]["losses"][0] / max(rep[k]["losses"][-1], 1e-12)
                for k in ("BN", "no BN", "untrained BN") if rep[k]["losses"]})
-c22 = ch.conclude(m22, figure="representation_bn")
+c22 = ch.claim(m22, figure="representation_bn")
 pd.DataFrame({s: {f"{q} {k}": REP[s][k][q] for k in ("start", "BN", "no BN", "untrained BN") for q in ("e", "e_aff")}
               for s in SEEDS}).T.round(3)
 
@@ -735,10 +719,7 @@ ch.figure(fig, "representation_loss_bn");
 # The descents' loss curves (seed {glue:text}`seed0`).
 
 # %%
-ch.glue("c22_verdict", verdict_text(c22))
-ch.glue("c22_value", span(s["value"] for s in c22["seeds"]))
-ch.glue("c22_raw", span(seed_details(c22, "e_ratio_raw")))
-ch.glue("c22_control", c22["control"]["value"] if c22["control"] else float("nan"))
+ch.glue("c22_raw", span(report.seed_values(c22, "e_ratio_raw")))
 for k, key in (("start", "start"), ("BN", "bn"), ("no BN", "nobn"), ("untrained BN", "untrained")):
     ch.glue(f"c22_e_{key}", med(REP[s][k]["e"] for s in SEEDS))
     ch.glue(f"c22_eaff_{key}", med(REP[s][k]["e_aff"] for s in SEEDS))
@@ -746,8 +727,8 @@ moved = {k: med(abs(REP[s][k]["e_aff"] - REP[s]["start"]["e_aff"]) / REP[s]["sta
          for k in ("BN", "no BN")}
 ch.glue("c22_moved_bn", moved["BN"])
 ch.glue("c22_moved_nobn", moved["no BN"])
-ch.glue("c22_fall_bn", med(seed_details(c22, "loss_fall_BN")))
-ch.glue("c22_fall_nobn", med(seed_details(c22, "loss_fall_no BN")));
+ch.glue("c22_fall_bn", report.seed_median(c22, "loss_fall_BN"))
+ch.glue("c22_fall_nobn", report.seed_median(c22, "loss_fall_no BN"));
 
 # %% [markdown]
 # Medians over seeds: the grey start has $e$ = {glue:text}`c22_e_start:.3f` and $e_\text{aff}$ =
@@ -758,8 +739,10 @@ ch.glue("c22_fall_nobn", med(seed_details(c22, "loss_fall_no BN")));
 # $e_\text{aff}$ = {glue:text}`c22_eaff_nobn:.3f` (moved {glue:text}`c22_moved_nobn:.0%`, loss fell
 # {glue:text}`c22_fall_nobn:.0f`-fold); the untrained BN U-Net $e$ = {glue:text}`c22_e_untrained:.3f`
 # and $e_\text{aff}$ = {glue:text}`c22_eaff_untrained:.3f`. The $e_\text{aff}$ ratio, no BN over BN, is
-# {glue:text}`c22_value` (raw $e$: {glue:text}`c22_raw`); with the untrained U-Net in the no-BN
-# model's place it is {glue:text}`c22_control:.2f`. Verdict: **{glue:text}`c22_verdict`**.
+# {glue:text}`c22_value:.2f` ({glue:text}`c22_range`) (raw $e$: {glue:text}`c22_raw`); with the
+# untrained U-Net in the no-BN
+# model's place it is {glue:text}`c22_ctrl:.2f`. Verdict: **{glue:text}`c22_verdict`**
+# ({glue:text}`c22_reason`).
 
 # %% [markdown]
 # (claim-c23)=
@@ -813,7 +796,7 @@ for s in SEEDS:
                "recon_train": float(u["recon"]), "recon_eval": float(u["recon_eval"]),
                "spread_train": metrics.spread(SAMPLES[s]["train mode"]), "spread_eval": metrics.spread(SAMPLES[s]["eval mode"]),
                "sampler_steps": s_cfg.steps, "samples": P.bn.samples, "sample_batch": P.bn.sample_batch})
-c23 = ch.conclude(m23, figure="train_vs_eval_samples")
+c23 = ch.claim(m23, figure="train_vs_eval_samples")
 pd.DataFrame(SW).round(3)
 
 # %% [markdown]
@@ -838,16 +821,13 @@ with torch.no_grad():
 ch.figure(fig, "train_vs_eval_denoising");
 
 # %%
-ch.glue("c23_verdict", verdict_text(c23))
-ch.glue("c23_value", span(s["value"] for s in c23["seeds"]))
 ch.glue("c23_r_ratio", span(s["quantities"]["r_ratio"] for s in c23["seeds"]))
 ch.glue("c23_zm_ratio", span(s["quantities"]["zm_ratio"] for s in c23["seeds"]))
-ch.glue("c23_control", c23["control"]["value"] if c23["control"] else float("nan"))
 for key in ("sw_train mode", "sw_eval mode", "sw_pure noise", "sw_held-out images (floor)", "r_train(0.5)",
             "r_eval(0.5)", "r_control_train(0.5)", "r_control_eval(0.5)", "recon_train", "recon_eval",
             "spread_train", "spread_eval"):
     ch.glue("c23_" + key.replace("(0.5)", "").replace(" mode", "").replace("-", "").replace(" ", "_")
-            .replace("(floor)", "floor").replace("__", "_"), med(seed_details(c23, key)))
+            .replace("(floor)", "floor").replace("__", "_"), report.seed_median(c23, key))
 ch.glue("sample_steps", str(s_cfg.steps));
 
 # %% [markdown]
@@ -855,7 +835,8 @@ ch.glue("sample_steps", str(s_cfg.steps));
 # {glue:text}`c23_sw_eval:.3f` from held-out images, in train mode at {glue:text}`c23_sw_train:.3f`
 # (medians over seeds); pure noise sits at {glue:text}`c23_sw_pure_noise:.3f` and held-out images
 # themselves at {glue:text}`c23_sw_heldout_images_floor:.3f`. The ratio, eval over train, is
-# {glue:text}`c23_value`. The denoise ratio $r(0.5)$ is {glue:text}`c23_r_eval:.2f` in evaluation
+# {glue:text}`c23_value:.2f` ({glue:text}`c23_range`). The denoise ratio $r(0.5)$ is
+# {glue:text}`c23_r_eval:.2f` in evaluation
 # mode against {glue:text}`c23_r_train:.2f` in train mode (ratio {glue:text}`c23_r_ratio`), and on
 # zero-mean noise {glue:text}`c23_r_control_eval:.2f` against {glue:text}`c23_r_control_train:.2f`
 # (ratio {glue:text}`c23_zm_ratio`); the clean reconstruction error is
@@ -864,7 +845,7 @@ ch.glue("sample_steps", str(s_cfg.steps));
 # {glue:text}`c23_spread_eval:.3f` in eval mode (standard deviation across samples, averaged over
 # pixels; held-out photos are not a single image, a collapsed sampler would give 0). The U-Net
 # without batch norm, the control, gives an SW ratio of
-# {glue:text}`c23_control:.2f`. Verdict: **{glue:text}`c23_verdict`**.
+# {glue:text}`c23_ctrl:.2f`. Verdict: **{glue:text}`c23_verdict`** ({glue:text}`c23_reason`).
 
 # %% [markdown]
 # ## What the essay gets right, what it gets wrong, and why
@@ -920,9 +901,9 @@ s20 = (f"{lead('C20')}: without batch norm the channel statistics are "
        f"{med(s['quantities']['hf'] for s in c20['seeds']):.2f} times the data's high-frequency energy (not noisy on "
        f"{n_pass(c20, 'hf')}). "
        + ("Part of 'with batch norm the statistics are right' is the held-out batch being standardised with its own "
-          f"statistics: in eval mode the BN model's distance is {med(seed_details(c20, 'stat_distance_bn_eval')):.3f} "
-          f"against {med(seed_details(c20, 'stat_distance_bn')):.3f} in train mode. "
-          if med(seed_details(c20, "stat_distance_bn_eval")) > med(seed_details(c20, "stat_distance_bn")) else ""))
+          f"statistics: in eval mode the BN model's distance is {report.seed_median(c20, 'stat_distance_bn_eval'):.3f} "
+          f"against {report.seed_median(c20, 'stat_distance_bn'):.3f} in train mode. "
+          if report.seed_median(c20, "stat_distance_bn_eval") > report.seed_median(c20, "stat_distance_bn") else ""))
 r1, r8 = med(at("unet_b1", "r")), med(at("unet_b8", "r"))
 if r1 >= 1 and r8 < 1:
     c21_why = (f"the batch-1 model does not denoise (r(0.5) = {r1:.2f}, {med(at('unet_b1', 'r_control')):.2f} on "
@@ -955,9 +936,9 @@ s23 = (f"{lead('C23')}: eval-mode samples are {sw23:.2f} times as far from held-
        + (" With running statistics the model removes noise better and fails only to undo the corruption's shift, "
           "which train mode gets from the batch." if rr23 > 1 and zm23 < 1 else "")
        + (" In eval mode the model also reconstructs clean held-out photos better "
-          f"({med(seed_details(c23, 'recon_eval')):.2f} against {med(seed_details(c23, 'recon_train')):.2f}), "
+          f"({report.seed_median(c23, 'recon_eval'):.2f} against {report.seed_median(c23, 'recon_train'):.2f}), "
           "so eval mode does not break the model; it removes the batch's help."
-          if med(seed_details(c23, "recon_eval")) < med(seed_details(c23, "recon_train")) else ""))
+          if report.seed_median(c23, "recon_eval") < report.seed_median(c23, "recon_train") else ""))
 ch.glue("conclusion_cause", cause)
 for cid, text in (("c19", s19), ("c20", s20), ("c21", s21), ("c22", s22), ("c23", s23)):
     ch.glue(f"conclusion_{cid}", text)

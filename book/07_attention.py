@@ -117,7 +117,7 @@ import torch
 from IPython.display import Markdown
 
 import aelib.chapter
-from aelib import attention, claims, corruption, figures, gates, metrics, models, verdict
+from aelib import attention, claims, corruption, figures, gates, metrics, models, report, verdict
 from aelib.representation import errors, offset_response, represent, start_for
 
 ch = aelib.chapter.start("07_attention", PROFILE)
@@ -145,7 +145,7 @@ print(ch.data.describe())
 # see; chapter {ref}`denoising`); the essay's raw $e$ is reported beside it.
 
 # %%
-Markdown(claims.thresholds_table("07_attention"))
+ch.claims_table()
 
 # %%
 ALPHAS = (0.9, 0.7, 0.5, 0.3)
@@ -165,15 +165,6 @@ SMALL = ("eff_attn_ae", "dot_attn_ae", "dot_attn_only")
 def other(s):
     """The next seed of the profile: the 'another seed' of the controls of C24 and C26."""
     return SEEDS[(SEEDS.index(s) + 1) % len(SEEDS)]
-
-
-def verdict_text(rec: dict) -> str:
-    return rec["verdict"] + (f" ({rec['reason']})" if rec["reason"] else "")
-
-
-def span(vals, fmt=".2f") -> str:
-    vals = [v for v in vals if v is not None]
-    return f"{min(vals):{fmt}} to {max(vals):{fmt}}" if vals else "not measured"
 
 
 # %% [markdown]
@@ -388,25 +379,19 @@ for s in SEEDS:
                      "k common attn": float(COMMON["attn_unet", s].loc[ALPHA, "k"]),
                      "recon attn": q("attn_unet", s, "recon"), "recon unet": q("unet", s, "recon"),
                      "spread attn": SPREAD["attn_unet", s]})
-c24 = ch.conclude(m24, figure="attention_unet_denoising")
+c24 = ch.claim(m24, figure="attention_unet_denoising")
 
 
-def med(rec, key):
-    return float(np.median([x["details"][key] for x in rec["seeds"]]))
-
-
-ch.glue("c24_verdict", verdict_text(c24))
-ch.glue("c24_value", c24["median"])
-ch.glue("c24_range", span(x["value"] for x in c24["seeds"]))
-ch.glue("c24_control", c24["control"]["value"])
+med = report.seed_median
 for key in ("r attn", "r unet", "zero-mean ratio", "r zero-mean attn", "r zero-mean unet", "k attn", "k unet",
             "k common attn", "recon attn", "recon unet", "spread attn", "r eval unet"):
     ch.glue("c24_" + key.replace(" ", "_").replace("-", "_"), med(c24, key))
 
 # %% [markdown]
-# **C24 {glue:text}`c24_verdict`.** At $\alpha = 0.5$ the attention U-Net's $r$ over the no-skip
+# **C24 {glue:text}`c24_verdict`** ({glue:text}`c24_reason`). At $\alpha = 0.5$ the attention
+# U-Net's $r$ over the no-skip
 # U-Net's is {glue:text}`c24_value:.2f` (median over seeds; {glue:text}`c24_range`), against
-# {glue:text}`c24_control:.2f` for another seed's no-skip U-Net in its place. The medians behind it:
+# {glue:text}`c24_ctrl:.2f` for another seed's no-skip U-Net in its place. The medians behind it:
 # $r$ = {glue:text}`c24_r_attn:.2f` against {glue:text}`c24_r_unet:.2f`, noise gains
 # {glue:text}`c24_k_attn:.2f` against {glue:text}`c24_k_unet:.2f` ({glue:text}`c24_k_common_attn:.2f`
 # for the attention U-Net with common noise), clean reconstruction errors
@@ -444,24 +429,21 @@ for s in SEEDS:
                      "k": q("eff_attn_ae", s, "k"), "recon": q("eff_attn_ae", s, "recon"),
                      "unet e_aff": r_u["e"]["affine"], "unet e": r_u["e"]["raw"], "unet r": q("unet", s),
                      "unet descent moved": r_u["gates"][0].value})
-c25 = ch.conclude(m25, figure="efficient_attention_copying")
-ch.glue("c25_verdict", verdict_text(c25))
-ch.glue("c25_e_aff", c25["median"])
-ch.glue("c25_range", span(x["value"] for x in c25["seeds"]))
-ch.glue("c25_r", float(np.median([x["quantities"]["r"] for x in c25["seeds"]])))
-ch.glue("c25_control_e", c25["control"]["quantities"]["value"])
+c25 = ch.claim(m25, figure="efficient_attention_copying")
+ch.glue("c25_r", med(c25, "r", "quantities"))
 ch.glue("c25_control_r", c25["control"]["quantities"]["r"])
 for key in ("e", "e0", "e0_aff", "r zero-mean", "r eval", "k", "recon"):
     ch.glue("c25_" + key.replace(" ", "_").replace("-", "_"), med(c25, key))
 
 # %% [markdown]
-# **C25 {glue:text}`c25_verdict`.** The efficient-attention model's $e_\text{aff}$ is
-# {glue:text}`c25_e_aff:.3f` (median; {glue:text}`c25_range`; from {glue:text}`c25_e0_aff:.3f` at
+# **C25 {glue:text}`c25_verdict`** ({glue:text}`c25_reason`). The efficient-attention model's
+# $e_\text{aff}$ is
+# {glue:text}`c25_value:.3f` (median; {glue:text}`c25_range`; from {glue:text}`c25_e0_aff:.3f` at
 # the start), its raw $e$ {glue:text}`c25_e:.3f` (start {glue:text}`c25_e0:.3f`), and its
 # $r(0.5)$ {glue:text}`c25_r:.2f`, with a noise gain of {glue:text}`c25_k:.2f`, a clean
 # reconstruction error of {glue:text}`c25_recon:.3f`, $r$ = {glue:text}`c25_r_zero_mean:.2f` on
 # zero-mean noise and {glue:text}`c25_r_eval:.2f` in eval mode. The no-skip U-Net gives
-# $e_\text{aff}$ = {glue:text}`c25_control_e:.3f` and $r$ = {glue:text}`c25_control_r:.2f`.
+# $e_\text{aff}$ = {glue:text}`c25_ctrl:.3f` and $r$ = {glue:text}`c25_control_r:.2f`.
 #
 # (claim-c26)=
 # ## C26: dot-product attention in the same place
@@ -491,18 +473,15 @@ for s in SEEDS:
                      "e eff": r_e["e"]["raw"], "raw ratio": r_d["e"]["raw"] / r_e["e"]["raw"],
                      "e0": r_e["e0"]["raw"], "e0_aff": r_e["e0"]["affine"],
                      "recon dot": q("dot_attn_ae", s, "recon"), "r dot": q("dot_attn_ae", s)})
-c26 = ch.conclude(m26, figure="dot_vs_efficient_representation")
-ch.glue("c26_verdict", verdict_text(c26))
-ch.glue("c26_value", c26["median"])
-ch.glue("c26_range", span(x["value"] for x in c26["seeds"]))
-ch.glue("c26_control", c26["control"]["value"])
+c26 = ch.claim(m26, figure="dot_vs_efficient_representation")
 for key in ("e_aff dot", "e_aff eff", "e dot", "e eff", "raw ratio", "e0", "e0_aff", "recon dot", "r dot"):
     ch.glue("c26_" + key.replace(" ", "_"), med(c26, key))
 
 # %% [markdown]
-# **C26 {glue:text}`c26_verdict`.** $e_\text{aff}$ of the dot-product model over that of the
+# **C26 {glue:text}`c26_verdict`** ({glue:text}`c26_reason`). $e_\text{aff}$ of the dot-product
+# model over that of the
 # efficient one is {glue:text}`c26_value:.2f` (median; {glue:text}`c26_range`), against
-# {glue:text}`c26_control:.2f` for two seeds of the efficient model. The medians:
+# {glue:text}`c26_ctrl:.2f` for two seeds of the efficient model. The medians:
 # $e_\text{aff}$ {glue:text}`c26_e_aff_dot:.3f` against {glue:text}`c26_e_aff_eff:.3f` (start
 # {glue:text}`c26_e0_aff:.3f`); the essay's raw $e$ {glue:text}`c26_e_dot:.3f` against
 # {glue:text}`c26_e_eff:.3f` (start {glue:text}`c26_e0:.3f`; ratio {glue:text}`c26_raw_ratio:.2f`).
@@ -533,20 +512,18 @@ for s in SEEDS:
             details={"e": r_o["e"]["raw"], "e0": r_o["e0"]["raw"], "e0_aff": r_o["e0"]["affine"],
                      "k": q("dot_attn_only", s, "k"), "r zero-mean": q("dot_attn_only", s, "r_control"),
                      "parameters": models.n_params(RUN["dot_attn_only", s].model)})
-c27 = ch.conclude(m27, figure="dot_attention_only_copying")
-ch.glue("c27_verdict", verdict_text(c27))
-ch.glue("c27_e_aff", c27["median"])
-ch.glue("c27_range", span(x["value"] for x in c27["seeds"]))
+c27 = ch.claim(m27, figure="dot_attention_only_copying")
 for key in ("recon", "r"):
-    ch.glue("c27_" + key, float(np.median([x["quantities"][key] for x in c27["seeds"]])))
+    ch.glue("c27_" + key, med(c27, key, "quantities"))
 for key in ("e", "e0", "e0_aff", "k", "r zero-mean"):
     ch.glue("c27_" + key.replace(" ", "_").replace("-", "_"), med(c27, key))
 ch.glue("c27_params", f"{models.n_params(RUN['dot_attn_only', s0].model):,}")
 ch.glue("c27_control", ", ".join(f"{k} {v:.3f}" for k, v in c27["control"]["quantities"].items()))
 
 # %% [markdown]
-# **C27 {glue:text}`c27_verdict`.** Dot-product attention alone ({glue:text}`c27_params`
-# parameters) has $e_\text{aff}$ = {glue:text}`c27_e_aff:.3f` (median; {glue:text}`c27_range`;
+# **C27 {glue:text}`c27_verdict`** ({glue:text}`c27_reason`). Dot-product attention alone
+# ({glue:text}`c27_params`
+# parameters) has $e_\text{aff}$ = {glue:text}`c27_value:.3f` (median; {glue:text}`c27_range`;
 # start {glue:text}`c27_e0_aff:.3f`), raw $e$ = {glue:text}`c27_e:.3f` (start
 # {glue:text}`c27_e0:.3f`), a clean reconstruction error of {glue:text}`c27_recon:.3f`,
 # $r(0.5)$ = {glue:text}`c27_r:.2f` ({glue:text}`c27_r_zero_mean:.2f` on zero-mean noise) and
@@ -585,11 +562,11 @@ sentences = [
          f"Whether the attention U-Net denoises worse is not settled ({c24['reason']}); its r is {r24:.2f} times the "
          f"no-skip U-Net's and {mech24}."),
     says(c25, f"One efficient attention between two convolutions does copy: e_aff {c25['median']:.3f} and r(0.5) "
-              f"{float(np.median([x['quantities']['r'] for x in c25['seeds']])):.2f} on every seed.",
+              f"{med(c25, 'r', 'quantities'):.2f} on every seed.",
          f"One efficient attention between two convolutions does not copy in the essay's sense on any seed (e_aff "
-         f"{c25['median']:.3f}, r(0.5) {float(np.median([x['quantities']['r'] for x in c25['seeds']])):.2f}).",
+         f"{c25['median']:.3f}, r(0.5) {med(c25, 'r', 'quantities'):.2f}).",
          f"Whether one efficient attention between two convolutions copies is not settled ({c25['reason']}; e_aff "
-         f"{c25['median']:.3f}, r(0.5) {float(np.median([x['quantities']['r'] for x in c25['seeds']])):.2f})."),
+         f"{c25['median']:.3f}, r(0.5) {med(c25, 'r', 'quantities'):.2f})."),
     says(c26, f"Dot-product attention in its place represents the input less accurately ({c26['median']:.2f} times "
               f"the efficient model's e_aff), as the essay says.",
          f"Against the essay, dot-product attention in its place does not represent the input less accurately by "
@@ -597,12 +574,12 @@ sentences = [
          f"Whether dot-product attention represents less accurately is not settled ({c26['reason']}; e_aff ratio "
          f"{c26['median']:.2f}, raw-e ratio {med(c26, 'raw ratio'):.2f})."),
     says(c27, f"Dot-product attention alone is a good autoencoder that copies (reconstruction error "
-              f"{float(np.median([x['quantities']['recon'] for x in c27['seeds']])):.3f}, e_aff {c27['median']:.3f}).",
+              f"{med(c27, 'recon', 'quantities'):.3f}, e_aff {c27['median']:.3f}).",
          f"Dot-product attention alone is not the good, copying autoencoder the essay describes on any seed "
-         f"(reconstruction error {float(np.median([x['quantities']['recon'] for x in c27['seeds']])):.3f}, e_aff "
-         f"{c27['median']:.3f}, r(0.5) {float(np.median([x['quantities']['r'] for x in c27['seeds']])):.2f}).",
+         f"(reconstruction error {med(c27, 'recon', 'quantities'):.3f}, e_aff "
+         f"{c27['median']:.3f}, r(0.5) {med(c27, 'r', 'quantities'):.2f}).",
          f"Whether dot-product attention alone is a good, copying autoencoder is not settled ({c27['reason']}; "
-         f"reconstruction error {float(np.median([x['quantities']['recon'] for x in c27['seeds']])):.3f}, e_aff "
+         f"reconstruction error {med(c27, 'recon', 'quantities'):.3f}, e_aff "
          f"{c27['median']:.3f})."),
     (f"The raw e of the two models with batch norm stays near its start (efficient {med(c25, 'e'):.3f} from "
      f"{med(c25, 'e0'):.3f}), because train-mode batch norm cannot see the start's grey level; the verdicts use e_aff, "

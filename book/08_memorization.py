@@ -60,10 +60,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 
 import aelib.chapter
-from aelib import batchnorm, claims, corruption, data, dynamics, figures, gates, memorization, metrics, models
+from aelib import batchnorm, claims, corruption, data, dynamics, figures, gates, memorization, metrics, models, report
 from aelib.sampler import SamplerConfig
 from aelib.seeding import set_seed
 from aelib.verdict import check
@@ -84,7 +84,7 @@ print(ch.data.describe())
 # after results existed are in its changelog.
 
 # %%
-display(Markdown(claims.thresholds_table("08_memorization")))
+display(ch.claims_table())
 ch.glue("n_seeds", str(len(SEEDS)))
 X3_ALPHAS = (0.9, 0.7, 0.5)  # corruption levels of the identity gap (chapter 01's lightest three)
 # X3's widths: under-complete and the book's width (a 2x-complete model costs ~2x the book's per step:
@@ -169,7 +169,7 @@ for s in SEEDS:
            details={f"{k} ({mode})": {"corr_to_train": v.corr_to_train, "corr_to_input": v.corr_to_input,
                                      "regime": v.regime} for (k, mode), v in res.items()})
 x1 = pd.DataFrame(x1_rows)
-rec1 = ch.conclude(m1, figure="fig_x1_unet")
+rec1 = ch.claim(m1, figure="fig_x1_unet")
 x1_summary = x1.groupby(["model", "BatchNorm"]).agg(
     {"corr(O(x), training image)": "median", "corr(O(x), x)": "median",
      "regime": lambda r: ", ".join(r), "final training loss": "median"})
@@ -197,11 +197,7 @@ for key, name in (("fc", "FC autoencoder"), ("unet", "no-skip U-Net"), ("skip", 
         ch.glue(f"x1_{key}_train{suffix}", _med(name, mode, "corr(O(x), training image)"))
         ch.glue(f"x1_{key}_input{suffix}", _med(name, mode, "corr(O(x), x)"))
 ch.glue("fc_res", f"{FC_RES} × {FC_RES}")
-ch.glue("single_steps", str(X1_STEPS))
-ch.glue("x1_verdict", rec1["verdict"])
-ch.glue("x1_value", rec1["median"])
-ch.glue("x1_control", rec1["control"]["value"])
-ch.glue("x1_reason", rec1["reason"] or "every seed clears the threshold and the control does not");
+ch.glue("single_steps", str(X1_STEPS));
 
 # %% [markdown]
 # ```{glue:figure} fig_x1_unet
@@ -297,7 +293,7 @@ for s in SEEDS:
                     "halves": [len(top.half_a), len(top.half_b)]})
     x2_rows.append(lad.table().assign(seed=s).reset_index())
 x2 = pd.concat(x2_rows)
-rec2 = ch.conclude(m2, figure="fig_x2_curves")
+rec2 = ch.claim(m2, figure="fig_x2_curves")
 ch.glue("x2_rungs", ", ".join(str(r.n) for r in ladders[SEEDS[0]].rungs))
 ch.glue("mem_res", f"{P.mem.image_size} × {P.mem.image_size}")
 ch.glue("mem_steps", str(P.mem.steps))
@@ -345,9 +341,7 @@ ch.glue("x2_gap", float(top_med["gap = c_own - c_other"]))
 ch.glue("x2_gap_min", float(low_med["gap = c_own - c_other"]))
 ch.glue("x2_own", float(top_med["c_own (nearest own image)"]))
 ch.glue("x2_other", float(top_med["c_other (nearest image of the other half)"]))
-ch.glue("x2_own_min", float(low_med["c_own (nearest own image)"]))
-ch.glue("x2_verdict", rec2["verdict"])
-ch.glue("x2_reason", rec2["reason"] or "every seed clears the threshold and the control does not");
+ch.glue("x2_own_min", float(low_med["c_own (nearest own image)"]));
 
 # %% [markdown]
 # ```{glue:figure} fig_x2_curves
@@ -406,7 +400,7 @@ for s in SEEDS:
     ident = metrics.ratio_table(lambda x: x.clone(), eval_fc, X3_ALPHAS, seed=100 + s)
     m3.add(s, value=min(g_min), control=float(ident["g"].min()), gates=checks)
 x3 = pd.DataFrame(x3_rows)
-rec3 = ch.conclude(m3, figure="fig_x3_map", details={"map": x3.to_dict("list")})
+rec3 = ch.claim(m3, figure="fig_x3_map", details={"map": x3.to_dict("list")})
 x3_map = x3.groupby(["width", "steps"]).median().drop(columns="seed")
 x3_map.round(3)
 
@@ -432,10 +426,7 @@ ch.glue("x3_in", str(3 * FC_RES ** 2))
 ch.glue("x3_widths", " and ".join(str(w) for w in X3_WIDTHS))
 ch.glue("x3_book_width", str(P.fc.width))
 ch.glue("x3_cap", str(P.fc.steps))
-ch.glue("x3_value", rec3["median"])
-ch.glue("x3_worst", f"width {int(worst.width)} after {int(worst.steps)} steps, seed {int(worst.seed)}")
-ch.glue("x3_verdict", rec3["verdict"])
-ch.glue("x3_reason", rec3["reason"] or "every seed clears the threshold and the control does not");
+ch.glue("x3_worst", f"width {int(worst.width)} after {int(worst.steps)} steps, seed {int(worst.seed)}");
 
 # %% [markdown]
 # ```{glue:figure} fig_x3_map
@@ -505,7 +496,7 @@ for s in SEEDS:
                ladders[s].rungs[-1].model_a, data.ImageSet.to_float(images_p[ladders[s].rungs[-1].index_a[:len(a)]])
                .to(ch.device), P.walk.batch_size, P.mem.power_iters, seed=s).median())})
 x4 = pd.DataFrame(x4_rows)
-rec4 = ch.conclude(m4, figure="fig_x4_trajectories")
+rec4 = ch.claim(m4, figure="fig_x4_trajectories")
 x4.groupby(["model", "start"]).median().drop(columns="seed").round(3)
 
 # %%
@@ -519,12 +510,8 @@ ch.glue("x4_steps", str(P.mem.iterate_steps))
 ch.glue("walk_batch", str(P.walk.batch_size))
 ch.glue("tol", f"{P.mem.conv_tol:g}")
 ch.glue("retrieve", f"{P.mem.retrieve_corr:g}")
-ch.glue("x4_rho", rec4["median"])
-ch.glue("x4_rho_ctrl", rec4["control"]["value"])
-ch.glue("x4_rho_noise", float(np.median([d["details"]["rho_noise"] for d in rec4["seeds"]])))
-ch.glue("x4_rho_large", float(np.median([d["details"]["rho_large_N"] for d in rec4["seeds"]])))
-ch.glue("x4_verdict", rec4["verdict"])
-ch.glue("x4_reason", rec4["reason"] or "every seed clears the threshold and the control does not")
+ch.glue("x4_rho_noise", report.seed_median(rec4, "rho_noise"))
+ch.glue("x4_rho_large", report.seed_median(rec4, "rho_large_N"))
 ch.glue("x4_conv", float(x4m.loc[("trained", "noisy training images"), "converged"]))
 ch.glue("x4_retr", float(x4m.loc[("trained", "noisy training images"), "retrieved"]))
 ch.glue("x4_conv_ctrl", float(x4m.loc[("untrained (control)", "noisy training images"), "converged"]));
@@ -537,8 +524,8 @@ ch.glue("x4_conv_ctrl", float(x4m.loc[("untrained (control)", "noisy training im
 # ```
 #
 # At its own training images the small-$N$ model's spectral radius has median
-# {glue:text}`x4_rho:.3g` over seeds; the untrained network at the same images gives
-# {glue:text}`x4_rho_ctrl:.3g`. (At pure-noise images the trained model gives
+# {glue:text}`x4_value:.3g` over seeds; the untrained network at the same images gives
+# {glue:text}`x4_ctrl:.3g`. (At pure-noise images the trained model gives
 # {glue:text}`x4_rho_noise:.3g`, and the largest-$N$ model at its training images
 # {glue:text}`x4_rho_large:.3g`.) The claim that training images are attractors:
 # **{glue:text}`x4_verdict`** ({glue:text}`x4_reason`). From noisy training images, a median
@@ -588,24 +575,20 @@ for s in SEEDS:
                     "median rho at end": float(st5.rho_end.median()), "moved from start": moved,
                     "agreement": value, "agreement, random pairing (control)": ctrl})
 x5 = pd.DataFrame(x5_rows).set_index("seed")
-rec5 = ch.conclude(m5)
+rec5 = ch.claim(m5)
 ch.glue("walk_tol", f"{P.walk.tol:g}")
 ch.glue("walkers", str(X5_WALKERS))
 ch.glue("walk_steps", str(P.walk.steps))
-ch.glue("x5_value", rec5["median"])
-ch.glue("x5_control", rec5["control"]["value"])
 ch.glue("x5_walking", float(x5["still walking"].median()))
 ch.glue("x5_attr", float(x5["in an attractor"].median()))
 ch.glue("x5_rho", float(x5["median rho at end"].median()))
-ch.glue("x5_verdict", rec5["verdict"])
-ch.glue("x5_reason", rec5["reason"] or "every seed clears the threshold and the control does not")
 x5.round(3)
 
 # %% [markdown]
 # A median {glue:text}`x5_walking:.0%` of the walkers are still walking after
 # {glue:text}`walk_steps` steps and {glue:text}`x5_attr:.0%` sit in an attractor; the median
 # spectral radius at their end points is {glue:text}`x5_rho:.3g`. The two verdicts agree on
-# {glue:text}`x5_value:.0%` of the walkers, and on {glue:text}`x5_control:.0%` when paired at
+# {glue:text}`x5_value:.0%` of the walkers, and on {glue:text}`x5_ctrl:.0%` when paired at
 # random. The claim that stopping is falling into an attractor: **{glue:text}`x5_verdict`**
 # ({glue:text}`x5_reason`).
 
@@ -663,25 +646,17 @@ pd.DataFrame(ch.rule_runs.values()).drop(columns="curve").set_index("subject").r
 # The essay's sampler also injects its own noise, $\mathcal N(0.7, 0.2^2)$, which suits photographs.
 
 # %%
-def _v(rec):
-    return rec["verdict"]
-
-
-def _why(rec):
-    return rec["reason"] or "every seed clears and the control does not"
-
-
 fc_in, unet_in, skip_in = _med("FC autoencoder", "train", "corr(O(x), x)"), _med("no-skip U-Net", "train", "corr(O(x), x)"), \
     _med("skip U-Net (control)", "train", "corr(O(x), x)")
 fc_tr = _med("FC autoencoder", "train", "corr(O(x), training image)")
 lim1 = claims.get("X1").test().limit
-text1 = (f"X1 ({_v(rec1)}): trained on one crop, the FC autoencoder's outputs on held-out crops correlate "
+text1 = (f"X1 ({rec1['verdict']}): trained on one crop, the FC autoencoder's outputs on held-out crops correlate "
          f"{fc_in:.2f} with their inputs and {fc_tr:.2f} with the training crop, the no-skip U-Net's {unet_in:.2f} "
          f"with their inputs; ")
 if skip_in >= lim1:
     text1 += (f"the skip U-Net trained the same way reaches {skip_in:.2f}, so the test can tell a copier: "
               + ("neither of the essay's models becomes the identity, as Zhang et al. found for networks "
-                 "without a path for the input." if _v(rec1) == "holds" else f"the verdict rests on {_why(rec1)}."))
+                 "without a path for the input." if rec1["verdict"] == "holds" else f"the verdict rests on {report.reason(rec1)}."))
 else:
     text1 += (f"but the skip U-Net, which can pass its input through, reaches only {skip_in:.2f}: after training on "
               "one image in train-mode BatchNorm, no model here becomes the identity, so the test cannot say that "
@@ -694,7 +669,7 @@ if (fc_regimes == "constant").all():
 cab, gap, gap_min = float(top_med["c_AB same noise"]), float(top_med["gap = c_own - c_other"]), \
     float(low_med["gap = c_own - c_other"])
 t2 = claims.get("X2")
-text2 = (f"X2 ({_v(rec2)}): at N = {int(x2.N.max())} the two models' samples from the same noise correlate {cab:.2f} "
+text2 = (f"X2 ({rec2['verdict']}): at N = {int(x2.N.max())} the two models' samples from the same noise correlate {cab:.2f} "
          f"({'at or above' if cab >= t2.test('value').limit else 'below'} the {t2.test('value').limit:g} that "
          f"'the same image' asks), and a sample is {gap:.3f} nearer (in correlation) to its own training set than "
          f"to the other half's; at N = {int(x2.N.min())} that gap is {gap_min:.3f}. ")
@@ -702,23 +677,23 @@ if gap_min < t2.test("gap").limit:
     text2 += ("Even the smallest rung's models do not reproduce their own images, so on this ladder no regime of "
               "memorization exists for generalization to replace: what the essay's copying U-Net plus its sampler "
               "produce is new with respect to both sets at every N, and the question of a transition does not arise.")
-elif _v(rec2) == "holds":
+elif rec2["verdict"] == "holds":
     text2 += "The transition Kadkhodaie et al. found appears within the ladder."
 else:
     text2 += (f"The models memorize at small N, and by N = {int(x2.N.max())} "
               + ("they no longer prefer their own set, " if gap < t2.test("gap").limit else "they still prefer their own set, ")
               + ("and they agree closely." if cab >= t2.test("value").limit else
                  "but they do not produce the same image: the ladder ends before Kadkhodaie et al.'s generalization."))
-text3 = (f"X3 ({_v(rec3)}): the smallest identity gap on a seed's width x training-length map has median "
+text3 = (f"X3 ({rec3['verdict']}): the smallest identity gap on a seed's width x training-length map has median "
          f"{rec3['median']:.2f} ({'no' if rec3['median'] >= claims.get('X3').test().limit else 'some'} cell comes near "
          f"the identity's 0); the book's FC autoencoder's failure to copy is not an artefact of its width or of "
          f"stopping early, within widths {' and '.join(map(str, X3_WIDTHS))} and {P.fc.steps} steps."
          if rec3["median"] >= claims.get("X3").test().limit else
-         f"X3 ({_v(rec3)}): somewhere on the map the FC autoencoder's identity gap falls to {rec3['median']:.2f}: "
+         f"X3 ({rec3['verdict']}): somewhere on the map the FC autoencoder's identity gap falls to {rec3['median']:.2f}: "
          "with enough width or training it does copy.")
-text3 += f" ({_why(rec3)}.)" if _v(rec3) != "holds" else ""
+text3 += f" ({report.reason(rec3)}.)" if rec3["verdict"] != "holds" else ""
 r4, c4 = rec4["median"], rec4["control"]["value"]
-text4 = (f"X4 ({_v(rec4)}): the spectral radius of the small-N model at its training images is {r4:.3g} "
+text4 = (f"X4 ({rec4['verdict']}): the spectral radius of the small-N model at its training images is {r4:.3g} "
          f"and that of the same network untrained {c4:.3g}. ")
 if r4 < 1 and c4 < 1:
     text4 += ("Both contract: the untrained network already does, so a radius below 1 is a property of the "
@@ -727,17 +702,17 @@ elif r4 < 1:
     text4 += "Training made the training images attracting, where the initial network did not contract."
 else:
     text4 += "The training images are not attractors: the trained map expands some direction at them."
-text4 += f" ({_why(rec4)}.)" if _v(rec4) != "holds" else ""
+text4 += f" ({report.reason(rec4)}.)" if rec4["verdict"] != "holds" else ""
 w5, a5 = float(x5["still walking"].median()), float(x5["in an attractor"].median())
-text5 = (f"X5 ({_v(rec5)}): {w5:.0%} of the walkers still walk and {a5:.0%} sit in an attractor; the verdicts agree on "
+text5 = (f"X5 ({rec5['verdict']}): {w5:.0%} of the walkers still walk and {a5:.0%} sit in an attractor; the verdicts agree on "
          f"{rec5['median']:.0%} of them, and {rec5['control']['value']:.0%} when paired at random. ")
 if rec5["control"]["clears"]:
     text5 += ("Since one verdict is the same for nearly every walker, that agreement is fixed by the proportions, "
               "not by a link between stopping and attractors: this walk cannot answer the question.")
-elif _v(rec5) == "holds":
+elif rec5["verdict"] == "holds":
     text5 += "Walkers stop exactly where the map contracts: stopping is falling into an attractor."
 else:
-    text5 += f"Stopping and falling into an attractor are not the same here ({_why(rec5)})."
+    text5 += f"Stopping and falling into an attractor are not the same here ({report.reason(rec5)})."
 for k, t in (("x1", text1), ("x2", text2), ("x3", text3), ("x4", text4), ("x5", text5)):
     ch.glue(f"{k}_conclusion", t)
     print(t, "\n")

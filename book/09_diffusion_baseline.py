@@ -60,10 +60,10 @@ import time
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 
 import aelib.chapter
-from aelib import claims, compute, corruption, diffusion, figures, metrics, models, verdict
+from aelib import claims, compute, corruption, diffusion, figures, metrics, models, report, verdict
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
 
@@ -252,7 +252,7 @@ ch.figure(fig, "eps_samples");
 # projections. Lower is closer to real photos.
 
 # %%
-display(Markdown(claims.thresholds_table("09_diffusion_baseline")))
+display(ch.claims_table())
 
 # %% [markdown]
 # **Why this test.** The essay presents its sampler as a cheap way to generate with a model that
@@ -337,12 +337,11 @@ for s in ch.seeds:
         shown = {"essay": essay, "baseline": base, "control": control, "noise": noise_of(s)}
 calls = {"essay": essay.evaluations, "ddim": base.evaluations}
 train_floor = sw(ch.data.to_float(pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(7))[:n_s]]), s0)
-rec = ch.conclude(m, figure="x6_sw_by_seed",
-                  details={"samples_per_seed": n_s, "N": N, "calls_per_sample": calls,
-                           "sw_training_images_floor_seed0": train_floor, "sw_heldout_nn_median": nn_held,
-                           "steps": P.train.steps, "batch_size": B, "ddpm": str(runs_of[s0]["baseline"].model.ddpm)})
-seed_table = pd.DataFrame(rows).T
-seed_table.index.name = "seed"
+rec = ch.claim(m, figure="x6_sw_by_seed",
+                details={"samples_per_seed": n_s, "N": N, "calls_per_sample": calls,
+                         "sw_training_images_floor_seed0": train_floor, "sw_heldout_nn_median": nn_held,
+                         "steps": P.train.steps, "batch_size": B, "ddpm": str(runs_of[s0]["baseline"].model.ddpm)})
+seed_table = report.per_seed(rows)
 seed_table.round(3)
 
 # %% [markdown]
@@ -365,28 +364,20 @@ fig.tight_layout()
 ch.figure(fig, "x6_sw_by_seed");
 
 # %%
-gate_rows = pd.DataFrame([{"gate": g["name"], "subject": g["subject"], "needs": g["limit"],
-                           "worst over seeds": g["value"], "passed": g["passed"]} for g in rec["gates"]])
-glue_vals = {"x6_value": rec["median"], "x6_lo": rec["range"][0], "x6_hi": rec["range"][1],
-             "x6_control": rec["control"]["value"]}
-for k, v in glue_vals.items():
-    ch.glue(k, v)
-ch.glue("x6_verdict", rec["verdict"])
-ch.glue("x6_reason", rec["reason"] or "every seed clears, every gate passes and the control does not clear")
-ch.glue("x6_limit", f"{X6.test().limit:g}")
 ch.glue("x6_N", str(N))
 ch.glue("x6_seed0", str(s0))
 ch.glue("x6_n_seeds", str(len(ch.seeds)))
 print(f"X6: {rec['verdict']} ({rec['reason'] or 'all seeds clear'}); median {rec['median']:.3f}, "
       f"range {rec['range'][0]:.3f}-{rec['range'][1]:.3f}; control median {rec['control']['value']:.3f}")
-gate_rows
+report.gate_table(rec)
 
 # %% [markdown]
-# **X6 {glue:text}`x6_verdict`.** Over {glue:text}`x6_n_seeds` seeds the essay's sampler's
+# **X6 {glue:text}`x6_verdict`** ({glue:text}`x6_reason`). Over {glue:text}`x6_n_seeds` seeds
+# the essay's sampler's
 # distance to the held-out photos is {glue:text}`x6_value:.2f` times the baseline's (median; seeds
-# from {glue:text}`x6_lo:.2f` to {glue:text}`x6_hi:.2f`; competitive means at most
+# from {glue:text}`x6_range`; competitive means at most
 # {glue:text}`x6_limit`). The control, the same sampler on the untrained U-Net, gives
-# {glue:text}`x6_control:.2f`. Reason: {glue:text}`x6_reason`.
+# {glue:text}`x6_ctrl:.2f`.
 
 # %% [markdown]
 # ## Training to the rule

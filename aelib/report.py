@@ -1,0 +1,92 @@
+"""Reading a verdict record: numbers and verdicts written for prose, per-seed values, tables.
+
+A record is what :func:`aelib.verdict.decide` returns and the ledger keeps. These helpers turn one
+into the short texts and numbers that glued prose and conclusions quote, and show a table of
+numbers rounded for reading.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import pandas as pd
+
+from . import claims
+
+
+def fmt(x, spec: str = ".2f") -> str:
+    """``x`` formatted by ``spec``, or "not measured" when it is None."""
+    return "not measured" if x is None else format(x, spec)
+
+
+def span(values, spec: str = ".2f") -> str:
+    """"lowest to highest" of the values that were measured, or "not measured"."""
+    vals = [v for v in values if v is not None]
+    return f"{min(vals):{spec}} to {max(vals):{spec}}" if vals else "not measured"
+
+
+def median(values) -> float:
+    """The median of numbers (numpy and torch scalars included), as a Python float."""
+    return float(statistics.median([float(v) for v in values]))
+
+
+def seed_values(rec: dict, name: str, field: str = "details") -> list:
+    """One value per seed of a record: ``name`` from each seed's ``details`` (or ``quantities``)."""
+    return [s[field][name] for s in rec["seeds"]]
+
+
+def seed_median(rec: dict, name: str, field: str = "details") -> float:
+    """The median over seeds of :func:`seed_values`."""
+    return median(seed_values(rec, name, field))
+
+
+def control_value(rec: dict) -> float:
+    """The control's headline value (median over seeds), NaN when the control was not measured."""
+    ctrl = rec["control"] or {}
+    return float("nan") if ctrl.get("value") is None else ctrl["value"]
+
+
+def reason(rec: dict) -> str:
+    """Why the verdict is what it is: the record's reason, or, when the claim holds, that every
+    seed clears its test(s) and the control does not."""
+    if rec["reason"]:
+        return rec["reason"]
+    n = len(claims.get(rec["id"]).tests)
+    tests = "the test" if n == 1 else "both conditions" if n == 2 else f"all {n} conditions"
+    return f"every seed clears {tests} and the control does not"
+
+
+def verdict_verb(rec: dict) -> str:
+    """The verdict as the verb of a sentence about the claim: holds, does not hold, is inconclusive."""
+    return {"holds": "holds", "does not hold": "does not hold"}.get(rec["verdict"], "is inconclusive")
+
+
+def verdict_text(rec: dict) -> str:
+    """The verdict followed by its reason in parentheses, when it has one."""
+    return rec["verdict"] + (f" ({rec['reason']})" if rec["reason"] else "")
+
+
+def failed_gate(rec: dict) -> dict | None:
+    """The first gate entry of a record that failed, or None."""
+    failed = [g for g in rec["gates"] if not g["passed"]]
+    return failed[0] if failed else None
+
+
+def table(data, index=None, digits: int | None = 3) -> pd.DataFrame:
+    """A DataFrame for reading: from a DataFrame, a list of row dicts or a dict of columns,
+    indexed by the column(s) ``index`` when given, numbers rounded to ``digits`` (None: as they are)."""
+    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    if index is not None:
+        df = df.set_index(index)
+    return df if digits is None else df.round(digits)
+
+
+def per_seed(rows: dict) -> pd.DataFrame:
+    """A DataFrame with one row per seed from ``{seed: {column: value}}``, its index named "seed"."""
+    return pd.DataFrame(rows).T.rename_axis("seed")
+
+
+def gate_table(rec: dict) -> pd.DataFrame:
+    """A record's gates, one row per gate and subject: the limit, the worst value over seeds, passed."""
+    return pd.DataFrame([{"gate": g["name"], "subject": g["subject"], "needs": g["limit"],
+                          "worst over seeds": g["value"], "passed": g["passed"]} for g in rec["gates"]])
