@@ -122,10 +122,10 @@ class Chapter:
         return dataclasses.replace(p.sw, **(dict(levels=p.sw.levels or pyramid_levels(p.data.image_size),
                                                  seed=p.seed) | kw))
 
-    def rng(self, name: str, seed: int | None = None, *keys: int | str) -> torch.Generator:
+    def rng(self, name: str, seed: int | None = None, *keys: int | str, device: str | None = None) -> torch.Generator:
         """The named random stream ``name`` for ``seed`` (default: the profile's) and any further
-        ``keys`` (an index, a level), on the chapter's device (see :func:`aelib.seeding.stream`)."""
-        return stream(name, self.profile.seed if seed is None else seed, *keys, device=self.device)
+        ``keys`` (an index, a level), on ``device`` (default: the chapter's; see :func:`aelib.seeding.stream`)."""
+        return stream(name, self.profile.seed if seed is None else seed, *keys, device=device or self.device)
 
     # --- the stopping rule and the shared models --------------------------------------------
     def train_rule(self, name: str, model_cfg: ModelConfig, seed: int, cap: int | None = None,

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .seeding import stream_seed
+from .seeding import stream, stream_seed
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_PHOTOS = REPO / "data" / "photos"
@@ -214,10 +214,10 @@ def load_photos(folder: str | Path = SHIPPED_PHOTOS, *, image_size: int = 32, cr
     train_t = torch.stack(train)
     held_t = torch.stack(held)
     if max_train is not None and len(train_t) > max_train:
-        pick = torch.randperm(len(train_t), generator=torch.Generator().manual_seed(seed))[:max_train].sort().values
+        pick = torch.randperm(len(train_t), generator=stream("training subset", seed))[:max_train].sort().values
         train_t, train_of = train_t[pick], [train_of[int(i)] for i in pick]
     # shuffle held-out once (fixed by seed) so that the first n_eval images span several photos
-    perm = torch.randperm(len(held_t), generator=torch.Generator().manual_seed(seed + 1))
+    perm = torch.randperm(len(held_t), generator=stream("held-out order", seed))
     held_t, held_of = held_t[perm], [held_of[int(i)] for i in perm]
     meta = dict(kind="photos", folder=folder.name, image_size=image_size, crop=crop_size, seed=seed,
                 train_groups=train_g, heldout_groups=held_g)
@@ -243,7 +243,7 @@ def load_digits(*, image_size: int = 16, heldout_fraction: float = 0.2, seed: in
     arr = sk_digits().images  # (1797, 8, 8) floats 0..16
     x = torch.from_numpy(np.round(arr * (255.0 / 16.0)).astype(np.uint8)).unsqueeze(1)
     x = _resize(x, image_size) if image_size != x.shape[-1] else x
-    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    perm = torch.randperm(len(x), generator=stream("digits split", seed))
     n_out = max(1, int(round(heldout_fraction * len(x))))
     held_i, train_i = perm[:n_out], perm[n_out:].sort().values
     train, held = x[train_i].contiguous(), x[held_i].contiguous()

@@ -33,6 +33,7 @@ import torch
 
 from .batchnorm import batch_statistics
 from .memorization import nearest_by_correlation
+from .seeding import stream
 from .walk import Walk, WalkConfig, walk
 
 
@@ -71,7 +72,7 @@ def radii(model, x: torch.Tensor, batch_size: int, iters: int = 40, seed: int = 
     out = []
     with batch_statistics(model):
         for i, xb in enumerate(x.split(batch_size)):
-            g = torch.Generator(device=x.device).manual_seed(seed * 1_000 + i)
+            g = stream("power iteration", seed, i, device=x.device)
             out.append(torch.full((len(xb),), spectral_radius(model, xb, iters, g).rho))
     return torch.cat(out)
 
@@ -128,6 +129,6 @@ def shuffled_agreement(a: torch.Tensor, b: torch.Tensor, n_perm: int = 200, seed
         raise ValueError(f"verdicts of different shapes: {tuple(a.shape)} vs {tuple(b.shape)}")
     if n_perm < 1:
         raise ValueError(f"need at least one permutation, got {n_perm}")
-    g = torch.Generator().manual_seed(seed)
+    g = stream("random pairing", seed)
     a, b = a.bool().flatten().cpu(), b.bool().flatten().cpu()
     return float(sum(agreement(a, b[torch.randperm(len(b), generator=g)]) for _ in range(n_perm)) / n_perm)

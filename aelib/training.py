@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from . import distributed
 from .config.training import TrainConfig
+from .seeding import stream
 
 
 class CheckpointError(RuntimeError):
@@ -106,7 +107,7 @@ def load_checkpoint(path: Path) -> dict:
 
 def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
     """The permutation of epoch ``epoch``: a function of (seed, epoch) only, so resumable."""
-    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+    return torch.randperm(n, generator=stream("data order", seed, epoch))
 
 
 def progress_enabled() -> bool:

@@ -112,11 +112,11 @@ def outputs(O, x: torch.Tensor, eval_mode: bool = False) -> torch.Tensor:
         O.train(was)
 
 
-def corrupted(a: torch.Tensor, seed: int, offset: int) -> dict:
+def corrupted(a: torch.Tensor, seed: int, stream: str) -> dict:
     """One draw per seed and alpha: the essay's corruption and zero-mean noise of the same RMS per image."""
     out = {}
     for i, alpha in enumerate(ALPHAS):
-        gen = ch.generator(offset + i, seed=seed)
+        gen = ch.rng(stream, seed, i)
         a_hat = corruption.corrupt(a, alpha, generator=gen)
         out[alpha, "essay"] = a_hat
         out[alpha, "zero-mean"] = corruption.matched_gaussian(a, a_hat, generator=gen)
@@ -207,7 +207,7 @@ fc_rows, fc_res, fc_gates, fc_runs, id_rows = {}, {}, {}, {}, {}
 for s in ch.seeds:
     run = ch.shared("fc", s)
     fc_runs[s] = run
-    inputs = corrupted(a_fc_all, s, offset=100)
+    inputs = corrupted(a_fc_all, s, "FC inputs")
     fc_res[s] = per_image(run.model, a_fc_all, inputs)
     fc_rows[s] = summary(fc_res[s], per_image(run.model, a_fc_all, inputs, eval_mode=True))
     id_rows[s] = summary(per_image(identity, a_fc_all, inputs))
@@ -225,7 +225,7 @@ fc_table.round(3)
 # %%
 s0 = ch.seeds[0]
 show = ch.data_at(P.fc.image_size).to_float(d_fc.heldout[:10]).to(ch.device)
-gen = ch.generator(7, seed=s0)
+gen = ch.rng("FC example corruptions", s0)
 rows = {"clean a": show}
 with torch.no_grad():
     for alpha in ALPHAS:
@@ -357,7 +357,7 @@ ch.figure(fig, "unet_noskip_diagram");
 a_all = ch.data.to_float(ch.data.heldout).to(ch.device)
 unet_runs, unet_res, unet_rows = {}, {}, {}
 for s in ch.seeds:
-    inputs = corrupted(a_all, s, offset=200)
+    inputs = corrupted(a_all, s, "U-Net inputs")
     for name in ("unet", "unet_skips"):
         run = ch.shared(name, s)
         unet_runs[name, s] = run
@@ -365,7 +365,7 @@ for s in ch.seeds:
         unet_rows[name, s] = summary(*unet_res[name, s])
     # the control: the next seed's no-skip U-Net on this seed's draws
 s_next = {s: ch.seeds[(i + 1) % len(ch.seeds)] for i, s in enumerate(ch.seeds)}
-ctrl_res = {s: per_image(unet_runs["unet", s_next[s]].model, a_all, corrupted(a_all, s, offset=200)) for s in ch.seeds}
+ctrl_res = {s: per_image(unet_runs["unet", s_next[s]].model, a_all, corrupted(a_all, s, "U-Net inputs")) for s in ch.seeds}
 a0 = ch.eval_images()
 print(f"U-Net: {models.n_params(unet_runs['unet', s0].model):,} parameters, base width {P.unet.base}, depth "
       f"{P.unet.depth}; latent h {tuple(unet_runs['unet', s0].model.E(a0[:1]).shape[1:])} vs input "
@@ -427,7 +427,7 @@ ch.figure(fig, "ratios_vs_alpha");
 # $r$ and $k$.
 
 # %%
-gen = ch.generator(11, seed=s0)
+gen = ch.rng("U-Net example corruptions", s0)
 a_show = a_all[:P.data.n_eval]
 a_hat = corruption.corrupt(a_show, C3_ALPHA, generator=gen)
 with torch.no_grad():

@@ -358,7 +358,7 @@ per_alpha = pd.DataFrame({cond: {x: f"{seed_rule([TABLES[s].loc[x, col] for s in
 per_alpha
 
 # %%
-g = ch.generator(5, seed=SEEDS[0])
+g = ch.rng("example corruptions", SEEDS[0])
 rows = {"clean a": a}
 with torch.no_grad():
     for alpha in (0.7, 0.5, 0.3):
@@ -426,7 +426,7 @@ half = len(held_all) // 2
 sw_floor = metrics.sw_distance(held_all[:half], held_all[half:], ch.sw_config())
 for s in SEEDS:
     sw_cfg = ch.sw_config(seed=s)
-    noise = corruption.noise_like(held_all, generator=ch.generator(9, seed=s))
+    noise = corruption.noise_like(held_all, generator=ch.rng("pure noise", s))
     with torch.no_grad():
         out = RUN[s].model(noise)
         out_u = UNT[s](noise)
@@ -474,7 +474,7 @@ ch.glue("c7_alpha", C7_ALPHA)
 m7 = ch.measurement("C7")
 C7 = {}
 for s in SEEDS:
-    a_hat = corruption.corrupt(targets, C7_ALPHA, generator=ch.generator(13, seed=s))
+    a_hat = corruption.corrupt(targets, C7_ALPHA, generator=ch.rng("representation targets corrupted", s))
     res = {}
     for name, mdl in (("unet", RUN[s].model), ("untrained unet", UNT[s])):
         cfg = ch.representation_config(seed=1_000 + 97 * s + 1)
@@ -560,7 +560,7 @@ report.per_seed({s: {"e_aff hidden": d["details"]["e_aff hidden"], "e_aff plain"
 # %%
 s0 = SEEDS[0]
 with torch.no_grad():
-    a_hat = corruption.corrupt(targets, C7_ALPHA, generator=ch.generator(17, seed=s0))
+    a_hat = corruption.corrupt(targets, C7_ALPHA, generator=ch.rng("representation targets corrupted", s0))
     fig = figures.image_rows({"target a": targets, "O_mlp(a)": HID[s0].model(targets),
                               "a_hat (alpha=0.5)": a_hat, "O_mlp(a_hat)": HID[s0].model(a_hat),
                               "a_g, MLP U-Net": REP["unet_hidden", s0, "clean"]["a_g"],

@@ -234,9 +234,9 @@ for i, s in enumerate(ch.seeds):
     target = held[i % len(held)][None]
     batch = target.expand(K, *target.shape[1:]).contiguous()
     targets[s] = target
-    for j, kind in enumerate(("gaussian", "uniform")):
+    for kind in ("gaussian", "uniform"):
         starts[s, kind] = G.draw_starts(batch.shape, rep_cfg.init_mean, rep_cfg.init_std, kind,
-                                        ch.generator(31 + 6 * j, seed=s), ch.device)
+                                        ch.rng(f"{kind} starts", s), ch.device)
     assert (starts[s, "gaussian"][0] - starts[s, "gaussian"][1]).abs().max() > 0, "every row must get its own start"
     for mname in ("untrained", "trained"):
         model = mlps[s][mname]
@@ -447,7 +447,7 @@ ch.glue("moved_sentence",
 ns = G.log_spaced(n_in, 12)
 lyap, orders, ctrl_w = {}, {}, {}
 for s in ch.seeds:
-    orders[s] = torch.randperm(n_in, generator=torch.Generator().manual_seed(s * 10_007 + 3)).numpy()
+    orders[s] = torch.randperm(n_in, generator=ch.rng("pixel order", s, device="cpu")).numpy()
     w0 = mlps[s]["untrained"].linears()[0].weight
     ctrl_w[s] = G.heavy_tailed_weights(tuple(w0.shape), seed=s * 10_007 + 5)
     for (ss, m, kind), a_g in runs.items():

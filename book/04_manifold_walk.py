@@ -61,6 +61,7 @@ from IPython.display import display
 
 import aelib.chapter
 from aelib import claims, corruption, figures, metrics, models, report, verdict
+from aelib.seeding import stream_seed
 from aelib.walk import Contraction, draw_walkers, walk, walkers_per_seed
 
 ch = aelib.chapter.start("04_manifold_walk", PROFILE)
@@ -196,7 +197,7 @@ ch.figure(fig, "training_lengths");
 held = ch.data.to_float(ch.data.heldout)
 walkers, refs = {}, {}
 for s in ch.seeds:
-    idx, rest = draw_walkers(len(held), N_WALK, ch.generator(31, seed=s))
+    idx, rest = draw_walkers(len(held), N_WALK, ch.rng("walkers", s))
     walkers[s], refs[s] = held[idx].to(ch.device), held[rest].to(ch.device)
 a_all = torch.cat([walkers[s] for s in ch.seeds]).cpu()
 pair_dist = float(((a_all - a_all.roll(1, 0)).flatten(1).norm(dim=1) / a_all.flatten(1).norm(dim=1)).median())
@@ -222,12 +223,12 @@ n_pts = min(P.walk.sw_points, cfg.steps // cfg.frame_every + 1)
 m12 = ch.measurement("C12")
 for s in ch.seeds:
     a, ref = walkers[s], refs[s]
-    torch.manual_seed(s * 10_007 + 71)
+    torch.manual_seed(stream_seed("untrained U-Net", s))
     untrained = models.build(unet_cfg).to(ch.device).train()
-    noisy[s] = walk(short_runs[s].model, a, cfg, ch.generator(41, seed=s))
-    noisy_u[s] = walk(untrained, a, cfg, ch.generator(41, seed=s))
+    noisy[s] = walk(short_runs[s].model, a, cfg, ch.rng("walk noise", s))
+    noisy_u[s] = walk(untrained, a, cfg, ch.rng("walk noise", s))  # the same noise
     sw_cfg = ch.sw_config(seed=s)
-    sw_noise = metrics.sw_distance(corruption.noise_like(a, generator=ch.generator(43, seed=s)), ref, sw_cfg)
+    sw_noise = metrics.sw_distance(corruption.noise_like(a, generator=ch.rng("pure noise", s)), ref, sw_cfg)
     steps_rec = noisy[s].frame_steps
     idx = sorted({round(i * (len(steps_rec) - 1) / max(1, n_pts - 1)) for i in range(n_pts)})
     sw_curve[s] = {steps_rec[i]: metrics.sw_distance(noisy[s].frames[i], ref, sw_cfg) / sw_noise for i in idx}
@@ -437,10 +438,10 @@ ch.figure(fig, "walking_vs_training");
 
 # %%
 walks = {float(P.walk.eps): noisy[S0], 0.0: still[S0]}
-for j, eps in enumerate(P.walk.eps_list):
+for eps in P.walk.eps_list:
     if float(eps) not in walks:
         walks[float(eps)] = walk(short_runs[S0].model, walkers[S0], dataclasses.replace(cfg, eps=float(eps)),
-                                 ch.generator(53 + j, seed=S0))
+                                 ch.rng("walk noise", S0, f"eps {float(eps):g}"))
 view = figures.frame_explorer({eps: walks[float(eps)].frames for eps in sorted(P.walk.eps_list)},
                               noisy[S0].frame_steps)
 if figures.headless():

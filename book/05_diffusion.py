@@ -148,10 +148,10 @@ def sampler_cfg(N: int) -> SamplerConfig:  # noqa: N803
                          frame_every=max(1, N * P.diff.frame_every // N_HI))
 
 
-def draw(model, N: int, offset: int, seed: int):  # noqa: N803
-    """n_s chains of ``model`` at N steps; ``offset`` picks the noise (100: the noise every model
-    of a seed starts from, so sample sets are paired chain by chain)."""
-    return sample(model, shape, sampler_cfg(N), ch.generator(offset, seed=seed), device=ch.device)
+def draw(model, N: int, noise: str, seed: int):  # noqa: N803
+    """n_s chains of ``model`` at N steps from the named noise stream (``"chains"``: the noise every
+    model of a seed starts from, so that sample sets are paired chain by chain)."""
+    return sample(model, shape, sampler_cfg(N), ch.rng(noise, seed), device=ch.device)
 
 
 def sw_levels(x: torch.Tensor, seed: int) -> list[float]:
@@ -174,9 +174,9 @@ t_start = ch.elapsed()
 for s in ch.seeds:
     r = S[s]
     r["unet"], r["hidden"] = ch.shared("unet", s), ch.shared("unet_hidden", s)
-    r["noise"] = corruption.noise_like(torch.empty((n_s, *shape)), generator=torch.Generator().manual_seed(s * 10_007 + 5))
+    r["noise"] = corruption.noise_like(torch.empty((n_s, *shape)), generator=ch.rng("reference noise", s, device="cpu"))
     r["sw_noise"] = mean(sw_levels(r["noise"], s))
-    idx = torch.randperm(len(pool), generator=torch.Generator().manual_seed(s * 10_007 + 7))[:n_s]
+    idx = torch.randperm(len(pool), generator=ch.rng("training subset", s, device="cpu"))[:n_s]
     r["sw_train"] = mean(sw_levels(ch.data.to_float(pool[idx]), s))
     r["works"] = {k: ch.model_works(name, r[k].model, s) for k, name in (("unet", "no-skip U-Net"), ("hidden", "MLP U-Net"))}
 print(f"U-Net: {models.n_params(S[ch.seeds[0]]['unet'].model):,} parameters; MLP U-Net: "
@@ -204,15 +204,15 @@ m15 = ch.measurement("C15")
 for s in ch.seeds:
     r = S[s]
     t0 = time.perf_counter()
-    r["runs"] = {N: draw(r["unet"].model, N, 100, s) for N in N_LIST}
+    r["runs"] = {N: draw(r["unet"].model, N, "chains", s) for N in N_LIST}
     r["sec"] = time.perf_counter() - t0
     r["sw"] = {N: sw_levels(r["runs"][N].final, s) for N in N_LIST}
     r["c15"] = {N: mean(r["sw"][N]) / r["sw_noise"] for N in N_LIST}
     r["control_model"] = untrained(unet_cfg, s)
-    r["ctrl_runs"] = {N_LO: draw(r["control_model"], N_LO, 100, s)}
+    r["ctrl_runs"] = {N_LO: draw(r["control_model"], N_LO, "chains", s)}
     r["c15_ctrl"] = {N_LO: mean(sw_levels(r["ctrl_runs"][N_LO].final, s)) / r["sw_noise"]}
     if r["c15_ctrl"][N_LO] < C15_LIMIT:
-        r["ctrl_runs"][N_HI] = draw(r["control_model"], N_HI, 100, s)
+        r["ctrl_runs"][N_HI] = draw(r["control_model"], N_HI, "chains", s)
         r["c15_ctrl"][N_HI] = mean(sw_levels(r["ctrl_runs"][N_HI].final, s)) / r["sw_noise"]
     r["nn"] = {N: metrics.nearest_neighbours(r["runs"][N].final, pool) for N in N_LIST}
     r["nn_held"] = metrics.nearest_neighbours(held[:n_s], pool)
@@ -356,8 +356,8 @@ ch.glue("c15_floor", med([S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds]
 
 # %%
 walk_cfg = dataclasses.replace(P.walk, steps=N_HI, frame_every=N_HI, batch_size=P.diff.batch)
-train_set = ch.data.to_float(pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(s0 * 10_007 + 7))[:n_s]])
-w = walk(r0["unet"].model, train_set.to(ch.device), walk_cfg, ch.generator(200, seed=s0))
+train_set = ch.data.to_float(pool[torch.randperm(len(pool), generator=ch.rng("training subset", s0, device="cpu"))[:n_s]])
+w = walk(r0["unet"].model, train_set.to(ch.device), walk_cfg, ch.rng("walk noise", s0))
 sw_walk = mean(sw_levels(w.last, s0)) / r0["sw_noise"]
 nn_walk, _ = metrics.nearest_neighbours(w.last, pool)
 walk_from_start = float(w.from_start[-1].median())
@@ -390,10 +390,10 @@ pd.DataFrame({"SW / SW(noise)": [sw_walk, r0["c15"][N_HI]],
 m16 = ch.measurement("C16")
 for s in ch.seeds:
     r = S[s]
-    plain_a = r["runs"][N_CMP].final if N_CMP in r["runs"] else draw(r["unet"].model, N_CMP, 100, s).final
+    plain_a = r["runs"][N_CMP].final if N_CMP in r["runs"] else draw(r["unet"].model, N_CMP, "chains", s).final
     r["plain_a"] = plain_a
-    r["plain_b"] = draw(r["unet"].model, N_CMP, 300, s).final
-    r["hid_set"] = draw(r["hidden"].model, N_CMP, 100, s).final
+    r["plain_b"] = draw(r["unet"].model, N_CMP, "chains, second set", s).final
+    r["hid_set"] = draw(r["hidden"].model, N_CMP, "chains", s).final
     r["sw_cmp"] = {"plain A": r["sw"][N_CMP] if N_CMP in r["sw"] else sw_levels(plain_a, s),
                    "plain B": sw_levels(r["plain_b"], s), "MLP": sw_levels(r["hid_set"], s)}
     hf = {"MLP": metrics.highfreq_fraction(r["hid_set"]), "plain A": metrics.highfreq_fraction(plain_a),
@@ -493,12 +493,12 @@ for s in ch.seeds:
     t0 = time.perf_counter()
     r["var"] = {k: budget_run(k, s) for k in variants}
     r["train_sec"] = time.perf_counter() - t0
-    r["var_set"] = {k: draw(run.model, N_CMP, 100, s).final for k, run in r["var"].items()}
+    r["var_set"] = {k: draw(run.model, N_CMP, "chains", s).final for k, run in r["var"].items()}
     r["var_sw"] = {k: sw_levels(x, s) for k, x in r["var_set"].items()}
     r["c17_cond"] = sampler.order_conditions(r["var_sw"])
     # control: the base model in all three roles, from three different noises
     ctrl_sw = {"base": r["var_sw"]["base"]} | {k: sw_levels(draw(r["var"]["base"].model, N_CMP, off, s).final, s)
-                                              for k, off in (("wide", 400), ("wide + deep", 500))}
+                                              for k, off in (("wide", "chains, third set"), ("wide + deep", "chains, fourth set"))}
     r["c17_ctrl_cond"] = sampler.order_conditions(ctrl_sw)
     g = []
     for k, run in r["var"].items():
@@ -559,7 +559,7 @@ half = max(base_cap + 1, P.train.steps // 2)
 for s in ch.seeds:
     r = S[s]
     mid = ch.train("unet", unet_cfg, ch.train_config(steps=half, seed=s))
-    r["mid_sw"] = sw_levels(draw(mid.model, N_CMP, 100, s).final, s)
+    r["mid_sw"] = sw_levels(draw(mid.model, N_CMP, "chains", s).final, s)
     big, small = mean(r["sw_cmp"]["plain A"]), mean(r["var_sw"]["base"])
     r["c18"] = big / small
     r["c18_ctrl"] = mean(r["sw_cmp"]["plain B"]) / big

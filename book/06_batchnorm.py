@@ -357,7 +357,7 @@ ch.figure(fig, "unet_vs_fc_ratios");
 # reconstruction error, not denoising; the verdicts use $\alpha = 0.5$.
 
 # %%
-a_hat0 = corruption.corrupt(a, ALPHA, generator=ch.generator(602, seed=s0))
+a_hat0 = corruption.corrupt(a, ALPHA, generator=ch.rng("corruption", s0))
 a_hat0_fc = F.interpolate(a_hat0, size=fc_cfg.image_size, mode="area")   # the same corrupted crops, downsized
 up = lambda x: F.interpolate(x, size=P.data.image_size, mode="nearest")       # noqa: E731 (display only)
 with torch.no_grad():
@@ -434,7 +434,7 @@ m20 = ch.measurement("C20")
 for j, s in enumerate(SEEDS):
     mdl = M[s]["model"]
     other = SEEDS[(j + 1) % len(SEEDS)] if len(SEEDS) > 1 else None
-    a_hat = corruption.corrupt(a, ALPHA, generator=ch.generator(602, seed=s))
+    a_hat = corruption.corrupt(a, ALPHA, generator=ch.rng("corruption", s))
     RT["unet_nobn", s] = metrics.ratio_table(mdl["unet_nobn"], a, ALPHAS, seed=noise_seed(s))
     with torch.no_grad():
         outs = {"clean images a": a, f"a_hat (alpha={ALPHA})": a_hat,
@@ -775,9 +775,9 @@ for s in SEEDS:
     sw_cfg = ch.sw_config(seed=s)
     chains = {"train mode": Grouped(mdl["unet"], P.bn.sample_batch), "eval mode": RunningStatistics(mdl["unet"]),
               "no BN, train mode": mdl["unet_nobn"], "no BN, eval mode": RunningStatistics(mdl["unet_nobn"])}
-    SAMPLES[s] = {k: sample(O, shape, s_cfg, ch.generator(610, seed=s), device=ch.device).final.to(ch.device)
+    SAMPLES[s] = {k: sample(O, shape, s_cfg, ch.rng("chains", s), device=ch.device).final.to(ch.device)
                   for k, O in chains.items()}
-    noise = corruption.noise_like(SAMPLES[s]["train mode"], generator=ch.generator(611, seed=s))
+    noise = corruption.noise_like(SAMPLES[s]["train mode"], generator=ch.rng("pure noise", s))
     sw = {k: metrics.sw_distance(x, ref, sw_cfg) for k, x in SAMPLES[s].items()}
     sw["pure noise"] = metrics.sw_distance(noise, ref, sw_cfg)
     sw["held-out images (floor)"] = metrics.sw_distance(a[:P.bn.samples], ref, sw_cfg)

@@ -357,7 +357,7 @@ ch.figure(fig, "offset_blindness");
 a = EVAL["unet"]
 n_show = min(8, len(a))
 with torch.no_grad():
-    a_hat = corruption.corrupt(a[:n_show], ALPHA, generator=ch.generator(24, seed=s0))
+    a_hat = corruption.corrupt(a[:n_show], ALPHA, generator=ch.rng("example corruptions", s0))
     rows_img = {"clean a": a[:n_show], f"a_hat (alpha={ALPHA})": a_hat}
     for name in ("unet", "attn_unet"):
         rows_img[f"O(a_hat), {LABELS[name]}"] = RUN[name, s0].model(a_hat)
@@ -412,7 +412,7 @@ for key in ("r attn", "r unet", "zero-mean ratio", "r zero-mean attn", "r zero-m
 
 # %%
 rep = REP["eff_attn_ae", s0]
-a_hat_small = corruption.corrupt(rep["x"], ALPHA, generator=ch.generator(25, seed=s0))
+a_hat_small = corruption.corrupt(rep["x"], ALPHA, generator=ch.rng("representation example corrupted", s0))
 fig = figures.copying_rows(RUN["eff_attn_ae", s0].model, rep["x"], a_hat_small, rep["a_g"], ALPHA,
                            n=min(8, REP_TARGETS))
 ch.figure(fig, "efficient_attention_copying");

@@ -143,7 +143,7 @@ train_small = ch.data_at(FC_RES).train
 m1 = ch.measurement("X1")
 x1_rows, x1_show = [], {}
 for s in SEEDS:
-    pick = int(torch.randint(len(train_small), (1,), generator=torch.Generator().manual_seed(1_000 + s)))
+    pick = int(torch.randint(len(train_small), (1,), generator=ch.rng("single image", s, device="cpu")))
     one = train_small[pick:pick + 1]
     a_train = data.ImageSet.to_float(one)[0].to(ch.device)
     res, runs = {}, {}
@@ -477,7 +477,7 @@ for s in SEEDS:
     untrained = models.build(ladder_model(3)).to(ch.device).train()
     rho = dynamics.radii(model, a, P.walk.batch_size, P.mem.power_iters, seed=s)
     rho_ctrl = dynamics.radii(untrained, a, P.walk.batch_size, P.mem.power_iters, seed=s)
-    g = ch.generator(800, seed=s)
+    g = ch.rng("attractor starts", s)
     starts = {"training images": a, "noisy training images": corruption.corrupt(a, 0.5, generator=g),
               "pure noise": corruption.noise_like(a, generator=g)}
     rho_noise = float(dynamics.radii(model, starts["pure noise"], P.walk.batch_size, P.mem.power_iters, seed=s).median())
@@ -556,7 +556,7 @@ train_full = data.ImageSet.to_float(ch.data.train).to(ch.device)
 eval_full = ch.eval_images()
 for s in SEEDS:
     run = ch.shared("unet", s)
-    idx = torch.randperm(len(eval_full), generator=torch.Generator().manual_seed(500 + s))[:X5_WALKERS]
+    idx = torch.randperm(len(eval_full), generator=ch.rng("walkers", s, device="cpu"))[:X5_WALKERS]
     st5 = dynamics.attractor_stats(run.model, eval_full[idx.to(eval_full.device)], train_full, steps=P.walk.steps,
                                    batch_size=P.walk.batch_size, tol=P.walk.tol, retrieve_corr=P.mem.retrieve_corr,
                                    power_iters=P.mem.power_iters, seed=s)

@@ -146,7 +146,7 @@ def objective_of(seed: int):
 
 def noise_of(seed: int) -> torch.Tensor:
     """Pure noise of the essay's sampler (N(0.7, 0.2) per pixel), as many images as a sample set."""
-    return corruption.noise_like(torch.empty((n_s, *shape)), generator=torch.Generator().manual_seed(seed * 10_007 + 5))
+    return corruption.noise_like(torch.empty((n_s, *shape)), generator=ch.rng("reference noise", seed, device="cpu"))
 
 
 _sw_noise: dict[int, float] = {}
@@ -183,13 +183,13 @@ diag_runs = {"eps, no skips": ch.train_rule("ddpm_eps", eps_cfg, s0, cap=cap_d, 
 diag_models = {k: r.model for k, r in diag_runs.items()}
 diag_models["x0, no skips (the baseline)"] = ch.train("ddpm_x0", base_cfg, ch.train_config(steps=cap_d, seed=s0)).model
 LEVELS = (0, 50, 250, 500, 750, 999)
-by_level = {k: diffusion.loss_by_level(mdl, ev, LEVELS, ch.generator(700, seed=s0)) for k, mdl in diag_models.items()}
+by_level = {k: diffusion.loss_by_level(mdl, ev, LEVELS, ch.rng("loss by level", s0)) for k, mdl in diag_models.items()}
 COPY = "copy of the input, x_t / sqrt(1 - abar_t)"
 level_table = pd.DataFrame({t: {"abar_t": float(diag_models["eps, no skips"].scheduler.alphas_cumprod[t])}
                             | {f"eps-MSE: {k}": v[t]["eps"] for k, v in by_level.items()}
                             | {f"eps-MSE: {COPY}": by_level["eps, no skips"][t]["copy"]} for t in LEVELS}).T
 level_table.index.name = "level t"
-diag_samples = {k: diffusion.sample_ddim(mdl, shape, N_LO, n_s, P.diff.batch, ch.generator(900, seed=s0),
+diag_samples = {k: diffusion.sample_ddim(mdl, shape, N_LO, n_s, P.diff.batch, ch.rng("DDIM chains", s0),
                                          device=ch.device).final for k, mdl in diag_models.items()}
 diag_beats = {k: sw(x, s0) / sw_noise(s0) for k, x in diag_samples.items()}
 top = LEVELS[-1]
@@ -284,8 +284,8 @@ display(ch.claims_table())
 # %%
 # untimed warm-ups, so that the first timed run does not pay for one-off set-up
 sample(models.build(unet_cfg).to(ch.device), shape, SamplerConfig(steps=2, n_samples=2, batch_size=2),
-       ch.generator(1), device=ch.device)
-diffusion.sample_ddim(diag_models["eps, no skips"], shape, 2, 2, 2, ch.generator(1), device=ch.device)
+       ch.rng("warm-up"), device=ch.device)
+diffusion.sample_ddim(diag_models["eps, no skips"], shape, 2, 2, 2, ch.rng("warm-up"), device=ch.device)
 
 m = ch.measurement("X6")
 held_sub = held[:n_s]
@@ -300,11 +300,11 @@ for s in ch.seeds:
     untrained = models.build(unet_cfg).to(ch.device)   # what the essay's U-Net of this seed starts from
     cfg = SamplerConfig(steps=N, n_samples=n_s, batch_size=P.diff.batch)
     t0 = time.perf_counter()
-    essay = sample(essay_run.model, shape, cfg, ch.generator(100, seed=s), device=ch.device)
+    essay = sample(essay_run.model, shape, cfg, ch.rng("chains", s), device=ch.device)
     t_essay = time.perf_counter() - t0
-    control = sample(untrained, shape, cfg, ch.generator(100, seed=s), device=ch.device)
+    control = sample(untrained, shape, cfg, ch.rng("chains", s), device=ch.device)
     t0 = time.perf_counter()
-    base = diffusion.sample_ddim(base_run.model, shape, N, n_s, P.diff.batch, ch.generator(900, seed=s),
+    base = diffusion.sample_ddim(base_run.model, shape, N, n_s, P.diff.batch, ch.rng("DDIM chains", s),
                                  device=ch.device)
     t_base = time.perf_counter() - t0
     d = {"essay": sw(essay.final, s), "baseline": sw(base.final, s), "control": sw(control.final, s),
@@ -336,7 +336,7 @@ for s in ch.seeds:
     if s == s0:
         shown = {"essay": essay, "baseline": base, "control": control, "noise": noise_of(s)}
 calls = {"essay": essay.evaluations, "ddim": base.evaluations}
-train_floor = sw(ch.data.to_float(pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(7))[:n_s]]), s0)
+train_floor = sw(ch.data.to_float(pool[torch.randperm(len(pool), generator=ch.rng("training subset", s0, device="cpu"))[:n_s]]), s0)
 rec = ch.claim(m, figure="x6_sw_by_seed",
                 details={"samples_per_seed": n_s, "N": N, "calls_per_sample": calls,
                          "sw_training_images_floor_seed0": train_floor, "sw_heldout_nn_median": nn_held,
