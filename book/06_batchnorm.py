@@ -180,7 +180,7 @@ fc_cfg = ch.model_config("fc")
 a = ch.eval_images()
 a_fc = ch.eval_images(fc_cfg.image_size)
 cap8 = max(1, P.bn.b1_steps // B8)
-UNET_CAP = getattr(P, aelib.chapter.SHARED["unet"][2])   # the shared unet's step budget: unet_nobn gets the same
+UNET_CAP = P.value(aelib.chapter.SHARED["unet"][2])   # the shared unet's step budget: unet_nobn gets the same
 held = ch.data.to_float(ch.data.heldout).to(ch.device)   # every held-out image: the rule's error
 
 
