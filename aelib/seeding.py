@@ -13,10 +13,3 @@ def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def generator(seed: int, device: str | torch.device = "cpu") -> torch.Generator:
-    """A private torch generator, so that one experiment's draws do not shift another's."""
-    g = torch.Generator(device=device)
-    g.manual_seed(seed)
-    return g

@@ -69,6 +69,7 @@ from IPython.display import Markdown, display
 
 import aelib.chapter
 from aelib import claims, compute, corruption, figures, gates, metrics, models, sampler, verdict
+from aelib.nearest import nearest
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
 from aelib.walk import WalkConfig, walk
@@ -213,8 +214,8 @@ for s in ch.seeds:
     if r["c15_ctrl"][N_LO] < C15_LIMIT:
         r["ctrl_runs"][N_HI] = draw(r["control_model"], N_HI, 100, s)
         r["c15_ctrl"][N_HI] = mean(sw_levels(r["ctrl_runs"][N_HI].final, s)) / r["sw_noise"]
-    r["nn"] = {N: metrics.nearest_neighbours(r["runs"][N].final, pool) for N in N_LIST}
-    r["nn_held"] = metrics.nearest_neighbours(held[:n_s], pool)
+    r["nn"] = {N: nearest(r["runs"][N].final, pool) for N in N_LIST}
+    r["nn_held"] = nearest(held[:n_s], pool)
     r["spread"] = {N: metrics.spread(r["runs"][N].final) / metrics.spread(held[:n_s]) for N in N_LIST}
     m15.add(s, value=max(r["c15"].values()), control=max(r["c15_ctrl"].values()),
             gates=[r["unet"].gate(), r["works"]["unet"]],
@@ -364,7 +365,7 @@ walk_cfg = WalkConfig(steps=N_HI, eps=P.walk_eps, frame_every=N_HI, batch_size=P
 train_set = ch.data.to_float(pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(s0 * 10_007 + 7))[:n_s]])
 w = walk(r0["unet"].model, train_set.to(ch.device), walk_cfg, ch.generator(200, seed=s0))
 sw_walk = mean(sw_levels(w.last, s0)) / r0["sw_noise"]
-nn_walk, _ = metrics.nearest_neighbours(w.last, pool)
+nn_walk, _ = nearest(w.last, pool)
 walk_from_start = float(w.from_start[-1].median())
 fig = figures.image_rows({"walk start (training image)": w.start, f"walk, step {walk_cfg.steps}": w.last,
                           f"sampler, N = {N_HI}": r_big.final}, n=12)
@@ -401,8 +402,8 @@ for s in ch.seeds:
     r["hid_set"] = draw(r["hidden"].model, N_CMP, 100, s).final
     r["sw_cmp"] = {"plain A": r["sw"][N_CMP] if N_CMP in r["sw"] else sw_levels(plain_a, s),
                    "plain B": sw_levels(r["plain_b"], s), "MLP": sw_levels(r["hid_set"], s)}
-    hf = {"MLP": metrics.highfreq_fraction(r["hid_set"]), "plain A": metrics.highfreq_fraction(plain_a),
-          "plain B": metrics.highfreq_fraction(r["plain_b"]), "held-out": metrics.highfreq_fraction(held)}
+    hf = {"MLP": metrics.high_frequency(r["hid_set"]), "plain A": metrics.high_frequency(plain_a),
+          "plain B": metrics.high_frequency(r["plain_b"]), "held-out": metrics.high_frequency(held)}
     r["hf"] = hf
     sep = metrics.separation(hf["MLP"], hf["plain A"])
     r["c16"] = sampler.folded_auc(hf["MLP"], hf["plain A"])

@@ -433,7 +433,7 @@ kernel, sigma = blur.scaled(P.image_size)
 
 
 def image_stats(x: torch.Tensor) -> dict:
-    return {"high-frequency energy": float(batchnorm.high_freq_energy(x).median()),
+    return {"high-frequency energy": float(metrics.high_frequency(x, share=False).median()),
             "channel-statistics distance to a": float(batchnorm.channel_stat_distance(x, a).median()),
             "colour distance to a": float(batchnorm.colour_distance(x, a).median())}
 

@@ -64,6 +64,7 @@ from IPython.display import Markdown, display
 
 import aelib.chapter
 from aelib import claims, compute, corruption, diffusion, figures, metrics, models, verdict
+from aelib.nearest import nearest
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
 
@@ -290,7 +291,7 @@ diffusion.sample_ddim(diag_models["eps, no skips"], shape, 2, 2, 2, ch.generator
 m = ch.measurement("X6")
 held_sub = held[:n_s]
 spread_held = metrics.spread(held_sub)
-nn_held = float(metrics.nearest_neighbours(held_sub, pool)[0].median())
+nn_held = float(nearest(held_sub, pool)[0].median())
 rows, runs_of, shown = {}, {}, {}
 for s in ch.seeds:
     essay_run = ch.shared("unet", s)
@@ -309,7 +310,7 @@ for s in ch.seeds:
     t_base = time.perf_counter() - t0
     d = {"essay": sw(essay.final, s), "baseline": sw(base.final, s), "control": sw(control.final, s),
          "noise": sw_noise(s)}
-    near = {k: float(metrics.nearest_neighbours(x, pool)[0].median()) for k, x in
+    near = {k: float(nearest(x, pool)[0].median()) for k, x in
             (("essay", essay.final), ("baseline", base.final))}
     spreads = {k: metrics.spread(x) / spread_held for k, x in (("essay", essay.final), ("baseline", base.final))}
     value, ctrl = d["essay"] / d["baseline"], d["control"] / d["baseline"]
@@ -429,7 +430,7 @@ rows_img = {}
 for k, label in (("essay", f"essay's sampler, N = {N}"), ("baseline", f"DDIM on the baseline, {N} steps")):
     x = shown[k].final
     rows_img[label] = x
-    rows_img[f"nearest training image ({k})"] = ch.data.to_float(pool[metrics.nearest_neighbours(x, pool)[1]])
+    rows_img[f"nearest training image ({k})"] = ch.data.to_float(pool[nearest(x, pool)[1]])
 rows_img["control: untrained U-Net"] = shown["control"].final
 rows_img["pure noise"] = shown["noise"].clamp(0, 1)
 rows_img["held-out photos"] = held[:10].cpu()
