@@ -282,3 +282,84 @@ def copying_rows(O, a: torch.Tensor, a_hat: torch.Tensor, a_g: torch.Tensor, alp
     and how well does its output layer represent it?"""
     return image_rows({"target a": a, "O(a)": O(a), f"a_hat (alpha={alpha})": a_hat, "O(a_hat)": O(a_hat),
                        "a_g": a_g}, n=n)
+
+
+# ------------------------------------------------------------------------------------------
+# is a sample Gaussian? histogram and Q-Q plot side by side
+
+
+def hist_qq(samples: dict, title: str, styles: dict | None = None, lim: float = 4.5):
+    """Two panels for sets of standardised values (``{label: array}``): their density histograms on
+    a log scale against the standard normal density, and their normal Q-Q plots
+    (:func:`aelib.gaussianity.qq_points`) against the line ``y = x``. ``styles`` maps a label to
+    line keywords (``color``, ``ls``); a histogram takes only the colour."""
+    import numpy as np
+    from scipy import stats
+
+    from .gaussianity import qq_points
+
+    styles = styles or {}
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    grid = np.linspace(-5, 5, 401)
+    for label, z in samples.items():
+        style = styles.get(label, {})
+        ax1.hist(z, bins=np.linspace(-5, 5, 81), density=True, histtype="step", lw=1.4, label=label,
+                 color=style.get("color"))
+        th, emp = qq_points(z)
+        ax2.plot(th, emp, label=label, lw=1.4, **style)
+    ax1.plot(grid, stats.norm.pdf(grid), "k:", lw=1.2, label="N(0, 1)")
+    ax1.set_yscale("log")
+    ax1.set_ylim(1e-5, 1)
+    ax1.set_xlabel("standardised deviation")
+    ax1.set_ylabel("density (log scale)")
+    ax1.legend(fontsize=8, loc="lower center")
+    ax2.plot([-lim, lim], [-lim, lim], "k:", lw=1.2, label="y = x (normal)")
+    ax2.set_xlim(-lim, lim)
+    ax2.set_ylim(-lim, lim)
+    ax2.set_xlabel("standard normal quantile")
+    ax2.set_ylabel("sample quantile")
+    ax2.legend(fontsize=8, loc="upper left")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------------------------
+# sliced Wasserstein distances over seeds and pyramid levels
+
+
+def seed_dots(ax, sets: dict, xlabel: str, lines: dict | None = None):
+    """On ``ax``, one row per set (``{label: per-seed values}``): a grey bar at the median and a dot
+    per seed, first set at the top; ``lines`` adds labelled vertical reference lines
+    (``{label: (x, keywords)}``), e.g. a threshold or the distance of pure noise."""
+    for i, (label, v) in enumerate(sets.items()):
+        ax.barh(i, sorted(v)[len(v) // 2], color="lightgrey")
+        ax.scatter(v, [i] * len(v), color="tab:blue", zorder=3, s=18)
+    ax.set_yticks(range(len(sets)))
+    ax.set_yticklabels(list(sets))
+    ax.invert_yaxis()
+    for label, (x, kw) in (lines or {}).items():
+        ax.axvline(x, label=label, **kw)
+    ax.set_xlabel(xlabel)
+    if lines:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def sw_by_level(ax, sets: dict, styles: dict | None = None, ylabel: str = "SW distance to held-out"):
+    """On ``ax``, per set (``{label: per-seed lists of per-level distances, finest level first}``)
+    the median over seeds at each pyramid level with the range over seeds as error bars; the
+    levels are named finest, band 1, ..., coarsest. ``styles`` maps a label to ``errorbar``
+    keywords (``marker``, ``ls``)."""
+    n_levels = 0
+    for label, per_seed in sets.items():
+        t = torch.tensor(per_seed)
+        mid_v, lo, hi = t.median(0).values, t.min(0).values, t.max(0).values
+        ax.errorbar(range(t.shape[1]), mid_v, yerr=[mid_v - lo, hi - mid_v], capsize=3, label=label,
+                    **(styles or {}).get(label, {}))
+        n_levels = max(n_levels, t.shape[1])
+    ax.set_xticks(range(n_levels))
+    ax.set_xticklabels(["finest"] + [f"band {i}" for i in range(1, n_levels - 1)] + ["coarsest"])
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return ax

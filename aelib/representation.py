@@ -118,7 +118,7 @@ def represent_tracked(layer: Callable[[torch.Tensor], torch.Tensor], a_target: t
                       ) -> tuple[torch.Tensor, list[float], dict[int, torch.Tensor]]:
     """:func:`represent` with every loss value (``record_every=1``) and a copy of the
     representation after each step count in ``at`` (0 is the start; counts above ``cfg.steps``
-    are ignored): ``(a_g, losses, {steps: a})``: ``e`` along the descent."""
+    are ignored): ``(a_g, losses, {steps: a})``, so that ``e`` can be read along the descent."""
     want = {int(s) for s in at if 0 <= int(s) <= cfg.steps}
     snaps: dict[int, torch.Tensor] = {}
 

@@ -283,16 +283,9 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
 cats = {f"samples, N = {N}": [S[s]["c15"][N] for s in ch.seeds] for N in N_LIST}
 cats[f"untrained U-Net, N = {N_LO}"] = [S[s]["c15_ctrl"][N_LO] for s in ch.seeds]
 cats["training images (floor)"] = [S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds]
-for i, (k, v) in enumerate(cats.items()):
-    axes[0].barh(i, sorted(v)[len(v) // 2], color="lightgrey")
-    axes[0].scatter(v, [i] * len(v), color="tab:blue", zorder=3, s=18)
-axes[0].set_yticks(range(len(cats)))
-axes[0].set_yticklabels(list(cats))
-axes[0].invert_yaxis()
-axes[0].axvline(C15_LIMIT, color="tab:red", ls=":", label=f"threshold {C15_LIMIT:g}")
-axes[0].axvline(1.0, color="grey", ls="--", lw=0.8, label="pure noise")
-axes[0].set_xlabel("SW(set, held-out) / SW(noise, held-out)")
-axes[0].legend(fontsize=8)
+figures.seed_dots(axes[0], cats, "SW(set, held-out) / SW(noise, held-out)",
+                  {f"threshold {C15_LIMIT:g}": (C15_LIMIT, dict(color="tab:red", ls=":")),
+                   "pure noise": (1.0, dict(color="grey", ls="--", lw=0.8))})
 hist = {f"samples, N = {N}": torch.cat([S[s]["nn"][N][0] for s in ch.seeds]) for N in N_LIST}
 hist["held-out images"] = torch.cat([S[s]["nn_held"][0] for s in ch.seeds])
 bins = torch.linspace(0, float(max(v.max() for v in hist.values())) * 1.05, 30)
@@ -597,20 +590,12 @@ print(rec18["verdict"], "|", rec18["reason"])
 # and the wide and wide + deep models at the $1\times$ budget, one dot per seed.
 
 # %%
-level_names = ["finest"] + [f"band {i}" for i in range(1, len(r0["var_sw"]["base"]) - 1)] + ["coarsest"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 markers = {"base": "o", "wide": "s", "wide + deep": "^"}
 sets = {f"{k}, 1x": [S[s]["var_sw"][k] for s in ch.seeds] for k in variants}
 sets["base, 4x (shared U-Net)"] = [S[s]["sw_cmp"]["plain A"] for s in ch.seeds]
-for label, per_seed in sets.items():
-    t = torch.tensor(per_seed)
-    mid_v, lo, hi = t.median(0).values, t.min(0).values, t.max(0).values
-    axes[0].errorbar(range(t.shape[1]), mid_v, yerr=[mid_v - lo, hi - mid_v], capsize=3, label=label,
-                     marker=markers[label.split(",")[0]], ls=":" if "4x" in label else "-")
-axes[0].set_xticks(range(len(level_names)))
-axes[0].set_xticklabels(level_names)
-axes[0].set_ylabel("SW distance to held-out")
-axes[0].legend(fontsize=8)
+figures.sw_by_level(axes[0], sets, {label: dict(marker=markers[label.split(",")[0]], ls=":" if "4x" in label else "-")
+                                    for label in sets})
 for s in ch.seeds:
     r = S[s]
     xs = [flops["1x"], flops["2x"], flops["4x"]]

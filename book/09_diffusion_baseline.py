@@ -347,21 +347,16 @@ seed_table.index.name = "seed"
 seed_table.round(3)
 
 # %% [markdown]
-# The distances per seed: each sampler's SW to the held-out photos, the control's and pure
-# noise's, with the distance of as many random training photos (seed {glue:text}`x6_seed0`'s
-# patches) as the floor that real photos reach.
+# The distances per seed (a dot per seed, the bar at the median): each sampler's SW to the
+# held-out photos, the control's and pure noise's, with the distance of as many random training
+# photos (seed {glue:text}`x6_seed0`'s patches) as the floor that real photos reach.
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.4))
+fig, ax = plt.subplots(figsize=(7, 3.0))
 keys = (("SW essay's sampler", "essay's sampler"), ("SW baseline (DDIM)", "baseline (DDIM)"),
         ("SW control (untrained U-Net)", "control: untrained U-Net"), ("SW noise", "pure noise"))
-width = 0.8 / len(keys)
-for j, (col, label) in enumerate(keys):
-    ax.bar([i + j * width for i in range(len(ch.seeds))], [rows[s][col] for s in ch.seeds], width, label=label)
-ax.axhline(train_floor, color="0.3", ls="--", lw=1, label="training photos (floor)")
-ax.set_xticks([i + 0.4 - width / 2 for i in range(len(ch.seeds))], [f"seed {s}" for s in ch.seeds])
-ax.set_ylabel("SW to held-out photos")
-ax.legend(fontsize=8, ncol=2)
+figures.seed_dots(ax, {label: [rows[s][col] for s in ch.seeds] for col, label in keys}, "SW to held-out photos",
+                  {f"training photos, seed {s0} (floor)": (train_floor, dict(color="0.3", ls="--", lw=1))})
 fig.tight_layout()
 ch.figure(fig, "x6_sw_by_seed");
 
