@@ -16,6 +16,7 @@ Modules:
 - :mod:`aelib.training`       one trainer (DDP under torchrun, bf16 on GPUs), atomic checkpoints, resume
 - :mod:`aelib.cache`          trained models cached under a hash of their configuration
 - :mod:`aelib.representation` input representation ``a_g`` by gradient descent on the input
+- :mod:`aelib.evaluation`     one representation descent, measured (``e``, ``e0``) and gated
 - :mod:`aelib.metrics`        r, g, k, e, sliced Wasserstein on pyramid patches, spread, high-frequency
                               energy, AUC separation
 - :mod:`aelib.nearest`        each image's nearest image in a pool, by L2 distance or pixel correlation

@@ -52,7 +52,8 @@ def step_cost(model: torch.nn.Module, shape: tuple[int, int, int], batch_size: i
     """Count the FLOPs of ``model`` on random inputs of ``shape`` (C, H, W) in [0, 1]: the forward
     pass of ``loss_fn(model, x)`` on a batch (without gradients: one network evaluation per image,
     since the loss itself costs no counted FLOPs), then the same forward pass with its backward.
-    ``loss_fn`` defaults to the copying MSE; a diffusion model passes its noise-prediction loss. The model's parameters, gradients, running statistics and mode are left as they were."""
+    ``loss_fn`` defaults to the copying MSE; a diffusion model passes its noise-prediction loss.
+    The model's parameters, gradients, running statistics and mode are left as they were."""
     if len(shape) != 3:
         raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
     if batch_size < 1:

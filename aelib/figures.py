@@ -1,5 +1,7 @@
-"""Figures: one helper that saves each figure for the site and returns it for display, and
-image grids. Used by every chapter (through :meth:`aelib.chapter.Chapter.figure`).
+"""Figures: one helper that saves each figure for the site and returns it for display, image
+grids, and the plots that several chapters share (training curves, frame explorers, a histogram
+with its Q-Q plot, per-seed distances, sliced Wasserstein by pyramid level). Every chapter saves
+through :meth:`aelib.chapter.Chapter.figure`.
 """
 
 from __future__ import annotations

@@ -328,7 +328,8 @@ stat.round(4)
 
 # %%
 STYLES = {("untrained", "gaussian"): dict(color="tab:blue"), ("trained", "gaussian"): dict(color="tab:red"),
-          ("untrained", "uniform"): dict(color="tab:green", ls="--"), ("trained", "uniform"): dict(color="tab:orange", ls="--")}
+          ("untrained", "uniform"): dict(color="tab:green", ls="--"),
+          ("trained", "uniform"): dict(color="tab:orange", ls="--")}
 
 
 def hist_qq(keys, title):

@@ -49,13 +49,15 @@ def test_in_mode_switches_and_restores_even_after_an_error():
 
 def test_shared_plots_draw_what_they_are_given():
     g = np.random.default_rng(0)
-    fig = figures.hist_qq({"a": g.standard_normal(500), "b": g.uniform(-2, 2, 500)}, "t", {"b": dict(color="red", ls="--")})
+    samples = {"a": g.standard_normal(500), "b": g.uniform(-2, 2, 500)}
+    fig = figures.hist_qq(samples, "t", {"b": dict(color="red", ls="--")})
     ax1, ax2 = fig.axes
     assert len(ax2.lines) == 3 and ax2.lines[1].get_linestyle() == "--" and ax1.get_yscale() == "log"
     plt.close(fig)
     fig, ax = plt.subplots()
     figures.seed_dots(ax, {"x": [1.0, 2.0, 3.0], "y": [0.5]}, "SW", {"floor": (0.2, dict(ls=":"))})
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y"] and [p.get_width() for p in ax.patches] == [2.0, 0.5]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y"]
+    assert [p.get_width() for p in ax.patches] == [2.0, 0.5]                  # the bars sit at the medians
     plt.close(fig)
     fig, ax = plt.subplots()
     figures.sw_by_level(ax, {"s": [[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]}, {"s": dict(marker="o")})
