@@ -28,3 +28,14 @@ def test_sliced_wasserstein_separates_images_from_noise():
     noise = metrics.sw_distance(corruption.noise_like(imgs[:32], generator=g), imgs[32:], cfg)
     assert noise > 3 * same
     assert metrics.sw_distance(imgs, imgs, cfg) < noise / 3  # patch sampling noise only
+
+
+def test_the_ledger_does_not_import_torch():
+    """The first page's tables are written without loading torch (the ledger finds its home in aelib.paths)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, aelib.ledger; sys.exit('torch' in sys.modules)"
+    repo = Path(__file__).resolve().parent.parent
+    assert subprocess.run([sys.executable, "-c", code], cwd=repo, env={"PYTHONPATH": str(repo)}).returncode == 0
