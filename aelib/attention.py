@@ -1,4 +1,4 @@
-"""Attention and the attention autoencoders of chapter 07 (``book/07_attention.py``).
+"""Attention and the attention autoencoders.
 
 Two attention mechanisms, both over the H*W positions of a feature map, with ``heads`` heads of
 ``dim_head`` features each and 1x1 convolutions for the queries, keys, values and output:
@@ -38,8 +38,6 @@ The autoencoders, each an :class:`aelib.models.Autoencoder` with ``O = D(E(a))``
 - ``skips``     attention U-Net only: ``"concat"`` (the code) or ``"self"``
 - ``batchnorm`` in/out-convolution models only: the input convolution is the U-Net's double
                 convolution with (True) or without (False) BatchNorm
-
-Used by chapter 07.
 """
 
 from __future__ import annotations
@@ -54,7 +52,7 @@ RESIDUAL_NOISE = 0.95   # the code's share of every residual replaced by fresh n
 NOISE_MEAN = 0.5        # ... drawn from N(0.5, 0.2) elementwise
 NOISE_STD = 0.2
 
-# Training settings of chapter 07 that differ from the book's (module constants, not profile fields).
+# Training settings of the attention models that differ from the book's (module constants, not profile fields).
 # The attention U-Net of the essay's code starts far from any image: its last 1x1 convolution reads
 # GroupNorm-ed, unit-scale features (plus the residuals' 0.95 * N(0.5, 0.2) noise), so the untrained
 # model's copying MSE on the cpu photos is ~1.4, some 30 times the mean training image's. Adam's step is
@@ -67,7 +65,7 @@ ATTN_UNET_KINDS = ("attn_unet", "attn_unet_eff")
 
 
 def learning_rate(kind: str, book_lr: float) -> float:
-    """The Adam learning rate chapter 07 trains a model of ``kind`` with: :data:`ATTN_UNET_LR` for
+    """The Adam learning rate for a model of ``kind``: :data:`ATTN_UNET_LR` for
     the noisy attention U-Nets (see the comment above it), the book's ``book_lr`` for every other."""
     return ATTN_UNET_LR if kind in ATTN_UNET_KINDS else book_lr
 
@@ -331,7 +329,7 @@ def build_attention(cfg: ModelConfig) -> Autoencoder:
 def output_spread(O, a: torch.Tensor) -> float:
     """Median over the batch of ``|O(a) - O'(a)| / |a|`` between two forward passes on the same
     images: 0 for a deterministic model, positive for the attention U-Net, whose residuals draw
-    fresh noise on every pass. Read next to the reconstruction error (chapter 07)."""
+    fresh noise on every pass. Read next to the reconstruction error."""
     first, second = O(a), O(a)
     return float(((first - second).flatten(1).norm(dim=1) / a.flatten(1).norm(dim=1)).median())
 
@@ -341,7 +339,7 @@ class CommonNoise:
     ``seed`` (inside :func:`torch.random.fork_rng`, so the caller's random stream is left as it
     was), so the attention U-Net injects the same residual noise into every input of the same
     shape. Then ``O(a_hat) - O(a)`` is the response to the corruption alone, without the noise
-    of two different passes; for a deterministic model nothing changes (chapter 07). On a GPU
+    of two different passes; for a deterministic model nothing changes. On a GPU
     two calls agree up to the float round-off of its kernels (~1e-4 seen on an H100), not bitwise."""
 
     def __init__(self, model, seed: int = 0):

@@ -1,5 +1,5 @@
 """Batch normalisation at work: which images share statistics, which statistics are used, and the
-image statistics batch norm is said to impose on an autoencoder's outputs. Used by chapter 06.
+image statistics batch norm is said to impose on an autoencoder's outputs.
 
 A ``BatchNorm2d`` layer in train mode normalises each feature map with the mean and variance taken
 over every image of the batch *and* every position; in eval mode it uses the running averages it
@@ -17,8 +17,8 @@ module makes them explicit:
 - :func:`offset_response` how far the output moves when a grey offset is added to the whole batch
   (train-mode BatchNorm after a bias-free convolution hardly lets it through), and
   :func:`set_channel_means` (the colour means of an image set: held-out against training photos);
-- :func:`channel_stats`, :func:`channel_stat_distance`, :func:`colour_distance` and
-  :func:`high_freq_energy`: per-image statistics of outputs compared with the clean images;
+- :func:`channel_stats`, :func:`channel_stat_distance` and :func:`colour_distance`: per-image
+  statistics of outputs compared with the clean images (with :func:`aelib.metrics.high_frequency`);
 - :class:`EssayBlur`     the essay's blur test (Gaussian kernel 19, sigma 8), scaled to another
   resolution.
 
@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from .metrics import laplacian_pyramid
+from .modes import in_mode
+
 
 _BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
@@ -57,20 +58,18 @@ def batch_statistics(model: torch.nn.Module):
 
     The running statistics are taken out of the layers for the duration (not overwritten after the
     fact), so tensors that autograd saved inside the block stay valid: gradients can be taken after
-    the block has closed. The manifold walk (chapter 04) and the sampler (chapter 05) use it too.
+    the block has closed. The manifold walk and the sampler use it too.
     """
-    was_training = model.training
     layers = [m for m in model.modules() if isinstance(m, _BN_TYPES)]
     saved = [(m.running_mean, m.running_var, m.num_batches_tracked) for m in layers]
-    model.train()
-    try:
-        for m in layers:  # taken out, not mutated: also what torch.func transforms (chapter 08) need
-            m.running_mean, m.running_var, m.num_batches_tracked = None, None, None
-        yield model
-    finally:
-        for m, (mean, var, count) in zip(layers, saved):
-            m.running_mean, m.running_var, m.num_batches_tracked = mean, var, count
-        model.train(was_training)
+    with in_mode(model, True):
+        try:
+            for m in layers:  # taken out, not mutated: also what torch.func transforms need
+                m.running_mean, m.running_var, m.num_batches_tracked = None, None, None
+            yield model
+        finally:
+            for m, (mean, var, count) in zip(layers, saved):
+                m.running_mean, m.running_var, m.num_batches_tracked = mean, var, count
 
 
 class Grouped:
@@ -154,14 +153,6 @@ def colour_distance(x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
     xs, as_ = x.detach().float().flatten(2).cpu().numpy(), a.detach().float().flatten(2).cpu().numpy()
     out = [[wasserstein_distance(xs[i, c], as_[i, c]) for c in range(x.shape[1])] for i in range(len(x))]
     return torch.tensor(out, dtype=torch.float64).mean(dim=1)
-
-
-def high_freq_energy(x: torch.Tensor) -> torch.Tensor:
-    """(B,): the mean square of the finest band of a Laplacian pyramid of each image (the image
-    minus its blurred, down- and up-sampled copy): pixel-scale detail and noise. Zero for a
-    constant image."""
-    _check_batch(x)
-    return laplacian_pyramid(x.detach().float(), 2)[0].pow(2).flatten(1).mean(dim=1)
 
 
 # ------------------------------------------------------------------------------------------

@@ -4,11 +4,8 @@ The key hashes the model configuration, the data fingerprint, the training confi
 *without its step count* (plus, on a CPU, torch's thread count, which changes the numbers), the
 package version and the source of the code that defines a model and its training. A run folder
 ``<home>/cache/<name>-<key>/`` holds the configuration, a checkpoint per finished length
-``step_<n>.pt`` (so a longer run of the same model resumes from the longest shorter one, as
-chapter 04 needs) and the in-progress ``last.pt``/``prev.pt`` of an interrupted run, which the
+``step_<n>.pt`` (so a longer run of the same model resumes from the longest shorter one) and the in-progress ``last.pt``/``prev.pt`` of an interrupted run, which the
 next call resumes.
-
-Used by chapters 01 and 02 (and every chapter that trains).
 """
 
 from __future__ import annotations

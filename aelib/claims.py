@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MIN_SEEDS = 3  # a verdict other than 'inconclusive' needs at least this many seeds
 

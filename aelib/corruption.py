@@ -1,4 +1,4 @@
-"""The essay's corruption and its zero-mean control. Used by chapters 01, 02 (and later ones).
+"""The essay's corruption and its zero-mean control.
 
 The essay's text speaks of *adding* Gaussian noise N(mu=0.7, sigma=0.2); its author's code
 *mixes* instead: ``a_hat = alpha * a + (1 - alpha) * n`` with ``n ~ N(0.7, 0.2)`` elementwise.

@@ -4,7 +4,7 @@ Every loader returns an :class:`ImageSet`: training and held-out images as two p
 ``uint8`` tensors of shape (N, 3, H, W) (decoded once, never per epoch), the split made by
 *source photo group* so that overlapping crops of one photo never straddle it.
 
-Used by every chapter through :func:`load` (chapter 01 onwards).
+Chapters load their data through :func:`load`.
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ def load_photos(folder: str | Path = SHIPPED_PHOTOS, *, image_size: int = 32, cr
 
 
 # ------------------------------------------------------------------------------------------
-# handwritten digits that install with scikit-learn (chapter 08's second data set)
+# handwritten digits that install with scikit-learn (a second, non-photographic data set)
 
 
 def load_digits(*, image_size: int = 16, heldout_fraction: float = 0.2, seed: int = 0) -> ImageSet:
@@ -235,7 +235,7 @@ def load_digits(*, image_size: int = 16, heldout_fraction: float = 0.2, seed: in
     (``sklearn.datasets.load_digits``: 1797 greyscale 8x8 images, 17 grey levels, from 13 writers
     of the UCI test set; nothing is downloaded). Grey levels 0..16 -> uint8 0..255, one channel,
     resized to ``image_size``. The writers are not recorded, so every image is its own group and
-    the held-out images are a seeded random fifth. Chapter 08 (the two-denoiser ladder)."""
+    the held-out images are a seeded random fifth."""
     try:
         from sklearn.datasets import load_digits as sk_digits
     except ImportError:

@@ -1,4 +1,4 @@
-"""The standard diffusion baseline of chapter 09: a noise-level-conditioned U-Net trained to predict
+"""The standard diffusion baseline: a noise-level-conditioned U-Net trained to predict
 the noise (Ho et al. 2020, "DDPM") and sampled with DDIM (Song et al. 2021), on the book's U-Net.
 
 The network is ours: :class:`TimeUNet` is the no-skip U-Net of :class:`aelib.models.UNet` (same
@@ -19,14 +19,11 @@ or, for ``kind="ddpm_unet_x0"``, the same network predicting the clean image ins
 It is the model's :meth:`TimeUNet.training_loss`, which the book's trainer
 (:func:`aelib.training.train`) calls instead of its copying loss, so the model trains, caches
 and resumes through :func:`aelib.cache.trained` like every other model (``kind="ddpm_unet"``).
-
-Used by chapter 09.
 """
 
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import torch
@@ -36,6 +33,7 @@ from diffusers import DDIMScheduler, DDPMScheduler
 
 from . import distributed
 from .models import ModelError, UNet
+from .modes import in_mode
 
 NOISE_SEED = 0x0DD9_1000   # offset of the generator seeds of training_loss (apart from the data-order seeds)
 
@@ -90,9 +88,9 @@ class TimeBias(nn.Module):
 class TimeUNet(UNet):
     """eps_theta(x_t, t): the book's U-Net with a per-channel bias from the noise level after ``inc``,
     after each down block and after each up block. ``skips`` as in :class:`aelib.models.UNet`
-    (chapter 09 uses ``"self"``, the essay's no-skip U-Net); no hidden MLP. Normalisation: chapter 09
-    uses ``batchnorm=False`` (a batch mixes noise levels). It predicts noise, not a copy, so it has
-    no ``O = D(E(a))``: :meth:`E` and :meth:`D` refuse. Chapter 09."""
+    (the baseline uses ``"self"``, the essay's no-skip U-Net); no hidden MLP. Normalisation: the
+    baseline uses ``batchnorm=False`` (a batch mixes noise levels). It predicts noise, not a copy, so it has
+    no ``O = D(E(a))``: :meth:`E` and :meth:`D` refuse."""
 
     def __init__(self, image_size: int = 32, channels: int = 3, base: int = 16, depth: int = 2,
                  skips: str = "self", batchnorm: bool = False, ddpm: DDPMConfig = DDPMConfig()):
@@ -126,7 +124,7 @@ class TimeUNet(UNet):
     def training_loss(self, net: nn.Module, a: torch.Tensor, *, step: int, seed: int) -> torch.Tensor:
         """The eps-prediction (or x_0-prediction) loss on a batch ``a`` in [0, 1], called by the trainer. ``net`` is this
         model or its DDP / compiled wrapper. t and eps come from a generator seeded by (seed, step,
-        rank), so a resumed run draws exactly what an uninterrupted one did. Chapter 09."""
+        rank), so a resumed run draws exactly what an uninterrupted one did."""
         rank = distributed.current().rank
         g = torch.Generator(device=a.device).manual_seed(NOISE_SEED + seed * 1_000_003 + step + rank * 1_000_000_007)
         x0 = 2 * a - 1
@@ -159,7 +157,7 @@ def build_ddpm(cfg) -> TimeUNet:
 
 
 def loss_fn(model: TimeUNet, a: torch.Tensor) -> torch.Tensor:
-    """The training objective as ``loss_fn(model, a)`` for :func:`aelib.compute.step_cost`. Chapter 09."""
+    """The training objective as ``loss_fn(model, a)`` for :func:`aelib.compute.step_cost`."""
     return model.training_loss(model, a, step=0, seed=0)
 
 
@@ -173,7 +171,7 @@ def predictions(model: TimeUNet, x_t: torch.Tensor, t: torch.Tensor) -> tuple[to
     whichever of the two it predicts. The other follows from ``x_t = sqrt(abar) x_0 + sqrt(1 - abar) eps``
     (the conversion DDIM makes at every step); for an x_0-predicting network the noise estimate
     ``(x_t - sqrt(abar) x0_hat) / sqrt(1 - abar)`` takes ``x_t`` itself through this arithmetic, a copy
-    of the input that the network never has to make. Chapter 09."""
+    of the input that the network never has to make."""
     out = model(x_t, t)
     abar = _abar(model, t)
     if model.ddpm.prediction_type == "epsilon":
@@ -188,9 +186,9 @@ def loss_by_level(model: TimeUNet, a: torch.Tensor, levels, generator: torch.Gen
     its noise estimate (:func:`predictions`); ``x0``, the MSE of its clean-image estimate (in the
     [-1, 1] scale); and, for reference, ``copy``, the eps-loss of ``x_t / sqrt(1 - abar_t)``, which
     treats all of ``x_t`` as noise: it needs nothing but a copy of the input and is nearly exact at
-    high levels. Model in eval mode, its mode restored. Chapter 09."""
+    high levels. Model in eval mode, its mode restored."""
     out = {}
-    with _eval_mode(model):
+    with in_mode(model, False):
         x0 = 2 * a - 1
         for t in levels:
             eps = torch.randn(a.shape, generator=generator, device=a.device, dtype=a.dtype)
@@ -205,7 +203,7 @@ def loss_by_level(model: TimeUNet, a: torch.Tensor, levels, generator: torch.Gen
     return out
 
 
-# Chapter 09's sizes that are not profile fields (candidates for the profile):
+# The baseline's sizes that are not profile fields (candidates for the profile):
 SEED_SAMPLE_DIVISOR = 2   # samples per sampler and seed = ddpm.samples // this: three seeds give 1.5x the
                           # profile's samples in all, at half the sampling and SW cost per seed
 DIAGNOSTIC_DIVISOR = 4    # the eps-predicting diagnostic models are trained to steps // this (one seed): a
@@ -213,7 +211,7 @@ DIAGNOSTIC_DIVISOR = 4    # the eps-predicting diagnostic models are trained to 
 
 
 def samples_per_seed(profile_samples: int) -> int:
-    """Samples per sampler and seed in chapter 09: ``profile_samples // SEED_SAMPLE_DIVISOR``, at least 2
+    """Samples per sampler and seed of the baseline comparison: ``profile_samples // SEED_SAMPLE_DIVISOR``, at least 2
     (a spread needs two)."""
     return max(2, int(profile_samples) // SEED_SAMPLE_DIVISOR)
 
@@ -228,14 +226,14 @@ def heldout_loss(model: TimeUNet, a: torch.Tensor, seed: int = 0, draws: int = H
     held-out error, ``error_of`` of :meth:`aelib.chapter.Chapter.train_rule`). In each of ``draws``
     draws the images get evenly spaced levels over ``0 .. T-1`` in an order shuffled by ``seed``, and
     fresh noise; the result is the mean squared error over draws. Model in eval mode (no BatchNorm
-    in chapter 09's diffusion models), mode restored. Chapter 09."""
+    in the baseline's diffusion models), mode restored."""
     if draws < 1 or len(a) < 1:
         raise ValueError(f"heldout_loss needs at least one draw and one image, got {draws} and {len(a)}")
     g = torch.Generator().manual_seed(NOISE_SEED + 7 + seed)
     T = model.ddpm.train_steps  # noqa: N806
     x0 = 2 * a - 1
     total = 0.0
-    with _eval_mode(model):
+    with in_mode(model, False):
         for _ in range(draws):
             levels = torch.linspace(0, T - 1, len(a)).round().long()[torch.randperm(len(a), generator=g)]
             eps = torch.randn(a.shape, generator=g).to(device=a.device, dtype=a.dtype)
@@ -251,7 +249,7 @@ class CleanReconstruction(nn.Module):
     0, the least noisy), with no noise added. For the 'model works' gate of an x_0-predicting
     model: its held-out clean reconstruction error against the mean training image's. (For an
     eps-predicting model at level 0 the estimate is ``x_t`` minus 1 % of the predicted noise, nearly
-    the identity whatever the network does: the gate would tell nothing.) Eval mode. Chapter 09."""
+    the identity whatever the network does: the gate would tell nothing.) Eval mode."""
 
     def __init__(self, model: TimeUNet, level: int = 0):
         super().__init__()
@@ -260,20 +258,9 @@ class CleanReconstruction(nn.Module):
     @torch.no_grad()
     def forward(self, a: torch.Tensor) -> torch.Tensor:
         t = torch.full((len(a),), self.level, device=a.device, dtype=torch.long)
-        with _eval_mode(self.model):
+        with in_mode(self.model, False):
             x0_hat, _ = predictions(self.model, 2 * a - 1, t)
         return ((x0_hat + 1) / 2).clamp(0, 1)
-
-
-@contextmanager
-def _eval_mode(model: nn.Module):
-    """``model`` in eval mode inside the block, its mode restored afterwards."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
 
 
 # ------------------------------------------------------------------------------------------
@@ -300,7 +287,7 @@ def sample_ddim(model: TimeUNet, shape: tuple[int, int, int], steps: int, n_samp
     chains of ``shape`` (C, H, W), ``batch_size`` at a time, each from its own x_T ~ N(0, I) drawn
     from ``generator``. diffusers' ``DDIMScheduler`` is made from the model's own DDPM
     configuration (offline). The model runs in eval mode (it has no BatchNorm; nothing changes)
-    and its mode is restored. Returns images mapped back to [0, 1]. Chapter 09."""
+    and its mode is restored. Returns images mapped back to [0, 1]."""
     if len(shape) != 3:
         raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
     for name, v in (("steps", steps), ("n_samples", n_samples), ("batch_size", batch_size)):
@@ -309,7 +296,7 @@ def sample_ddim(model: TimeUNet, shape: tuple[int, int, int], steps: int, n_samp
     sched = DDIMScheduler.from_config(model.scheduler.config)
     sched.set_timesteps(steps)
     starts, finals = [], []
-    with _eval_mode(model):
+    with in_mode(model, False):
         for i in range(0, n_samples, batch_size):
             b = min(batch_size, n_samples - i)
             x = torch.randn((b, *shape), generator=generator, device=device)

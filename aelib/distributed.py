@@ -12,7 +12,7 @@ same whatever the number of processes, up to batch-norm statistics: these are co
 process over its slice of the batch, as in the essay's author's DDP code (we do not convert
 to SyncBatchNorm; with one process per GPU the per-GPU batch is what BatchNorm normalises
 over, and the book states the per-GPU batch next to every paper-scale result). Only rank 0
-writes checkpoints. Used by :mod:`aelib.training` and :mod:`aelib.train` (chapters at the paper
+writes checkpoints. Used by :mod:`aelib.training` and :mod:`aelib.train` (runs at the paper
 profile).
 """
 

@@ -1,4 +1,4 @@
-"""The autoencoder as a dynamical system: iterates of ``O`` and the spectrum of its Jacobian (chapter 08).
+"""The autoencoder as a dynamical system: iterates of ``O`` and the spectrum of its Jacobian.
 
 Radhakrishnan, Belkin and Uhler (2020) showed that overparameterized autoencoders store training
 images as *attractors*: iterate ``x <- O(x)`` from a nearby start and it converges to a training
@@ -13,15 +13,13 @@ Jacobian ``J = dO/dx`` at ``x*`` has modulus below 1, i.e. the spectral radius `
 - :func:`radii` applies it to ``O`` in train mode over fixed batches: as everywhere in this book,
   BatchNorm uses the statistics of the batch it is given, so ``O`` maps a *batch* to a batch and
   the Jacobian is that of the whole batch map (images interact only through the statistics).
-- :func:`iterate` iterates ``O`` with the manifold walk of chapter 04 at zero noise
+- :func:`iterate` iterates ``O`` with the manifold walk at zero noise
   (:func:`aelib.walk.walk`), so "converged" is exactly the walk's "stopped" criterion (C13).
 - :func:`attractor_stats` gathers, for a batch of starts, convergence, retrieval of a training
   image and the spectral radius at the end point (claim X4), and :func:`agreement` compares two
   per-image verdicts (claim X5); :func:`shuffled_agreement` is its control, the agreement of the
   same two verdicts paired at random, which is as high as the real one whenever one verdict is
   (nearly) the same for every image, so that agreement cannot discriminate.
-
-Used by chapter 08.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from dataclasses import dataclass
 import torch
 
 from .batchnorm import batch_statistics
-from .memorization import nearest_by_correlation
+from .nearest import nearest
 from .seeding import stream
 from .walk import Walk, WalkConfig, walk
 
@@ -78,7 +76,7 @@ def radii(model, x: torch.Tensor, batch_size: int, iters: int = 40, seed: int = 
 
 
 def iterate(model, x: torch.Tensor, steps: int, batch_size: int, tol: float, frame_every: int | None = None) -> Walk:
-    """``steps`` applications of ``O`` to each batch of ``x`` (the noise-free walk of chapter 04)."""
+    """``steps`` applications of ``O`` to each batch of ``x`` (the noise-free manifold walk)."""
     return walk(model, x, WalkConfig(steps=steps, eps=0.0, frame_every=frame_every or steps,
                                      batch_size=batch_size, tol=tol))
 
@@ -110,7 +108,7 @@ def attractor_stats(model, starts: torch.Tensor, train_images: torch.Tensor, *, 
     traj = iterate(model, starts, steps, batch_size, tol, frame_every)
     end = traj.last.to(starts.device)
     converged = ~traj.walking()
-    corr, _ = nearest_by_correlation(end, train_images)
+    corr, _ = nearest(end, train_images, by="correlation")
     rho = radii(model, end, batch_size, power_iters, seed)
     return AttractorStats(converged, converged & (corr >= retrieve_corr), rho, corr, traj)
 

@@ -1,5 +1,7 @@
-"""Figures: one helper that saves each figure for the site and returns it for display, and
-image grids. Used by every chapter (through :meth:`aelib.chapter.Chapter.figure`).
+"""Figures: one helper that saves each figure for the site and returns it for display, image
+grids, and the plots that several chapters share (training curves, frame explorers, a histogram
+with its Q-Q plot, per-seed distances, sliced Wasserstein by pyramid level). Every chapter saves
+through :meth:`aelib.chapter.Chapter.figure`.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def loss_curves(runs: dict[str, list[float]], window: int = 25):
 def unet_diagram(depth: int, base: int, image_size: int, skips: str = "self", hidden_mlp=None):
     """A block diagram of the U-Net autoencoder as built by :class:`aelib.models.UNet`: one box per
     level with its feature maps and resolution, the bottleneck ``h = E(a)`` at the bottom, and the
-    decoder's concatenation drawn from itself (no skips) or from the encoder (skips). Chapter 01."""
+    decoder's concatenation drawn from itself (no skips) or from the encoder (skips)."""
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
     fig, ax = plt.subplots(figsize=(1.35 * (2 * depth + 3), 0.9 * depth + 2.2))
@@ -111,12 +113,12 @@ def unet_diagram(depth: int, base: int, image_size: int, skips: str = "self", hi
 
 
 # ------------------------------------------------------------------------------------------
-# animations and an explorer over recorded frames (chapter 04)
+# animations and an explorer over recorded frames
 
 
 def headless() -> bool:
     """True when no interactive reader can be present: the papermill runner (and the site build)
-    set ``AELIB_HEADLESS=1``; then chapters show static figures instead of widgets. Chapter 04."""
+    set ``AELIB_HEADLESS=1``; then chapters show static figures instead of widgets."""
     import os
 
     return os.environ.get("AELIB_HEADLESS", "") not in ("", "0")
@@ -132,7 +134,7 @@ def _frame_uint8(batch: torch.Tensor, nrow: int, scale: int):
 def gif_bytes(frames: torch.Tensor, n: int = 8, nrow: int = 8, scale: int = 2, fps: float = 10.0) -> bytes:
     """An animated GIF (looping) of recorded frames ``(F, B, C, H, W)``: each animation frame is a
     grid of the first ``n`` images, clipped to [0, 1] and enlarged ``scale`` times without
-    smoothing. Returns the file's bytes (they start with ``b"GIF8"``). Chapter 04."""
+    smoothing. Returns the file's bytes (they start with ``b"GIF8"``)."""
     import imageio.v3 as iio
     import numpy as np
 
@@ -143,7 +145,7 @@ def gif_bytes(frames: torch.Tensor, n: int = 8, nrow: int = 8, scale: int = 2, f
 
 
 def save_gif(data: bytes, folder: Path, name: str) -> Path:
-    """Write GIF bytes as ``<folder>/<name>.gif`` (beside the chapter's PNGs). Chapter 04."""
+    """Write GIF bytes as ``<folder>/<name>.gif`` (beside the chapter's PNGs)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.gif"
     path.write_bytes(data)
@@ -152,7 +154,7 @@ def save_gif(data: bytes, folder: Path, name: str) -> Path:
 
 def show_gif(data: bytes, width: int | None = None):
     """A display object for GIF bytes: an ``image/gif`` output, which plays in Jupyter and which
-    myst-nb writes to the built site as an image file. Chapter 04."""
+    myst-nb writes to the built site as an image file."""
     from IPython.display import Image
 
     return Image(data=data, format="gif", width=width)
@@ -162,7 +164,7 @@ def frame_grid(frames: dict, steps: list[int], n: int = 4, nrow: int = 2, column
                slider: str = "step"):
     """A static figure of recorded walks: one row per entry of ``frames`` (label -> ``(F, B, C,
     H, W)``, all recorded at ``steps``), one column per evenly spaced recorded step, each cell a
-    grid of the first ``n`` images. The headless stand-in for :func:`frame_explorer`. Chapter 04."""
+    grid of the first ``n`` images. The headless stand-in for :func:`frame_explorer`."""
     import numpy as np
 
     n_frames = len(steps)
@@ -188,7 +190,7 @@ def frame_explorer(frames: dict, steps: list[int], n: int = 8, nrow: int = 8, sc
     ``frames`` holds several walks (label -> ``(F, B, C, H, W)``, all recorded at ``steps``),
     buttons to choose one. Under ``AELIB_HEADLESS=1`` (papermill, the site) it returns the static
     figure of :func:`frame_grid` instead (``grid_n`` images per cell in ``grid_nrow`` columns).
-    ``slider`` names what the frames run over (chapter 08: the training-set size N). Chapters 04, 08."""
+    ``slider`` names what the frames run over (e.g. the training-set size N)."""
     if headless():
         return frame_grid(frames, steps, n=grid_n, nrow=grid_nrow, columns=columns, label=label, slider=slider)
     import imageio.v3 as iio
@@ -218,13 +220,13 @@ def frame_explorer(frames: dict, steps: list[int], n: int = 8, nrow: int = 8, sc
 
 
 # ------------------------------------------------------------------------------------------
-# training curves of runs with different batch sizes (chapter 06)
+# training curves of runs with different batch sizes
 
 
 def loss_curves_by_images(runs: dict[str, tuple[list[float], int]], window_images: int = 800):
     """Training-loss curves against the number of *images seen*, so that runs with different batch
     sizes can be compared: ``runs`` maps a label to ``(losses per step, batch size)``; each curve is a
-    running mean over about ``window_images`` images (log axes). Chapter 06."""
+    running mean over about ``window_images`` images (log axes)."""
     fig, ax = plt.subplots(figsize=(6.2, 3.2))
     for label, (losses, batch) in runs.items():
         if batch < 1:
@@ -246,7 +248,7 @@ def ratio_curves(tables: dict, columns: tuple[str, ...] = ("r", "k")):
     """One panel per column of ratio tables (label -> DataFrame indexed by alpha, as returned by
     :func:`aelib.metrics.ratio_table`): the column against alpha, one line per model, and a
     dashed line at 1 (the identity's value of r and k), on a log scale so that models far above 1
-    do not flatten the others. Chapter 07."""
+    do not flatten the others."""
     names = {"r": "denoise ratio r", "k": "noise gain k", "g": "identity gap g"}
     fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 3.2), squeeze=False)
     for ax, col in zip(axes[0], columns):
@@ -264,7 +266,7 @@ def ratio_curves(tables: dict, columns: tuple[str, ...] = ("r", "k")):
 
 def representation_loss(curves: dict[str, list[float]], every: int):
     """Input-representation loss curves (recorded every ``every`` steps) on log axes, one line
-    per labelled run. Chapters 02 and 06."""
+    per labelled run."""
     fig, ax = plt.subplots(figsize=(5.5, 3))
     for label, losses in curves.items():
         ax.plot(torch.arange(len(losses)) * every, losses, label=label)
@@ -279,6 +281,87 @@ def representation_loss(curves: dict[str, list[float]], every: int):
 @torch.no_grad()
 def copying_rows(O, a: torch.Tensor, a_hat: torch.Tensor, a_g: torch.Tensor, alpha: float, n: int = 8):
     """Rows target a, O(a), a_hat, O(a_hat) and the representation a_g: does a model copy its input,
-    and how well does its output layer represent it? Chapter 07."""
+    and how well does its output layer represent it?"""
     return image_rows({"target a": a, "O(a)": O(a), f"a_hat (alpha={alpha})": a_hat, "O(a_hat)": O(a_hat),
                        "a_g": a_g}, n=n)
+
+
+# ------------------------------------------------------------------------------------------
+# is a sample Gaussian? histogram and Q-Q plot side by side
+
+
+def hist_qq(samples: dict, title: str, styles: dict | None = None, lim: float = 4.5):
+    """Two panels for sets of standardised values (``{label: array}``): their density histograms on
+    a log scale against the standard normal density, and their normal Q-Q plots
+    (:func:`aelib.gaussianity.qq_points`) against the line ``y = x``. ``styles`` maps a label to
+    line keywords (``color``, ``ls``); a histogram takes only the colour."""
+    import numpy as np
+    from scipy import stats
+
+    from .gaussianity import qq_points
+
+    styles = styles or {}
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    grid = np.linspace(-5, 5, 401)
+    for label, z in samples.items():
+        style = styles.get(label, {})
+        ax1.hist(z, bins=np.linspace(-5, 5, 81), density=True, histtype="step", lw=1.4, label=label,
+                 color=style.get("color"))
+        th, emp = qq_points(z)
+        ax2.plot(th, emp, label=label, lw=1.4, **style)
+    ax1.plot(grid, stats.norm.pdf(grid), "k:", lw=1.2, label="N(0, 1)")
+    ax1.set_yscale("log")
+    ax1.set_ylim(1e-5, 1)
+    ax1.set_xlabel("standardised deviation")
+    ax1.set_ylabel("density (log scale)")
+    ax1.legend(fontsize=8, loc="lower center")
+    ax2.plot([-lim, lim], [-lim, lim], "k:", lw=1.2, label="y = x (normal)")
+    ax2.set_xlim(-lim, lim)
+    ax2.set_ylim(-lim, lim)
+    ax2.set_xlabel("standard normal quantile")
+    ax2.set_ylabel("sample quantile")
+    ax2.legend(fontsize=8, loc="upper left")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------------------------
+# sliced Wasserstein distances over seeds and pyramid levels
+
+
+def seed_dots(ax, sets: dict, xlabel: str, lines: dict | None = None):
+    """On ``ax``, one row per set (``{label: per-seed values}``): a grey bar at the median and a dot
+    per seed, first set at the top; ``lines`` adds labelled vertical reference lines
+    (``{label: (x, keywords)}``), e.g. a threshold or the distance of pure noise."""
+    for i, (label, v) in enumerate(sets.items()):
+        ax.barh(i, sorted(v)[len(v) // 2], color="lightgrey")
+        ax.scatter(v, [i] * len(v), color="tab:blue", zorder=3, s=18)
+    ax.set_yticks(range(len(sets)))
+    ax.set_yticklabels(list(sets))
+    ax.invert_yaxis()
+    for label, (x, kw) in (lines or {}).items():
+        ax.axvline(x, label=label, **kw)
+    ax.set_xlabel(xlabel)
+    if lines:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def sw_by_level(ax, sets: dict, styles: dict | None = None, ylabel: str = "SW distance to held-out"):
+    """On ``ax``, per set (``{label: per-seed lists of per-level distances, finest level first}``)
+    the median over seeds at each pyramid level with the range over seeds as error bars; the
+    levels are named finest, band 1, ..., coarsest. ``styles`` maps a label to ``errorbar``
+    keywords (``marker``, ``ls``)."""
+    n_levels = 0
+    for label, per_seed in sets.items():
+        t = torch.tensor(per_seed)
+        mid_v, lo, hi = t.median(0).values, t.min(0).values, t.max(0).values
+        ax.errorbar(range(t.shape[1]), mid_v, yerr=[mid_v - lo, hi - mid_v], capsize=3, label=label,
+                    **(styles or {}).get(label, {}))
+        n_levels = max(n_levels, t.shape[1])
+    ax.set_xticks(range(n_levels))
+    ax.set_xticklabels(["finest"] + [f"band {i}" for i in range(1, n_levels - 1)] + ["coarsest"])
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return ax

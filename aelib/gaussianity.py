@@ -1,6 +1,6 @@
 """How Gaussian is a sample, and does a sum of terms satisfy Lyapunov's condition?
 
-Two groups of tools, both written for chapter 03 (noninvertibility), where the "samples" are
+Two groups of tools, for the noninvertibility measurements, where the "samples" are
 many input representations of one target found from different random starts:
 
 - **Normality of pooled deviations.** :func:`standardized_deviations` takes ``K`` samples of a
@@ -29,9 +29,7 @@ many input representations of one target found from different random starts:
   control that tells a shape inherited from the start from one made by summation);
   :func:`heavy_tailed_weights` gives Cauchy weights for a layer in which a few terms dominate
   every sum, the control on which Lyapunov's ratio must *not* fall; :func:`lyapunov_slope` is the
-  whole measurement of chapter 03's C10 for one weight matrix and one set of samples.
-
-Used by chapter 03.
+  whole measurement of claim C10 for one weight matrix and one set of samples.
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-# Chapter 03 measures each claim on every seed of the profile; per seed it draws this share of the
+# Each claim is measured on every seed of the profile; per seed the chapter draws this share of the
 # profile's ``nonin.starts`` (at cpu: 3 seeds x 170 starts, as many in total as one seed x 512 had),
 # to keep the chapter within its CPU budget. A chapter constant rather than a profile field.
 SEED_STARTS_FRACTION = 1 / 3

@@ -1,18 +1,17 @@
-"""Copying, memorizing, generalizing: the protocols of chapter 08.
+"""Copying, memorizing, generalizing: the protocols that tell them apart.
 
-Words (chapter 08 states them once): a model *copies* when ``O(a) = a`` for any input (the
+Words: a model *copies* when ``O(a) = a`` for any input (the
 identity); it *memorizes* when its outputs are its training images whatever the input (Zhang et
 al. 2020 call the constant map memorization; the essay uses the word for the identity); it
 *generalizes* when it produces new images that belong to neither.
 
-- :func:`correlation`, :func:`nearest_by_correlation`: similarity of images as the Pearson
-  correlation of their pixels (the cosine of the mean-removed vectors, as in Kadkhodaie et al.
-  2024: plain cosine of [0, 1] images is close to 1 for any two images).
+- similarity of images is the Pearson correlation of their pixels (:func:`aelib.nearest.correlation`,
+  :func:`aelib.nearest.nearest` with ``by="correlation"``).
 - :func:`single_example` (claim X1): trained on one image, is ``O`` the constant map (outputs
   the training image), the identity (outputs its input) or neither?
 - :func:`disjoint_halves`, :func:`ladder_subsets` and :func:`two_denoiser` (claim X2): two
   identical models trained on disjoint subsets of ``N`` images (disjoint by source photo where
-  the data say which photo an image came from), sampled from the same noise with the chapter-05
+  the data say which photo an image came from), sampled from the same noise with the essay's
   sampler, over a ladder of ``N``. :func:`memorization_gap` scores a sample against its own
   model's training set *minus* against the other half's set of the same size, so that the size
   of the pool (a large pool holds a close match for anything) cancels.
@@ -20,8 +19,6 @@ al. 2020 call the constant map memorization; the essay uses the word for the ide
   on as one batch of exactly those images, which gives the same gradients as a batch of
   ``batch_size`` holding each of them equally often, at a fraction of the cost; every model is
   trained along the stopping rule of :mod:`aelib.gates`.
-
-Used by chapter 08.
 """
 
 from __future__ import annotations
@@ -37,40 +34,13 @@ from typing import Callable
 from . import cache, data, gates
 from .batchnorm import batch_statistics
 from .models import ModelConfig
+from .nearest import correlation, nearest
 from .sampler import SamplerConfig, sample
 from .training import TrainConfig
 
 # the regimes of the single-example test (X1): a median correlation at or above this, and above
-# the other one, names the regime; fixed in chapter 08 before its first run
+# the other one, names the regime; fixed before the first run
 REGIME_CORR = 0.9
-
-
-def _centred(x: torch.Tensor) -> torch.Tensor:
-    v = x.flatten(1).double()
-    v = v - v.mean(dim=1, keepdim=True)
-    return v / v.norm(dim=1, keepdim=True).clamp_min(1e-12)
-
-
-def correlation(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """(B,): the Pearson correlation of the pixels of ``x[i]`` and ``y[i]`` (a constant image
-    correlates 0 with anything)."""
-    if x.shape != y.shape:
-        raise ValueError(f"shapes differ: {tuple(x.shape)} vs {tuple(y.shape)}")
-    return (_centred(x) * _centred(y)).sum(dim=1).float()
-
-
-def nearest_by_correlation(x: torch.Tensor, pool: torch.Tensor, chunk: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
-    """For each image of ``x``, the largest correlation with an image of ``pool`` (floats in
-    [0, 1] or uint8) and that image's index: ``(values (B,), indices (B,))``."""
-    xc = _centred(x.float())
-    best_v = torch.full((len(x),), -2.0, dtype=torch.float64)
-    best_i = torch.zeros(len(x), dtype=torch.long)
-    for s in range(0, len(pool), chunk):
-        c = xc @ _centred(pool[s:s + chunk].float()).T
-        v, i = c.max(dim=1)
-        better = v > best_v
-        best_v[better], best_i[better] = v[better], i[better] + s
-    return best_v.float(), best_i
 
 
 # ------------------------------------------------------------------------------------------
@@ -213,8 +183,8 @@ def memorization_gap(samples: torch.Tensor, own: torch.Tensor, other: torch.Tens
     the other half's set, and ``gap = c_own - c_other``. Both sets should hold as many images: then a
     sample that is new (from neither set) has a gap near 0 whatever the pool size, and a copy of a
     training image has a large one."""
-    c_own, i_own = nearest_by_correlation(samples, own)
-    c_other, _ = nearest_by_correlation(samples, other)
+    c_own, i_own = nearest(samples, own, by="correlation")
+    c_other, _ = nearest(samples, other, by="correlation")
     return c_own - c_other, c_own, c_other, i_own
 
 
@@ -236,7 +206,7 @@ class Rung:
     losses: tuple[float, float]  # final training loss (mean of the last 25 steps) of A and B
     index_a: torch.Tensor        # (N,): the images of subset A (indices into the images given)
     index_b: torch.Tensor
-    model_a: torch.nn.Module     # the two trained models (train mode), for later probes (chapter 08, X4)
+    model_a: torch.nn.Module     # the two trained models (train mode), for later probes (X4)
     model_b: torch.nn.Module
     runs: tuple = ()             # the two gates.RuleRun when trained along the stopping rule
     half_a: torch.Tensor | None = None  # the whole halves the subsets are drawn from

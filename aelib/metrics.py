@@ -13,19 +13,17 @@ outlier crop) unless asked for all values.
 The distribution distance is the sliced Wasserstein distance between sets of 7x7 patches drawn
 from the levels of a Laplacian pyramid (Karras et al., 2018), computed with POT's
 ``ot.sliced_wasserstein_distance``. It is not comparable with published FIDs.
-
-Used by chapters 01 and 02 (and every later chapter).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 from .config.metrics import SWConfig
 from .corruption import corrupt, matched_gaussian
+from .modes import in_mode
 
 
 def _norm(x: torch.Tensor) -> torch.Tensor:
@@ -86,15 +84,11 @@ def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = Fal
             ctl = ratios(O, a, alpha, g2, control=True)
         row = row | {"r_control": ctl["r"], "k_control": ctl["k"]}
         if eval_mode:
-            was = O.training
-            O.eval()
-            try:
+            with in_mode(O, False):
                 g1 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
                 g2 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
                 ev = ratios(O, a, alpha, g1)
                 evc = ratios(O, a, alpha, g2, control=True)
-            finally:
-                O.train(was)
             row |= {"r_eval": ev["r"], "k_eval": ev["k"], "recon_eval": ev["recon"], "r_control_eval": evc["r"]}
         rows.append(row)
     return pd.DataFrame(rows).set_index("alpha")
@@ -120,12 +114,6 @@ def representation_error_affine(a_g: torch.Tensor, a: torch.Tensor) -> float:
     """Median ``|fit(a_g) - a| / |a|`` with :func:`affine_fit`: the representation error that a
     per-channel offset and gain (which train-mode BatchNorm removes) cannot account for."""
     return representation_error(affine_fit(a_g, a), a)
-
-
-def psnr(x: torch.Tensor, y: torch.Tensor, peak: float = 1.0) -> float:
-    """Median peak signal-to-noise ratio in dB between two image batches in [0, peak]."""
-    mse = (x - y).pow(2).flatten(1).mean(dim=1).clamp_min(1e-12)
-    return float((10 * torch.log10(peak ** 2 / mse)).median())
 
 
 # ------------------------------------------------------------------------------------------
@@ -199,37 +187,14 @@ def sw_distance(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig()) ->
 
 
 # ------------------------------------------------------------------------------------------
-# copying, diversity and texture of generated images (chapter 05)
-
-
-@torch.no_grad()
-def nearest_neighbours(x: torch.Tensor, pool: torch.Tensor, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
-    """For each image of ``x`` (B, C, H, W), the L2 distance over pixels to its nearest image in
-    ``pool`` (M, C, H, W; floats, or uint8 in [0, 255], which is divided by 255) and that image's
-    index: ``(distances (B,), indices (B,))``. ``pool`` is scanned ``chunk`` images at a time, so
-    a large training set never has to sit in memory as floats. Chapter 05 (is a sample a copy?)."""
-    if x.dim() != 4 or pool.dim() != 4 or x.shape[1:] != pool.shape[1:]:
-        raise ValueError(f"x {tuple(x.shape)} and pool {tuple(pool.shape)} must be image batches of one shape")
-    if len(pool) == 0:
-        raise ValueError("the pool of candidate neighbours is empty")
-    q = x.detach().float().cpu().flatten(1).double()
-    best = torch.full((len(q),), float("inf"), dtype=torch.float64)
-    idx = torch.zeros(len(q), dtype=torch.long)
-    for start in range(0, len(pool), chunk):
-        p = pool[start:start + chunk].cpu()
-        p = (p.double() / 255.0 if p.dtype == torch.uint8 else p.double()).flatten(1)
-        d = torch.cdist(q, p)
-        m, j = d.min(dim=1)
-        better = m < best
-        best[better], idx[better] = m[better], j[better] + start
-    return best.float(), idx
+# copying, diversity and texture of generated images
 
 
 @torch.no_grad()
 def spread(x: torch.Tensor) -> float:
     """The median L2 distance over pixels between two different images of ``x`` (all pairs):
     near 0 for a generator that always outputs the same image, whatever that image is. Compare
-    it with the spread of real images. Chapter 05."""
+    it with the spread of real images."""
     if x.dim() < 2 or len(x) < 2:
         raise ValueError(f"spread needs at least two images, got shape {tuple(x.shape)}")
     f = x.detach().float().cpu().flatten(1).double()
@@ -239,14 +204,21 @@ def spread(x: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def highfreq_fraction(x: torch.Tensor) -> torch.Tensor:
-    """Per image (B,), the share of its variance that sits in the finest band of its Laplacian
-    pyramid (:func:`laplacian_pyramid`, the same bands as the sliced Wasserstein distance):
-    ``sum(L_0^2) / sum((x - mean x)^2)``, over channels and pixels. Fine texture and sharp edges
-    raise it; smooth, painted-looking areas lower it. A constant image gives 0. Chapter 05."""
+def high_frequency(x: torch.Tensor, share: bool = True) -> torch.Tensor:
+    """Per image (B,), the energy of the finest band ``L_0`` of its Laplacian pyramid
+    (:func:`laplacian_pyramid`, the same bands as the sliced Wasserstein distance: the image minus
+    its blurred, down- and up-sampled copy), over channels and pixels. A constant image gives 0.
+
+    ``share=True``: the share of the image's variance in that band, ``sum(L_0^2) / sum((x - mean x)^2)``
+    (computed on the CPU); fine texture and sharp edges raise it, smooth, painted-looking areas lower
+    it, and it does not change with contrast. ``share=False``: the mean square of ``L_0`` (on the
+    device of ``x``), pixel-scale detail and noise in units of squared pixel value."""
     if x.dim() != 4:
         raise ValueError(f"x must be an image batch (B, C, H, W), got shape {tuple(x.shape)}")
-    x = x.detach().float().cpu()
+    x = x.detach().float()
+    if not share:
+        return laplacian_pyramid(x, 2)[0].pow(2).flatten(1).mean(dim=1)
+    x = x.cpu()
     fine = laplacian_pyramid(x, 2)[0]
     total = (x - x.mean(dim=(1, 2, 3), keepdim=True)).pow(2).sum(dim=(1, 2, 3))
     return fine.pow(2).sum(dim=(1, 2, 3)) / total.clamp_min(1e-12)
@@ -256,7 +228,7 @@ def separation(values_a, values_b) -> dict[str, float]:
     """How well one per-image statistic tells two sets apart: the AUC, the probability that a
     value drawn from ``values_a`` exceeds one drawn from ``values_b`` (ties count half; 0.5 means
     no separation, 0 or 1 complete separation), from the Mann-Whitney U statistic
-    (``scipy.stats.mannwhitneyu``), with its two-sided p-value and the two medians. Chapter 05."""
+    (``scipy.stats.mannwhitneyu``), with its two-sided p-value and the two medians."""
     from scipy.stats import mannwhitneyu
 
     a = torch.as_tensor(values_a, dtype=torch.float64).flatten()
@@ -272,7 +244,7 @@ def sliced_wasserstein_repeated(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig 
                                 repeats: int = 3) -> tuple[list[float], list[float]]:
     """:func:`sliced_wasserstein` with ``repeats`` seeds (``cfg.seed``, ``cfg.seed + 1``, ...: other
     patch draws and projections): per pyramid level (finest first) the mean over seeds and the
-    standard deviation (0 for a single seed), the distance's own measurement noise. Chapter 05."""
+    standard deviation (0 for a single seed), the distance's own measurement noise."""
     import dataclasses
 
     if repeats < 1:

@@ -1,20 +1,20 @@
 """The autoencoders of the essay, each split into an encoder ``E`` and a decoder ``D``, ``O = D(E(a))``.
 
-- :class:`FCAutoencoder`  the overcomplete fully connected autoencoder (chapter 01). Every layer
+- :class:`FCAutoencoder`  the overcomplete fully connected autoencoder. Every layer
   is registered with the module, so all of them train; the author's code kept five layers in a
   plain Python list, so they stayed at their random initialisation.
-- :class:`UNet`           the U-Net of Ronneberger et al. with a ``skips`` switch (chapters 01, 02):
+- :class:`UNet`           the U-Net of Ronneberger et al. with a ``skips`` switch:
   ``"self"`` (default) is the essay's no-skip U-Net: each decoder block concatenates its upsampled
   tensor *with itself* where the original concatenated the encoder's feature map, exactly as the
   author's code did (it keeps the original parameter count; it is equivalent to one convolution
   with summed weights). ``"concat"`` keeps the encoder-to-decoder skips (the control of claim C3).
   ``hidden_mlp=(500, 100, 500)`` inserts the essay's restrictive linear MLP in the bottleneck
   (claim C8). ``batchnorm=False`` removes every BatchNorm and gives the convolutions biases.
-- :class:`MLPAutoencoder` a simplified, undercomplete MLP with no normalisation (chapter 03):
+- :class:`MLPAutoencoder` a simplified, undercomplete MLP with no normalisation:
   each encoder layer is narrower than its input, so input representations have free
   directions, and with no BatchNorm the rows of a batch never interact.
 
-Used by chapters 01, 02 and 03; :func:`build` makes any of them from a :class:`ModelConfig`.
+:func:`build` makes any of them from a :class:`ModelConfig`.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ class UNet(Autoencoder):
 
 
 # ------------------------------------------------------------------------------------------
-# simplified MLP (chapter 03)
+# simplified MLP
 
 
 def mlp_widths(width: int, n_layers: int) -> tuple[int, ...]:
@@ -236,12 +236,12 @@ def build(cfg: ModelConfig) -> Autoencoder:
     the number of encoder layers, each a quarter of the previous (:func:`mlp_widths`); the
     decoder mirrors them. The MLP never has BatchNorm, so ``batchnorm`` is ignored for it.
 
-    The attention kinds of chapter 07 (``attn_unet``, ``attn_unet_eff``, ``eff_attn_ae``,
+    The attention kinds (``attn_unet``, ``attn_unet_eff``, ``eff_attn_ae``,
     ``dot_attn_ae``, ``dot_attn_only``) are built by :func:`aelib.attention.build_attention`,
     whose docstring maps their switches onto the existing fields (``n_hidden`` heads, ``width``
     features per head, ``base`` feature maps).
 
-    ``kind="ddpm_unet"`` is chapter 09's noise-predicting U-Net, :class:`aelib.diffusion.TimeUNet`:
+    ``kind="ddpm_unet"`` is the diffusion baseline's noise-predicting U-Net, :class:`aelib.diffusion.TimeUNet`:
     the U-Net's fields (``base``, ``depth``, ``skips``, ``batchnorm``) plus a noise-level input;
     ``"ddpm_unet_x0"`` is the same network predicting the clean image (``aelib.diffusion.KINDS``).
     """
@@ -252,9 +252,9 @@ def build(cfg: ModelConfig) -> Autoencoder:
     if cfg.kind == "mlp":
         return MLPAutoencoder(cfg.image_size, cfg.channels, mlp_widths(cfg.width, cfg.n_hidden))
     if cfg.kind.startswith("ddpm_"):
-        from . import diffusion  # chapter 09's kinds (diffusion.KINDS; imports this module and diffusers)
+        from . import diffusion  # the diffusion kinds (diffusion.KINDS; imports this module and diffusers)
         return diffusion.build_ddpm(cfg)
-    from . import attention  # chapter 07's kinds (attention.KINDS); it imports this module, hence here
+    from . import attention  # the attention kinds (attention.KINDS); it imports this module, hence here
     if cfg.kind in attention.KINDS:
         return attention.build_attention(cfg)
     raise ModelError(f"unknown model kind {cfg.kind!r}; choose one of fc, unet, mlp, ddpm_unet, ddpm_unet_x0, "

@@ -15,22 +15,20 @@ not of the descent's inputs.
 
 Train-mode BatchNorm after a bias-free convolution removes a batch-wide per-channel offset and
 gain: :func:`offset_response` measures how little the output moves when the whole batch is
-shifted (chapter 02's figure), which is why a descent cannot correct its start's grey level.
+shifted, which is why a descent cannot correct its start's grey level.
 :func:`represent_tracked` records the representation at chosen steps, to see whether the error
 ``e`` has stopped moving while the loss still falls.
-
-Used by chapters 02 and 03 (and chapters 06, 07 of later issues).
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import torch
 
 from .config.representation import RepresentationConfig
+from .modes import in_mode
 
 
 def start_for(a_target: torch.Tensor, cfg: RepresentationConfig = RepresentationConfig()) -> torch.Tensor:
@@ -97,7 +95,7 @@ def represent(layer: Callable[[torch.Tensor], torch.Tensor], a_target: torch.Ten
 
     ``y_hat`` overrides the target output (default ``layer(a_target)``); ``record_every>0``
     keeps only every k-th loss value. ``start`` replaces the random start ``a_0`` (same shape
-    as ``a_target``; chapter 03 uses it for a start distribution other than the Gaussian).
+    as ``a_target``, e.g. for a start distribution other than the Gaussian).
     The start is drawn in the shape of the whole batch, so every row gets its own start, even
     when the rows of ``a_target`` are copies of one image. The layer's buffers are restored.
     """
@@ -110,7 +108,7 @@ def represent_tracked(layer: Callable[[torch.Tensor], torch.Tensor], a_target: t
                       ) -> tuple[torch.Tensor, list[float], dict[int, torch.Tensor]]:
     """:func:`represent` with every loss value (``record_every=1``) and a copy of the
     representation after each step count in ``at`` (0 is the start; counts above ``cfg.steps``
-    are ignored): ``(a_g, losses, {steps: a})``. Chapter 02 reads ``e`` along the descent."""
+    are ignored): ``(a_g, losses, {steps: a})``, so that ``e`` can be read along the descent."""
     want = {int(s) for s in at if 0 <= int(s) <= cfg.steps}
     snaps: dict[int, torch.Tensor] = {}
 
@@ -143,11 +141,9 @@ def offset_response(model: torch.nn.Module, a: torch.Tensor, sizes: Iterable[flo
     images of ``|O(a + shift) - O(a)| / |O(a)|`` beside the median input change ``|shift| / |a|``. Train-mode BatchNorm after a bias-free convolution removes a
     batch-wide per-channel offset (output change near 0); in eval mode, or per image, it cannot.
     The model's mode and buffers are restored."""
-    was = model.training
-    model.train(not eval_mode)
     g = torch.Generator(device=a.device).manual_seed(seed)
     rows = []
-    try:
+    with in_mode(model, not eval_mode):
         with kept_buffers(model):
             base = model(a)
             bn = base.flatten(1).norm(dim=1).clamp_min(1e-12)
@@ -162,8 +158,6 @@ def offset_response(model: torch.nn.Module, a: torch.Tensor, sizes: Iterable[flo
                 out = model(a + shift)
                 rows.append({"input_change": float((shift.flatten(1).norm(dim=1) / an.clamp_min(1e-12)).median()),
                              "output_change": float(((out - base).flatten(1).norm(dim=1) / bn).median())})
-    finally:
-        model.train(was)
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Diffusion with no diffusion: iterated denoise-and-renoise sampling from pure noise (chapter 05).
+"""Diffusion with no diffusion: iterated denoise-and-renoise sampling from pure noise.
 
 An autoencoder ``O = D(E(a))`` that was only trained to copy is turned into a sampler by
 alternating its output with fresh noise, the noise's share shrinking on a schedule:
@@ -13,7 +13,7 @@ multiplied by zero, so ``a_1`` is pure noise again; at the last step 1/N of fres
 left, and the returned sample is the model's output on that last mixture. Each image costs
 ``N + 1`` network evaluations (:attr:`Samples.evaluations`), one per ``O(a_n)``.
 
-A schedule is any callable ``(n, N) -> (c_n, d_n)``; :class:`PowerSchedule` is a second example.
+A schedule is any callable ``(n, N) -> (c_n, d_n)``.
 The sampler refuses any ``c_n`` or ``d_n`` outside [0, 1]. The author's later scripts used
 ``c = n / 20`` over 30 or 60 steps, so that ``c`` passed 1 and ``d`` became negative (the output
 amplified and noise *subtracted*) after step 20; the essay's text describes only the linear
@@ -26,8 +26,7 @@ the manifold walk uses (:func:`aelib.batchnorm.batch_statistics`). Because batch
 statistics couple the images of one batch, samples are drawn in fixed batches of
 ``batch_size`` chains.
 
-Used by chapter 05 (and by any later chapter that samples with the essay's method). The end of the
-module holds chapter 05's helpers around the sampler: a faster, numerically identical sliced
+The end of the module holds helpers around the sampler: a faster, numerically identical sliced
 Wasserstein distance, the step cap of a model trained to a compute budget, the folded AUC of C16
 and the three ordering conditions of C17.
 """
@@ -51,22 +50,6 @@ class LinearSchedule:
 
     def __call__(self, n: int, N: int) -> tuple[float, float]:  # noqa: N803 (the essay's N)
         return n / N, 1.0 - n / N
-
-
-@dataclass(frozen=True)
-class PowerSchedule:
-    """``c_n = (n / N) ** p``, ``d_n = 1 - c_n``: p > 1 keeps more noise for longer, p < 1 less.
-    ``p = 1`` is :class:`LinearSchedule`."""
-
-    p: float = 2.0   # exponent of the signal weight
-
-    def __post_init__(self):
-        if not self.p > 0:
-            raise ValueError(f"PowerSchedule.p must be positive, got {self.p!r}")
-
-    def __call__(self, n: int, N: int) -> tuple[float, float]:  # noqa: N803
-        c = (n / N) ** self.p
-        return c, 1.0 - c
 
 
 @dataclass(frozen=True)
@@ -128,7 +111,7 @@ def sample(model, shape: tuple[int, int, int], cfg: SamplerConfig = SamplerConfi
     ``O(a)``, usually an :class:`aelib.models.Autoencoder`) with the denoise-and-renoise sampler.
 
     Chains are run in batches of ``cfg.batch_size`` one after the other, all drawing from
-    ``generator`` (on ``device``): a seeded generator makes the run reproducible. Chapter 05.
+    ``generator`` (on ``device``): a seeded generator makes the run reproducible.
     """
     if len(shape) != 3:
         raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
@@ -159,7 +142,7 @@ def sample(model, shape: tuple[int, int, int], cfg: SamplerConfig = SamplerConfi
 
 
 # ------------------------------------------------------------------------------------------
-# chapter 05's measures around the sampler: a fast sliced Wasserstein, compute budgets, C16, C17
+# measures around the sampler: a fast sliced Wasserstein, compute budgets, C16, C17
 
 #: C17 and C18 put every model on one training-compute budget: the FLOPs of the base U-Net at
 #: ``steps // BUDGET_FRACTION`` optimiser steps (``steps`` is the profile's cap for the book's U-Net).
@@ -176,7 +159,7 @@ def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, cfg=None) -> list[float
     Gaussian directions from it), several times faster: with equal patch counts and uniform
     weights the 1-D Wasserstein-2 distance along a direction is the mean squared difference of
     the two sorted projections, and the projections are sorted along contiguous memory. Unlike
-    the POT route it leaves the global random generator alone. Chapter 05."""
+    the POT route it leaves the global random generator alone."""
     from .metrics import SWConfig, standardised_patch_sets
 
     cfg = cfg or SWConfig()
@@ -193,7 +176,7 @@ def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, cfg=None) -> list[float
 
 def budget_steps(budget_flops: float, step_flops: float, minimum: int = MIN_CAP) -> int:
     """Optimiser steps that spend ``budget_flops`` at ``step_flops`` per step (rounded, at least
-    ``minimum``): the step cap of a model trained to a compute budget (C17). Chapter 05."""
+    ``minimum``): the step cap of a model trained to a compute budget (C17)."""
     if not (budget_flops > 0 and step_flops > 0):
         raise ValueError(f"budget and step FLOPs must be positive, got {budget_flops!r} and {step_flops!r}")
     return max(int(minimum), int(round(budget_flops / step_flops)))
@@ -201,7 +184,7 @@ def budget_steps(budget_flops: float, step_flops: float, minimum: int = MIN_CAP)
 
 def folded_auc(values_a, values_b) -> float:
     """``max(AUC, 1 - AUC)`` of one per-image statistic between two sets (:func:`aelib.metrics.separation`):
-    0.5 for no separation, 1 for complete separation in either direction (C16). Chapter 05."""
+    0.5 for no separation, 1 for complete separation in either direction (C16)."""
     from .metrics import separation
 
     auc = separation(values_a, values_b)["auc"]
@@ -212,7 +195,7 @@ def order_conditions(levels: dict[str, list[float]]) -> dict[str, bool]:
     """C17's three conditions from per-level distances to the data (finest level first, coarsest
     last) of the sample sets ``'base'``, ``'wide'`` and ``'wide + deep'``: more fine detail in the
     wide model (lower finest-level distance), less global order (higher coarsest-level distance),
-    and order restored by the extra level (wide + deep's coarsest distance below wide's). Chapter 05."""
+    and order restored by the extra level (wide + deep's coarsest distance below wide's)."""
     missing = {"base", "wide", "wide + deep"} - set(levels)
     if missing:
         raise ValueError(f"order_conditions needs the sets {sorted(missing)}")

@@ -1,4 +1,4 @@
-"""The manifold walk: re-encode, perturb the latent, decode, repeat (chapter 04).
+"""The manifold walk: re-encode, perturb the latent, decode, repeat.
 
 For an autoencoder ``O = D(E(a))`` the walk starts from real images ``g_0 = a`` and iterates
 
@@ -19,16 +19,14 @@ independent chain.
 two re-encodings, ``|g_K - g_{K-1}| / |g_K|``, is above a stated tolerance ``tol``. A walker
 whose image has become non-finite is counted as still walking (its image keeps changing).
 
-Each seed of chapter 04 walks its own draw of held-out images (:func:`draw_walkers`), a share of
+Each seed walks its own draw of held-out images (:func:`draw_walkers`), a share of
 the profile's ``walk.walkers`` (:func:`walkers_per_seed`). The control of C13 is a map that is
 known to settle, :class:`Contraction`, walked by the same code.
-
-Used by chapter 04 (and by any later chapter that walks a model exposing ``E`` and ``D``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 
@@ -151,7 +149,7 @@ def walk(model, a: torch.Tensor, cfg: WalkConfig = WalkConfig(), generator: torc
 
     ``model`` is anything with ``E`` and ``D`` (an :class:`aelib.models.Autoencoder`). The batches
     of ``cfg.batch_size`` walkers are walked one after the other with the same ``generator``
-    (on the model's device), so a seeded generator makes the walk reproducible. Chapter 04.
+    (on the model's device), so a seeded generator makes the walk reproducible.
     """
     if a.dim() != 4:
         raise ValueError(f"a must be a batch (B, C, H, W), got shape {tuple(a.shape)}")
@@ -174,16 +172,3 @@ def walk(model, a: torch.Tensor, cfg: WalkConfig = WalkConfig(), generator: torc
             from_start.append(torch.stack(fs))
     return Walk(frames=torch.cat(frames, dim=1), frame_steps=keep, change=torch.cat(change, dim=1),
                 from_start=torch.cat(from_start, dim=1), cfg=cfg)
-
-
-def walk_many(model, a: torch.Tensor, eps_values, cfg: WalkConfig = WalkConfig(), seed: int = 0,
-              device: str | torch.device = "cpu") -> dict[float, Walk]:
-    """One walk of the same images per noise level; the walk at ``eps_values[i]`` draws its noise
-    from a generator seeded with ``seed + i``. Chapter 04 (the frames behind its explorer)."""
-    import dataclasses
-
-    out = {}
-    for i, eps in enumerate(eps_values):
-        g = torch.Generator(device=device).manual_seed(seed + i)
-        out[float(eps)] = walk(model, a, dataclasses.replace(cfg, eps=float(eps)), g)
-    return out

@@ -49,6 +49,7 @@ import torch
 
 import aelib.chapter
 from aelib import claims, corruption, figures, models, report
+from aelib.modes import in_mode
 
 ch = aelib.chapter.start("01_identity", PROFILE)
 P = ch.profile
@@ -104,12 +105,8 @@ def batches(x: torch.Tensor, size: int) -> tuple[torch.Tensor, ...]:
 @torch.no_grad()
 def outputs(O, x: torch.Tensor, eval_mode: bool = False) -> torch.Tensor:
     """O(x) batch by batch (train-mode batch norm sees one batch at a time); optionally in eval mode."""
-    was = O.training
-    O.train(not eval_mode)
-    try:
+    with in_mode(O, not eval_mode):
         return torch.cat([O(b) for b in batches(x, P.data.n_eval)])
-    finally:
-        O.train(was)
 
 
 def corrupted(a: torch.Tensor, seed: int, stream: str) -> dict:

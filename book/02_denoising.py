@@ -65,8 +65,8 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import claims, corruption, figures, gates, metrics, models, report, verdict
-from aelib.representation import errors, log_steps, nearer_than_input, offset_response, represent_tracked, start_for
+from aelib import claims, corruption, evaluation, figures, gates, metrics, models, report, verdict
+from aelib.representation import errors, log_steps, nearer_than_input, offset_response
 from aelib.seeding import set_seed
 
 ch = aelib.chapter.start("02_denoising", PROFILE)
@@ -237,11 +237,7 @@ REP = {}   # (model, seed, input) -> dict with a_g, a0, snapshots, losses, e, e0
 
 def represent_record(name, model, s, x, offset):
     cfg = ch.representation_config(seed=1_000 + 97 * s + offset)
-    a0 = start_for(x, cfg)
-    a_g, losses, snaps = represent_tracked(model, x, cfg, rep_every)
-    out = {"a_g": a_g, "a0": a0, "losses": losses, "snaps": snaps, "x": x,
-           "e": errors(a_g, targets), "e0": errors(a0, targets)}
-    out["gates"] = gates.descent(f"{name} descent (seed {s})", out["e"]["affine"], out["e0"]["affine"], losses, s)
+    out = evaluation.descent(f"{name} descent (seed {s})", model, x, cfg, s, target=targets, at=rep_every)
     REP[name, s, "clean" if x is targets else "corrupted"] = out
     return out
 
@@ -478,14 +474,11 @@ for s in SEEDS:
     res = {}
     for name, mdl in (("unet", RUN[s].model), ("untrained unet", UNT[s])):
         cfg = ch.representation_config(seed=1_000 + 97 * s + 1)
-        a0 = start_for(a_hat, cfg)
-        a_g, losses, _ = represent_tracked(mdl, a_hat, cfg, ())
-        e_hat = errors(a_g, a_hat)["affine"]          # how near a_g came to its own target a_hat
-        e0_hat = errors(a0, a_hat)["affine"]
+        d = evaluation.descent(f"{name} descent of corrupted inputs (seed {s})", mdl, a_hat, cfg, s, at=())
+        a_g = d["a_g"]                                 # e: how near a_g came to its own target a_hat
         res[name] = {"a_g": a_g, "ratio": float(nearer_than_input(a_g, a_hat, targets).median()),
                      "raw": float(nearer_than_input(a_g, a_hat, targets, affine=False).median()),
-                     "gates": gates.descent(f"{name} descent of corrupted inputs (seed {s})", e_hat, e0_hat, losses, s),
-                     "e_hat": e_hat, "e0_hat": e0_hat}
+                     "gates": d["gates"], "e_hat": d["e"]["affine"], "e0_hat": d["e0"]["affine"]}
     C7[s] = (a_hat, res)
     tr, un = res["unet"], res["untrained unet"]
     m7.add(s, value=tr["ratio"], control=un["ratio"], gates=MODEL_GATES["unet", s] + tr["gates"],

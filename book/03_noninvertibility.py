@@ -326,35 +326,16 @@ print(f"pooled sample per seed: {len(pooled[s0, 'untrained', 'gaussian']):,} val
 stat.round(4)
 
 # %%
+STYLES = {("untrained", "gaussian"): dict(color="tab:blue"), ("trained", "gaussian"): dict(color="tab:red"),
+          ("untrained", "uniform"): dict(color="tab:green", ls="--"),
+          ("trained", "uniform"): dict(color="tab:orange", ls="--")}
+
+
 def hist_qq(keys, title):
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
-    grid = np.linspace(-5, 5, 401)
-    styles = {("untrained", "gaussian"): dict(color="tab:blue"), ("trained", "gaussian"): dict(color="tab:red"),
-              ("untrained", "uniform"): dict(color="tab:green", ls="--"),
-              ("trained", "uniform"): dict(color="tab:orange", ls="--")}
-    for key in keys:
-        z = np.concatenate([pooled[(s,) + key] for s in ch.seeds])
-        label = f"{key[0]}, {key[1]} start"
-        ax1.hist(z, bins=np.linspace(-5, 5, 81), density=True, histtype="step", lw=1.4, label=label,
-                 color=styles[key]["color"])
-        th, emp = G.qq_points(z)
-        ax2.plot(th, emp, label=label, lw=1.4, **styles[key])
-    ax1.plot(grid, stats.norm.pdf(grid), "k:", lw=1.2, label="N(0, 1)")
-    ax1.set_yscale("log")
-    ax1.set_ylim(1e-5, 1)
-    ax1.set_xlabel("standardised deviation")
-    ax1.set_ylabel("density (log scale)")
-    ax1.legend(fontsize=8, loc="lower center")
-    lim = 4.5
-    ax2.plot([-lim, lim], [-lim, lim], "k:", lw=1.2, label="y = x (normal)")
-    ax2.set_xlim(-lim, lim)
-    ax2.set_ylim(-lim, lim)
-    ax2.set_xlabel("standard normal quantile")
-    ax2.set_ylabel("sample quantile")
-    ax2.legend(fontsize=8, loc="upper left")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    """Histogram and Q-Q plot of the deviations pooled over seeds, per (model, start)."""
+    label = {key: f"{key[0]}, {key[1]} start" for key in keys}
+    return figures.hist_qq({label[k]: np.concatenate([pooled[(s,) + k] for s in ch.seeds]) for k in keys}, title,
+                           {label[k]: STYLES[k] for k in keys})
 
 
 fig = hist_qq([("untrained", "gaussian"), ("untrained", "uniform")],

@@ -70,6 +70,7 @@ from IPython.display import display
 
 import aelib.chapter
 from aelib import claims, compute, corruption, figures, gates, metrics, models, report, sampler, verdict
+from aelib.nearest import nearest
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
 from aelib.walk import walk
@@ -214,8 +215,8 @@ for s in ch.seeds:
     if r["c15_ctrl"][N_LO] < C15_LIMIT:
         r["ctrl_runs"][N_HI] = draw(r["control_model"], N_HI, "chains", s)
         r["c15_ctrl"][N_HI] = mean(sw_levels(r["ctrl_runs"][N_HI].final, s)) / r["sw_noise"]
-    r["nn"] = {N: metrics.nearest_neighbours(r["runs"][N].final, pool) for N in N_LIST}
-    r["nn_held"] = metrics.nearest_neighbours(held[:n_s], pool)
+    r["nn"] = {N: nearest(r["runs"][N].final, pool) for N in N_LIST}
+    r["nn_held"] = nearest(held[:n_s], pool)
     r["spread"] = {N: metrics.spread(r["runs"][N].final) / metrics.spread(held[:n_s]) for N in N_LIST}
     m15.add(s, value=max(r["c15"].values()), control=max(r["c15_ctrl"].values()),
             gates=[r["unet"].gate(), r["works"]["unet"]],
@@ -226,7 +227,7 @@ for s in ch.seeds:
                "sw_train_floor_ratio": r["sw_train"] / r["sw_noise"]}
             | {f"spread_ratio_N{N}": r["spread"][N] for N in N_LIST})
     print(f"seed {s}: SW / SW(noise) " + ", ".join(f"N = {N}: {r['c15'][N]:.3f}" for N in N_LIST)
-          + f"; untrained: " + ", ".join(f"N = {N}: {v:.3f}" for N, v in r["c15_ctrl"].items())
+          + "; untrained: " + ", ".join(f"N = {N}: {v:.3f}" for N, v in r["c15_ctrl"].items())
           + f"; sampling {r['sec']:.1f} s")
 rec15 = ch.claim(m15, figure="sample_quality", details={"samples_per_seed": n_s, "N": list(N_LIST)})
 print(rec15["verdict"], "|", rec15["reason"])
@@ -283,16 +284,9 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
 cats = {f"samples, N = {N}": [S[s]["c15"][N] for s in ch.seeds] for N in N_LIST}
 cats[f"untrained U-Net, N = {N_LO}"] = [S[s]["c15_ctrl"][N_LO] for s in ch.seeds]
 cats["training images (floor)"] = [S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds]
-for i, (k, v) in enumerate(cats.items()):
-    axes[0].barh(i, sorted(v)[len(v) // 2], color="lightgrey")
-    axes[0].scatter(v, [i] * len(v), color="tab:blue", zorder=3, s=18)
-axes[0].set_yticks(range(len(cats)))
-axes[0].set_yticklabels(list(cats))
-axes[0].invert_yaxis()
-axes[0].axvline(C15_LIMIT, color="tab:red", ls=":", label=f"threshold {C15_LIMIT:g}")
-axes[0].axvline(1.0, color="grey", ls="--", lw=0.8, label="pure noise")
-axes[0].set_xlabel("SW(set, held-out) / SW(noise, held-out)")
-axes[0].legend(fontsize=8)
+figures.seed_dots(axes[0], cats, "SW(set, held-out) / SW(noise, held-out)",
+                  {f"threshold {C15_LIMIT:g}": (C15_LIMIT, dict(color="tab:red", ls=":")),
+                   "pure noise": (1.0, dict(color="grey", ls="--", lw=0.8))})
 hist = {f"samples, N = {N}": torch.cat([S[s]["nn"][N][0] for s in ch.seeds]) for N in N_LIST}
 hist["held-out images"] = torch.cat([S[s]["nn_held"][0] for s in ch.seeds])
 bins = torch.linspace(0, float(max(v.max() for v in hist.values())) * 1.05, 30)
@@ -359,7 +353,7 @@ walk_cfg = dataclasses.replace(P.walk, steps=N_HI, frame_every=N_HI, batch_size=
 train_set = ch.data.to_float(pool[torch.randperm(len(pool), generator=ch.rng("training subset", s0, device="cpu"))[:n_s]])
 w = walk(r0["unet"].model, train_set.to(ch.device), walk_cfg, ch.rng("walk noise", s0))
 sw_walk = mean(sw_levels(w.last, s0)) / r0["sw_noise"]
-nn_walk, _ = metrics.nearest_neighbours(w.last, pool)
+nn_walk, _ = nearest(w.last, pool)
 walk_from_start = float(w.from_start[-1].median())
 fig = figures.image_rows({"walk start (training image)": w.start, f"walk, step {walk_cfg.steps}": w.last,
                           f"sampler, N = {N_HI}": r_big.final}, n=12)
@@ -396,8 +390,8 @@ for s in ch.seeds:
     r["hid_set"] = draw(r["hidden"].model, N_CMP, "chains", s).final
     r["sw_cmp"] = {"plain A": r["sw"][N_CMP] if N_CMP in r["sw"] else sw_levels(plain_a, s),
                    "plain B": sw_levels(r["plain_b"], s), "MLP": sw_levels(r["hid_set"], s)}
-    hf = {"MLP": metrics.highfreq_fraction(r["hid_set"]), "plain A": metrics.highfreq_fraction(plain_a),
-          "plain B": metrics.highfreq_fraction(r["plain_b"]), "held-out": metrics.highfreq_fraction(held)}
+    hf = {"MLP": metrics.high_frequency(r["hid_set"]), "plain A": metrics.high_frequency(plain_a),
+          "plain B": metrics.high_frequency(r["plain_b"]), "held-out": metrics.high_frequency(held)}
     r["hf"] = hf
     sep = metrics.separation(hf["MLP"], hf["plain A"])
     r["c16"] = sampler.folded_auc(hf["MLP"], hf["plain A"])
@@ -586,20 +580,12 @@ print(rec18["verdict"], "|", rec18["reason"])
 # and the wide and wide + deep models at the $1\times$ budget, one dot per seed.
 
 # %%
-level_names = ["finest"] + [f"band {i}" for i in range(1, len(r0["var_sw"]["base"]) - 1)] + ["coarsest"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 markers = {"base": "o", "wide": "s", "wide + deep": "^"}
 sets = {f"{k}, 1x": [S[s]["var_sw"][k] for s in ch.seeds] for k in variants}
 sets["base, 4x (shared U-Net)"] = [S[s]["sw_cmp"]["plain A"] for s in ch.seeds]
-for label, per_seed in sets.items():
-    t = torch.tensor(per_seed)
-    mid_v, lo, hi = t.median(0).values, t.min(0).values, t.max(0).values
-    axes[0].errorbar(range(t.shape[1]), mid_v, yerr=[mid_v - lo, hi - mid_v], capsize=3, label=label,
-                     marker=markers[label.split(",")[0]], ls=":" if "4x" in label else "-")
-axes[0].set_xticks(range(len(level_names)))
-axes[0].set_xticklabels(level_names)
-axes[0].set_ylabel("SW distance to held-out")
-axes[0].legend(fontsize=8)
+figures.sw_by_level(axes[0], sets, {label: dict(marker=markers[label.split(",")[0]], ls=":" if "4x" in label else "-")
+                                    for label in sets})
 for s in ch.seeds:
     r = S[s]
     xs = [flops["1x"], flops["2x"], flops["4x"]]

@@ -60,9 +60,8 @@ import torch
 import torch.nn.functional as F
 
 import aelib.chapter
-from aelib import batchnorm, claims, corruption, figures, gates, metrics, models, report
+from aelib import batchnorm, claims, corruption, evaluation, figures, gates, metrics, models, report
 from aelib.batchnorm import EssayBlur, Grouped, Modes, RunningStatistics
-from aelib.representation import represent, start_for
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
 
@@ -424,7 +423,7 @@ kernel, sigma = blur.scaled(P.data.image_size)
 
 
 def image_stats(x: torch.Tensor) -> dict:
-    return {"high-frequency energy": float(batchnorm.high_freq_energy(x).median()),
+    return {"high-frequency energy": float(metrics.high_frequency(x, share=False).median()),
             "channel-statistics distance to a": float(batchnorm.channel_stat_distance(x, a).median()),
             "colour distance to a": float(batchnorm.colour_distance(x, a).median())}
 
@@ -668,19 +667,15 @@ for j, s in enumerate(SEEDS):
     idx = (torch.arange(REP_TARGETS) + j * REP_TARGETS) % len(a)
     targets = a[idx]
     cfg = ch.representation_config(seed=999 + s)
-    a0 = start_for(targets, cfg)
-    rep = {"start": {"a_g": a0, "losses": []}}
-    for k, O in (("BN", Grouped(mdl["unet"], len(targets))), ("no BN", mdl["unet_nobn"]),
-                 ("untrained BN", Grouped(mdl["untrained"], len(targets)))):
-        a_g, losses = represent(O, targets, cfg, record_every=1)
-        rep[k] = {"a_g": a_g, "losses": losses}
-    for k, r in rep.items():
-        r["e"] = metrics.representation_error(r["a_g"], targets)
-        r["e_aff"] = metrics.representation_error_affine(r["a_g"], targets)
+    runs = {k: evaluation.descent(f"{k.replace('no BN', 'no-BN')} U-Net descent", O, targets, cfg, s)
+            for k, O in (("BN", Grouped(mdl["unet"], len(targets))), ("no BN", mdl["unet_nobn"]),
+                         ("untrained BN", Grouped(mdl["untrained"], len(targets))))}
+    d0 = runs["BN"]   # every descent starts from the same a_0
+    rep = {"start": {"a_g": d0["a0"], "losses": [], "e": d0["e0"]["raw"], "e_aff": d0["e0"]["affine"]}}
+    rep |= {k: {"a_g": d["a_g"], "losses": d["losses"], "e": d["e"]["raw"], "e_aff": d["e"]["affine"]}
+            for k, d in runs.items()}
     REP[s] = rep | {"targets": targets}
-    e0 = rep["start"]["e_aff"]
-    desc = (gates.descent("BN U-Net descent", rep["BN"]["e_aff"], e0, rep["BN"]["losses"], s)
-            + gates.descent("no-BN U-Net descent", rep["no BN"]["e_aff"], e0, rep["no BN"]["losses"], s))
+    desc = runs["BN"]["gates"] + runs["no BN"]["gates"]
     m22.add(s, value=rep["no BN"]["e_aff"] / rep["BN"]["e_aff"],
             control=rep["untrained BN"]["e_aff"] / rep["BN"]["e_aff"],
             gates=[M[s]["works"]["unet"], M[s]["works"]["unet_nobn"], M[s]["rule"]["unet"],

@@ -117,8 +117,8 @@ import torch
 from IPython.display import Markdown
 
 import aelib.chapter
-from aelib import attention, claims, corruption, figures, gates, metrics, models, report, verdict
-from aelib.representation import errors, offset_response, represent, start_for
+from aelib import attention, claims, corruption, evaluation, figures, metrics, models, report, verdict
+from aelib.representation import offset_response
 
 ch = aelib.chapter.start("07_attention", PROFILE)
 P = ch.profile
@@ -270,11 +270,7 @@ TAB, COMMON, REP, SPREAD = {}, {}, {}, {}
 
 def represent_record(name, model, s, x, key=None):
     cfg = ch.representation_config(seed=1_000 + 97 * s)
-    a0 = start_for(x, cfg)
-    a_g, losses = represent(model, x, cfg, record_every=1)
-    out = {"a_g": a_g, "a0": a0, "losses": losses, "x": x, "e": errors(a_g, x), "e0": errors(a0, x)}
-    out["gates"] = gates.descent(f"{name} descent (seed {s})", out["e"]["affine"], out["e0"]["affine"], losses, s)
-    REP[key or (name, s)] = out
+    REP[key or (name, s)] = out = evaluation.descent(f"{name} descent (seed {s})", model, x, cfg, s)
     return out
 
 

@@ -64,6 +64,7 @@ from IPython.display import display
 
 import aelib.chapter
 from aelib import claims, compute, corruption, diffusion, figures, metrics, models, report, verdict
+from aelib.nearest import nearest
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
 
@@ -290,7 +291,7 @@ diffusion.sample_ddim(diag_models["eps, no skips"], shape, 2, 2, 2, ch.rng("warm
 m = ch.measurement("X6")
 held_sub = held[:n_s]
 spread_held = metrics.spread(held_sub)
-nn_held = float(metrics.nearest_neighbours(held_sub, pool)[0].median())
+nn_held = float(nearest(held_sub, pool)[0].median())
 rows, runs_of, shown = {}, {}, {}
 for s in ch.seeds:
     essay_run = ch.shared("unet", s)
@@ -309,7 +310,7 @@ for s in ch.seeds:
     t_base = time.perf_counter() - t0
     d = {"essay": sw(essay.final, s), "baseline": sw(base.final, s), "control": sw(control.final, s),
          "noise": sw_noise(s)}
-    near = {k: float(metrics.nearest_neighbours(x, pool)[0].median()) for k, x in
+    near = {k: float(nearest(x, pool)[0].median()) for k, x in
             (("essay", essay.final), ("baseline", base.final))}
     spreads = {k: metrics.spread(x) / spread_held for k, x in (("essay", essay.final), ("baseline", base.final))}
     value, ctrl = d["essay"] / d["baseline"], d["control"] / d["baseline"]
@@ -345,21 +346,16 @@ seed_table = report.per_seed(rows)
 seed_table.round(3)
 
 # %% [markdown]
-# The distances per seed: each sampler's SW to the held-out photos, the control's and pure
-# noise's, with the distance of as many random training photos (seed {glue:text}`x6_seed0`'s
-# patches) as the floor that real photos reach.
+# The distances per seed (a dot per seed, the bar at the median): each sampler's SW to the
+# held-out photos, the control's and pure noise's, with the distance of as many random training
+# photos (seed {glue:text}`x6_seed0`'s patches) as the floor that real photos reach.
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.4))
+fig, ax = plt.subplots(figsize=(7, 3.0))
 keys = (("SW essay's sampler", "essay's sampler"), ("SW baseline (DDIM)", "baseline (DDIM)"),
         ("SW control (untrained U-Net)", "control: untrained U-Net"), ("SW noise", "pure noise"))
-width = 0.8 / len(keys)
-for j, (col, label) in enumerate(keys):
-    ax.bar([i + j * width for i in range(len(ch.seeds))], [rows[s][col] for s in ch.seeds], width, label=label)
-ax.axhline(train_floor, color="0.3", ls="--", lw=1, label="training photos (floor)")
-ax.set_xticks([i + 0.4 - width / 2 for i in range(len(ch.seeds))], [f"seed {s}" for s in ch.seeds])
-ax.set_ylabel("SW to held-out photos")
-ax.legend(fontsize=8, ncol=2)
+figures.seed_dots(ax, {label: [rows[s][col] for s in ch.seeds] for col, label in keys}, "SW to held-out photos",
+                  {f"training photos, seed {s0} (floor)": (train_floor, dict(color="0.3", ls="--", lw=1))})
 fig.tight_layout()
 ch.figure(fig, "x6_sw_by_seed");
 
@@ -420,7 +416,7 @@ rows_img = {}
 for k, label in (("essay", f"essay's sampler, N = {N}"), ("baseline", f"DDIM on the baseline, {N} steps")):
     x = shown[k].final
     rows_img[label] = x
-    rows_img[f"nearest training image ({k})"] = ch.data.to_float(pool[metrics.nearest_neighbours(x, pool)[1]])
+    rows_img[f"nearest training image ({k})"] = ch.data.to_float(pool[nearest(x, pool)[1]])
 rows_img["control: untrained U-Net"] = shown["control"].final
 rows_img["pure noise"] = shown["noise"].clamp(0, 1)
 rows_img["held-out photos"] = held[:10].cpu()

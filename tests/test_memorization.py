@@ -1,31 +1,13 @@
-"""Chapter 08's protocols: similarity, the single-example regimes, the two-denoiser ladder, and
+"""Copying, memorizing, generalizing: the single-example regimes, the two-denoiser ladder, and
 the digits that ship with scikit-learn."""
 
 import pytest
 import torch
 
-from aelib import data, memorization
+from aelib import data, memorization, nearest
 from aelib.models import ModelConfig
 from aelib.sampler import SamplerConfig
 from aelib.training import TrainConfig
-
-
-def test_correlation_is_pearson_over_pixels():
-    x = torch.rand(4, 3, 8, 8)
-    assert torch.allclose(memorization.correlation(x, x), torch.ones(4), atol=1e-6)
-    assert torch.allclose(memorization.correlation(x, 1 - x), -torch.ones(4), atol=1e-6)
-    assert torch.allclose(memorization.correlation(x, 0.5 * x + 0.2), torch.ones(4), atol=1e-6)  # contrast-blind
-    const = torch.full_like(x, 0.7)
-    assert torch.allclose(memorization.correlation(x, const), torch.zeros(4), atol=1e-6)
-    with pytest.raises(ValueError, match="shapes differ"):
-        memorization.correlation(x, x[:2])
-
-
-def test_nearest_by_correlation_finds_the_source_across_chunks():
-    pool = torch.rand(50, 3, 8, 8)
-    x = pool[[7, 42, 3]] * 0.9 + 0.05  # a contrast change keeps correlation 1
-    v, i = memorization.nearest_by_correlation(x, pool, chunk=16)
-    assert i.tolist() == [7, 42, 3] and torch.all(v > 0.999)
 
 
 def test_regimes_of_the_single_example_test():
@@ -95,7 +77,7 @@ def test_two_denoiser_ladder_runs_and_caches(tiny_images):
     r = lad.rungs[1]
     assert r.cross.shape == (3,) and r.samples_a.shape == (3, 3, 8, 8) and r.nearest_b.shape == (3, 3, 8, 8)
     assert torch.all(r.memo_a <= 1 + 1e-5) and r.gap.shape == (6,) and r.cross_shifted.shape == (3,)
-    assert torch.allclose(r.cross_shifted, memorization.correlation(r.samples_a, r.samples_b.roll(1, 0)))
+    assert torch.allclose(r.cross_shifted, nearest.correlation(r.samples_a, r.samples_b.roll(1, 0)))
     assert list(lad.table().index) == [1, 5] and "gap = c_own - c_other" in lad.table().columns
     assert not {groups[i] for i in r.index_a.tolist()} & {groups[i] for i in r.index_b.tolist()}  # disjoint by photo
     assert torch.equal(lad.rungs[0].index_a, r.index_a[:1]) and r.model_a is not r.model_b

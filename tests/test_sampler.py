@@ -4,8 +4,9 @@ copying, diversity and texture (the chapter-05 additions to aelib.metrics)."""
 import pytest
 import torch
 
-from aelib import metrics, models, sampler
-from aelib.sampler import LinearSchedule, PowerSchedule, SamplerConfig, sample, schedule_table
+from aelib import metrics, models
+from aelib import sampler
+from aelib.sampler import LinearSchedule, SamplerConfig, sample, schedule_table
 
 SHAPE = (3, 8, 8)
 
@@ -37,9 +38,6 @@ def test_shapes_frames_and_evaluation_count():
 
 def test_linear_schedule_known_answer():
     assert schedule_table(LinearSchedule(), 4) == [(0.0, 1.0), (0.25, 0.75), (0.5, 0.5), (0.75, 0.25)]
-    assert schedule_table(PowerSchedule(1.0), 5) == schedule_table(LinearSchedule(), 5)
-    c, d = PowerSchedule(2.0)(1, 2)
-    assert (c, d) == (0.25, 0.75)
 
 
 def test_recurrence_known_answer_without_noise():
@@ -104,31 +102,10 @@ def test_bad_inputs_raise_clear_errors():
         SamplerConfig(schedule=0.5)
     with pytest.raises(ValueError, match="shape"):
         sample(Counting(), (8, 8), SamplerConfig(steps=2))
-    with pytest.raises(ValueError, match="positive"):
-        PowerSchedule(0.0)
 
 
 # ------------------------------------------------------------------------------------------
 # chapter-05 measures in aelib.metrics
-
-
-def test_nearest_neighbours_finds_copies_in_chunks_and_uint8():
-    g = torch.Generator().manual_seed(0)
-    pool = torch.rand(50, *SHAPE, generator=g)
-    x = pool[[7, 31, 49]] + 0.0
-    for chunk in (4, 256):
-        d, i = metrics.nearest_neighbours(x, pool, chunk=chunk)
-        assert i.tolist() == [7, 31, 49] and torch.allclose(d, torch.zeros(3), atol=1e-5)
-    pool8 = (pool * 255).round().to(torch.uint8)
-    d8, i8 = metrics.nearest_neighbours(pool8[[3]].float() / 255, pool8, chunk=7)
-    assert i8.tolist() == [3] and float(d8[0]) < 1e-5
-    shifted = x[:1] + 0.1                                       # every pixel off by 0.1: |.| = 0.1 * sqrt(192)
-    d, _ = metrics.nearest_neighbours(shifted, x[:1])
-    assert float(d[0]) == pytest.approx(0.1 * 192 ** 0.5, rel=1e-4)
-    with pytest.raises(ValueError, match="one shape"):
-        metrics.nearest_neighbours(x, torch.rand(4, 3, 4, 4))
-    with pytest.raises(ValueError, match="empty"):
-        metrics.nearest_neighbours(x, pool[:0])
 
 
 def test_spread_is_zero_for_one_image_and_known_for_two():
@@ -140,18 +117,18 @@ def test_spread_is_zero_for_one_image_and_known_for_two():
         metrics.spread(two[:1])
 
 
-def test_highfreq_fraction_orders_smooth_and_rough_images():
+def test_high_frequency_share_orders_smooth_and_rough_images():
     g = torch.Generator().manual_seed(0)
     low = torch.rand(4, 3, 4, 4, generator=g)
     smooth = torch.nn.functional.interpolate(low, size=(32, 32), mode="bilinear", align_corners=False)
     rough = torch.rand(4, 3, 32, 32, generator=g)
-    hs, hr = metrics.highfreq_fraction(smooth), metrics.highfreq_fraction(rough)
+    hs, hr = metrics.high_frequency(smooth), metrics.high_frequency(rough)
     assert hs.shape == (4,) and torch.all(hs < 0.1) and torch.all(hr > 0.4) and torch.all(hr <= 1.0)
-    assert torch.all(metrics.highfreq_fraction(torch.full((2, 3, 8, 8), 0.3)) == 0)
+    assert torch.all(metrics.high_frequency(torch.full((2, 3, 8, 8), 0.3)) == 0)
     # scale-free: the share does not change with contrast or brightness
-    assert torch.allclose(metrics.highfreq_fraction(0.5 * rough + 0.2), hr, atol=1e-5)
+    assert torch.allclose(metrics.high_frequency(0.5 * rough + 0.2), hr, atol=1e-5)
     with pytest.raises(ValueError, match="B, C, H, W"):
-        metrics.highfreq_fraction(rough[0])
+        metrics.high_frequency(rough[0])
 
 
 def test_separation_auc():

@@ -1,13 +1,12 @@
 """The manifold walk of chapter 04 (aelib.walk) and its display helpers (aelib.figures)."""
 
-
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 import torch
 
 from aelib import figures, models
-from aelib.walk import Contraction, WalkConfig, draw_walkers, walk, walk_many, walkers_per_seed
+from aelib.walk import Contraction, WalkConfig, draw_walkers, walk, walkers_per_seed
 
 
 class Maps(models.Autoencoder):
@@ -122,9 +121,6 @@ def test_determinism_with_a_seeded_generator():
     w3 = walk(model, a, cfg, torch.Generator().manual_seed(4))
     assert torch.equal(w1.frames, w2.frames) and torch.equal(w1.change, w2.change)
     assert not torch.equal(w1.frames, w3.frames)
-    many = walk_many(model, a, (0.0, 0.2), cfg, seed=3)
-    assert torch.equal(many[0.2].frames, walk(model, a, cfg, torch.Generator().manual_seed(4)).frames)
-    assert many[0.0].cfg.eps == 0.0
 
 
 def test_train_mode_batches_and_no_side_effects_on_the_model():
