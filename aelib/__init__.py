@@ -11,7 +11,8 @@ Modules (and the chapters that use them):
 - :mod:`aelib.seeding`        one ``set_seed`` for every experiment (all chapters)
 - :mod:`aelib.data`           shipped photos, photo folders, LSUN church, CIFAR-10 (all chapters)
 - :mod:`aelib.corruption`     the essay's corruption ``a_hat = alpha*a + (1-alpha)*n`` (01, 02)
-- :mod:`aelib.models`         FC autoencoder, U-Nets and a simplified MLP exposing ``E`` and ``D`` (01, 02, 03)
+- :mod:`aelib.models`         the registry of model kinds (each with its own parameters) and ``build``; FC
+                              autoencoder, U-Nets and a simplified MLP exposing ``E`` and ``D`` (01, 02, 03)
 - :mod:`aelib.training`       one trainer (DDP under torchrun, bf16 on GPUs), atomic checkpoints, resume (all)
 - :mod:`aelib.cache`          trained models cached under a hash of their configuration (01, 02)
 - :mod:`aelib.representation` input representation ``a_g`` by gradient descent on the input (02, 03)

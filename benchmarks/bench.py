@@ -97,12 +97,12 @@ def plain_loop(model, images_u8: torch.Tensor, batch_size: int, steps: int, lr: 
 def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: bool = False) -> list[dict]:
     rows = []
     specs = {
-        "fc": models.ModelConfig(kind="fc", image_size=prof.fc_image_size, width=prof.fc_width, n_hidden=prof.fc_hidden),
-        "unet": models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth),
-        "unet_skips": models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base,
-                                         depth=prof.unet_depth, skips="concat"),
-        "unet_hidden": models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base,
-                                          depth=prof.unet_depth, hidden_mlp=prof.hidden_mlp),
+        "fc": models.ModelConfig.of("fc", image_size=prof.fc_image_size, width=prof.fc_width, n_hidden=prof.fc_hidden),
+        "unet": models.ModelConfig.of("unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth),
+        "unet_skips": models.ModelConfig.of("unet", image_size=prof.image_size, base=prof.unet_base,
+                                            depth=prof.unet_depth, skips="concat"),
+        "unet_hidden": models.ModelConfig.of("unet", image_size=prof.image_size, base=prof.unet_base,
+                                             depth=prof.unet_depth, hidden_mlp=prof.hidden_mlp),
     }
     for name, cfg in specs.items():
         imgs = ds_by_size[cfg.image_size].train
@@ -129,7 +129,7 @@ def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: boo
 
 
 def bench_representation(prof, ds, device: str) -> dict:
-    cfg = models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth)
+    cfg = models.ModelConfig.of("unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth)
     torch.manual_seed(0)
     m = models.build(cfg).to(device).train()
     targets = ds.eval_batch(prof.rep_targets, device)
@@ -142,7 +142,7 @@ def bench_representation(prof, ds, device: str) -> dict:
 
 def bench_samplers(prof, ds, device: str) -> list[dict]:
     out = []
-    cfg = models.ModelConfig(kind="unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth)
+    cfg = models.ModelConfig.of("unet", image_size=prof.image_size, base=prof.unet_base, depth=prof.unet_depth)
     torch.manual_seed(0)
     m = models.build(cfg).to(device).train()
     a = ds.eval_batch(16, device)

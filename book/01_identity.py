@@ -352,7 +352,8 @@ ch.glue("c2_limit", lim_r.limit)
 # identically on the same crops, once per seed.
 
 # %%
-fig = figures.unet_diagram(P.unet_depth, P.unet_base, P.image_size, skips="self")
+unet = ch.shared_config("unet")
+fig = figures.unet_diagram(unet.params.depth, unet.params.base, unet.image_size, skips=unet.params.skips)
 ch.figure(fig, "unet_noskip_diagram");
 
 # %% [markdown]

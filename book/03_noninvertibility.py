@@ -165,8 +165,8 @@ Markdown(claims.thresholds_table("03_noninvertibility"))
 # initialisation, before any step.
 
 # %%
-mlp_cfg = ModelConfig(kind="mlp", image_size=P.fc_image_size, width=P.nonin_width, n_hidden=P.nonin_layers)
-widths = models.mlp_widths(mlp_cfg.width, mlp_cfg.n_hidden)
+mlp_cfg = ModelConfig.of("mlp", image_size=P.fc_image_size, width=P.nonin_width, n_layers=P.nonin_layers)
+widths = models.mlp_widths(mlp_cfg.params.width, mlp_cfg.params.n_layers)
 n_in = 3 * P.fc_image_size ** 2
 held = ch.eval_images(P.fc_image_size)
 K = max(8, int(P.nonin_starts * G.SEED_STARTS_FRACTION))

@@ -201,13 +201,13 @@ def span(vals, fmt=".2f") -> str:
 # %%
 cfgs = {
     "attn_unet": ch.model_config("attn_unet", base=P.attn_unet_base, depth=P.attn_unet_depth, skips="concat",
-                                 n_hidden=P.attn_heads, width=P.attn_dim_head),
-    "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn_small_size, base=P.attn_maps,
-                                   n_hidden=P.attn_heads, width=P.attn_dim_head),
-    "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn_small_size, base=P.attn_maps,
-                                   n_hidden=P.attn_heads, width=P.attn_dim_head),
+                                 heads=P.attn_heads, dim_head=P.attn_dim_head),
+    "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn_small_size, maps=P.attn_maps,
+                                   heads=P.attn_heads, dim_head=P.attn_dim_head),
+    "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn_small_size, maps=P.attn_maps,
+                                   heads=P.attn_heads, dim_head=P.attn_dim_head),
     "dot_attn_only": ch.model_config("dot_attn_only", image_size=P.attn_small_size,
-                                     n_hidden=P.attn_heads, width=P.attn_dim_head),
+                                     heads=P.attn_heads, dim_head=P.attn_dim_head),
 }
 SIZE = {"unet": P.image_size} | {n: c.image_size for n, c in cfgs.items()}
 RUN, MODEL_GATES = {}, {}

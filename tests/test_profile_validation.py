@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from aelib import data, models, profiles
+from aelib import attention, data, models, profiles
 from aelib.data import DataError
 from aelib.profiles import ProfileError
 
@@ -97,13 +97,14 @@ def test_size_rules_are_exact_not_stricter():
     prof = profiles.get("smoke", image_size=48, fc_image_size=12, mem_image_size=4, attn_small_size=6)
     p = prof
     configs = [
-        models.ModelConfig(kind="unet", image_size=p.image_size, base=4, depth=p.unet_depth, hidden_mlp=(8,)),
-        models.ModelConfig(kind="unet", image_size=p.image_size, base=4, depth=p.unet_depth + 1),  # ch 05
-        models.ModelConfig(kind="unet", image_size=p.fc_image_size, base=4, depth=p.unet_depth),   # ch 08
-        models.ModelConfig(kind="unet", image_size=p.mem_image_size, base=4, depth=p.unet_depth),  # ch 08
-        models.ModelConfig(kind="attn_unet", image_size=p.image_size, base=p.attn_unet_base, depth=p.attn_unet_depth,
-                           skips="concat", n_hidden=1, width=4),                                    # ch 07
-        models.ModelConfig(kind="dot_attn_ae", image_size=p.attn_small_size, base=8, n_hidden=1, width=4),
+        models.ModelConfig.of("unet", image_size=p.image_size, base=4, depth=p.unet_depth, hidden_mlp=(8,)),
+        models.ModelConfig.of("unet", image_size=p.image_size, base=4, depth=p.unet_depth + 1),  # ch 05
+        models.ModelConfig.of("unet", image_size=p.fc_image_size, base=4, depth=p.unet_depth),   # ch 08
+        models.ModelConfig.of("unet", image_size=p.mem_image_size, base=4, depth=p.unet_depth),  # ch 08
+        models.ModelConfig("attn_unet", p.image_size, params=attention.AttnUNetParams(           # ch 07
+            base=p.attn_unet_base, depth=p.attn_unet_depth, heads=1, dim_head=4, skips="concat")),
+        models.ModelConfig("dot_attn_ae", p.attn_small_size,
+                           params=attention.ConvAttnParams(maps=8, heads=1, dim_head=4)),
     ]
     with torch.no_grad():
         for cfg in configs:
