@@ -11,7 +11,8 @@ Modules:
 - :mod:`aelib.seeding`        one ``set_seed`` for every experiment
 - :mod:`aelib.data`           shipped photos, photo folders, LSUN church, CIFAR-10, scikit-learn's digits
 - :mod:`aelib.corruption`     the essay's corruption ``a_hat = alpha*a + (1-alpha)*n`` and its zero-mean control
-- :mod:`aelib.models`         FC autoencoder, U-Nets and a simplified MLP exposing ``E`` and ``D``
+- :mod:`aelib.models`         the registry of model kinds (each with its own parameters) and ``build``; FC
+                              autoencoder, U-Nets and a simplified MLP exposing ``E`` and ``D``
 - :mod:`aelib.modes`          train or eval mode for a ``with`` block, the model's own mode restored
 - :mod:`aelib.training`       one trainer (DDP under torchrun, bf16 on GPUs), atomic checkpoints, resume
 - :mod:`aelib.cache`          trained models cached under a hash of their configuration

@@ -27,26 +27,22 @@ The autoencoders, each an :class:`aelib.models.Autoencoder` with ``O = D(E(a))``
 - :class:`AttentionOnlyAutoencoder` dot-product attention applied to the RGB channels directly,
   no other layer (D9). ``E`` = the attention's merged heads, ``D`` = its output projection.
 
-:func:`build_attention` makes them from an :class:`aelib.models.ModelConfig` without new fields
-(every field of that config feeds every cache key). The mapping, for the kinds listed in
-:data:`KINDS`:
-
-- ``base``      feature maps: the U-Net's first-level width (essay 128) or the in/out convolutions' (64)
-- ``depth``     the attention U-Net's number of 2x down-samplings (essay 2: dim_mults 1, 2, 4)
-- ``n_hidden``  attention heads (essay 4)
-- ``width``     features per head, ``dim_head`` (essay 32)
-- ``skips``     attention U-Net only: ``"concat"`` (the code) or ``"self"``
-- ``batchnorm`` in/out-convolution models only: the input convolution is the U-Net's double
-                convolution with (True) or without (False) BatchNorm
+Each kind is registered with :mod:`aelib.models` (``models.build`` makes it from a
+:class:`aelib.models.ModelConfig`) with its own parameters: :class:`AttnUNetParams` for
+``attn_unet`` and ``attn_unet_eff``, :class:`ConvAttnParams` for ``eff_attn_ae`` and
+``dot_attn_ae``, :class:`AttnOnlyParams` for ``dot_attn_only``; all of them have ``heads`` and
+``dim_head``. Which attention sits where is the kind's (its builder's docstring says).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .models import Autoencoder, ModelConfig, ModelError, double_conv
+from .models import Autoencoder, ModelConfig, ModelError, double_conv, register
 
 RESIDUAL_NOISE = 0.95   # the code's share of every residual replaced by fresh noise
 NOISE_MEAN = 0.5        # ... drawn from N(0.5, 0.2) elementwise
@@ -68,15 +64,6 @@ def learning_rate(kind: str, book_lr: float) -> float:
     """The Adam learning rate for a model of ``kind``: :data:`ATTN_UNET_LR` for
     the noisy attention U-Nets (see the comment above it), the book's ``book_lr`` for every other."""
     return ATTN_UNET_LR if kind in ATTN_UNET_KINDS else book_lr
-
-
-KINDS = {
-    "attn_unet": "attention U-Net of the author's code: efficient attention per level, dot-product in the middle",
-    "attn_unet_eff": "the same with efficient attention in the middle too (the essay's 'only linear attention')",
-    "eff_attn_ae": "input conv -> one efficient attention -> output conv (D7)",
-    "dot_attn_ae": "input conv -> one dot-product attention -> output conv (D8)",
-    "dot_attn_only": "dot-product attention on the RGB channels alone (D9)",
-}
 
 
 def _check_heads(heads: int, dim_head: int) -> None:
@@ -309,20 +296,58 @@ class AttentionOnlyAutoencoder(Autoencoder):
         return self.attn.to_out(h)
 
 
-def build_attention(cfg: ModelConfig) -> Autoencoder:
-    """The model of an attention ``kind`` (see :data:`KINDS` and the field mapping above)."""
-    if cfg.hidden_mlp:
-        raise ModelError(f"kind {cfg.kind!r} has no bottleneck MLP; leave hidden_mlp=None")
-    heads, dim_head = cfg.n_hidden, cfg.width
-    if cfg.kind in ("attn_unet", "attn_unet_eff"):
-        return AttentionUNet(cfg.image_size, cfg.channels, cfg.base, cfg.depth, heads, dim_head, cfg.skips,
-                             "dot" if cfg.kind == "attn_unet" else "efficient")
-    if cfg.kind in ("eff_attn_ae", "dot_attn_ae"):
-        return ConvAttentionAutoencoder(cfg.channels, cfg.base, "efficient" if cfg.kind == "eff_attn_ae" else "dot",
-                                        heads, dim_head, cfg.batchnorm)
-    if cfg.kind == "dot_attn_only":
-        return AttentionOnlyAutoencoder(cfg.channels, heads, dim_head)
-    raise ModelError(f"unknown attention kind {cfg.kind!r}; choose one of {', '.join(KINDS)}")
+# ------------------------------------------------------------------------------------------
+# the kinds
+
+
+@dataclass(frozen=True)
+class AttnUNetParams:
+    base: int = 16                        # feature maps at the first level, the code's ``dim`` (essay 128)
+    depth: int = 2                        # 2x down-samplings (essay 2: dim_mults 1, 2, 4)
+    heads: int = 4                        # attention heads (essay 4)
+    dim_head: int = 32                    # features per head (essay 32)
+    skips: str = "concat"                 # 'concat' (the code) or 'self' (self-concatenation)
+
+
+@dataclass(frozen=True)
+class ConvAttnParams:
+    maps: int = 64                        # feature maps of the in/out convolutions (essay 64)
+    heads: int = 4
+    dim_head: int = 32
+    batchnorm: bool = True                # the input convolution with (True) or without BatchNorm
+
+
+@dataclass(frozen=True)
+class AttnOnlyParams:
+    heads: int = 4
+    dim_head: int = 32
+
+
+@register("attn_unet_eff", AttnUNetParams)
+@register("attn_unet", AttnUNetParams)
+def _attention_unet(cfg: ModelConfig) -> AttentionUNet:
+    """``attn_unet``: the attention U-Net of the author's code, efficient attention per level and
+    dot-product attention in the middle; ``attn_unet_eff``: the same with efficient attention in
+    the middle too (the essay's 'only linear attention')."""
+    p = cfg.params
+    return AttentionUNet(cfg.image_size, cfg.channels, p.base, p.depth, p.heads, p.dim_head, p.skips,
+                         "dot" if cfg.kind == "attn_unet" else "efficient")
+
+
+@register("dot_attn_ae", ConvAttnParams)
+@register("eff_attn_ae", ConvAttnParams)
+def _conv_attention(cfg: ModelConfig) -> ConvAttentionAutoencoder:
+    """Input convolution -> one attention -> output convolution: efficient attention
+    (``eff_attn_ae``, D7) or dot-product attention (``dot_attn_ae``, D8)."""
+    p = cfg.params
+    return ConvAttentionAutoencoder(cfg.channels, p.maps, "efficient" if cfg.kind == "eff_attn_ae" else "dot",
+                                    p.heads, p.dim_head, p.batchnorm)
+
+
+@register("dot_attn_only", AttnOnlyParams)
+def _attention_only(cfg: ModelConfig) -> AttentionOnlyAutoencoder:
+    """Dot-product attention on the RGB channels alone (``dot_attn_only``, D9)."""
+    return AttentionOnlyAutoencoder(cfg.channels, cfg.params.heads, cfg.params.dim_head)
 
 
 @torch.no_grad()

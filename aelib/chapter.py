@@ -13,10 +13,11 @@ import time
 import warnings
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
-from . import cache, claims, data, figures, gates, identity, ledger, paths, profiles, report, verdict
+from . import cache, claims, data, figures, gates, identity, ledger, models, paths, profiles, report, verdict
 from .config.metrics import SWConfig
 from .config.representation import RepresentationConfig
 from .config.training import TrainConfig
@@ -25,13 +26,22 @@ from .models import ModelConfig
 from .seeding import set_seed, stream
 
 
-# The models several chapters share: name -> (model kind, switches, the profile field that caps its steps).
-# Chapters and ``python -m aelib.train`` both read this, so one spelling trains one model.
-SHARED: dict[str, tuple[str, dict, str]] = {
-    "fc": ("fc", {}, "fc.steps"),
-    "unet": ("unet", {"skips": "self"}, "train.steps"),
-    "unet_skips": ("unet", {"skips": "concat"}, "train.steps"),
-    "unet_hidden": ("unet", {"skips": "self", "hidden_mlp": True}, "train.steps"),
+class SharedModel(NamedTuple):
+    """A model several chapters share: its kind, the switches :meth:`Chapter.model_config` gets on
+    top of the profile's sizes, and the profile field that caps its training steps."""
+
+    kind: str
+    switches: dict
+    steps_field: str
+
+
+# The models several chapters share, named once: chapters ask for them by name (Chapter.shared,
+# Chapter.shared_config) and ``python -m aelib.train`` trains them, so one name is one model.
+SHARED: dict[str, SharedModel] = {
+    "fc": SharedModel("fc", {}, "fc.steps"),
+    "unet": SharedModel("unet", {"skips": "self"}, "train.steps"),
+    "unet_skips": SharedModel("unet", {"skips": "concat"}, "train.steps"),
+    "unet_hidden": SharedModel("unet", {"skips": "self", "hidden_mlp": True}, "train.steps"),
 }
 
 
@@ -82,16 +92,21 @@ class Chapter:
         return self.data_at(size or self.profile.data.image_size).eval_batch(self.profile.data.n_eval, self.device)
 
     def model_config(self, kind: str, **kw) -> ModelConfig:
-        """The profile's FC autoencoder or U-Net, with switches (skips, hidden_mlp, batchnorm, ...)."""
+        """A model of ``kind`` at the profile's sizes: the FC autoencoder at ``fc_image_size`` with
+        ``fc_width`` and ``fc_hidden``; any other kind at ``image_size``, with the profile's U-Net
+        ``unet_base`` and ``unet_depth`` if its parameters have a ``base`` and ``depth``. ``kw`` sets
+        ``image_size``, ``channels`` or any parameter of the kind (``hidden_mlp=True``: the
+        profile's bottleneck MLP); a parameter the kind does not have is an error."""
         p = self.profile
-        base = dict(kind=kind, image_size=p.data.image_size)
         if kind == "fc":
-            base |= dict(image_size=p.fc.image_size, width=p.fc.width, n_hidden=p.fc.n_hidden)
+            base = dict(image_size=p.fc.image_size, width=p.fc.width, n_hidden=p.fc.n_hidden)
         else:
-            base |= dict(base=p.unet.base, depth=p.unet.depth)
+            names = models.lookup(kind).param_names
+            base = dict(image_size=p.data.image_size) | {k: v for k, v in (("base", p.unet.base), ("depth", p.unet.depth))
+                                                     if k in names}
         if kw.pop("hidden_mlp", False) is True:
             kw["hidden_mlp"] = p.unet.hidden_mlp
-        return ModelConfig(**(base | kw))
+        return ModelConfig.of(kind, **(base | kw))
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -158,11 +173,18 @@ class Chapter:
 
     def shared(self, name: str, seed: int) -> gates.RuleRun:
         """One of the models several chapters share (:data:`SHARED`), trained to the rule for ``seed``."""
-        if name not in SHARED:
-            raise ValueError(f"unknown shared model {name!r}; choose one of {', '.join(SHARED)}")
-        kind, switches, steps_field = SHARED[name]
-        cfg = self.model_config(kind, **switches)
-        return self.train_rule(name, cfg, seed, cap=self.profile.value(steps_field))
+        return self.train_rule(name, self.shared_config(name), seed, cap=self.shared_steps(name))
+
+    def shared_config(self, name: str, **changes) -> ModelConfig:
+        """The configuration of the shared model ``name`` (:data:`SHARED`) at the profile's sizes.
+        ``changes`` (as :meth:`model_config` takes them) make a variant of it, a model of its own
+        (for instance the same U-Net at another ``image_size``, or with ``batchnorm=False``)."""
+        kind, switches, _ = _shared(name)
+        return self.model_config(kind, **(switches | changes))
+
+    def shared_steps(self, name: str) -> int:
+        """The profile's cap on the training steps of the shared model ``name``."""
+        return self.profile.value(_shared(name).steps_field)
 
     def model_works(self, subject: str, model, seed: int, size: int | None = None) -> verdict.GateCheck:
         """'model works' gate: held-out reconstruction error against the mean training image's."""
@@ -236,6 +258,12 @@ class Chapter:
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
+
+
+def _shared(name: str) -> SharedModel:
+    if name not in SHARED:
+        raise ValueError(f"unknown shared model {name!r}; choose one of {', '.join(SHARED)}")
+    return SHARED[name]
 
 
 def start(name: str, profile: str, **overrides) -> Chapter:

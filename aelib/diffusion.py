@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from diffusers import DDIMScheduler, DDPMScheduler
 
 from . import distributed
-from .models import ModelError, UNet
+from .models import ModelConfig, ModelError, UNet, register
 from .modes import in_mode
 
 NOISE_SEED = 0x0DD9_1000   # offset of the generator seeds of training_loss (apart from the data-order seeds)
@@ -146,14 +146,21 @@ KINDS = {
 }
 
 
-def build_ddpm(cfg) -> TimeUNet:
-    """A :class:`TimeUNet` from an :class:`aelib.models.ModelConfig` of a kind in :data:`KINDS` (fields
-    ``image_size``, ``channels``, ``base``, ``depth``, ``skips``, ``batchnorm``; no hidden MLP)."""
-    if cfg.kind not in KINDS:
-        raise ModelError(f"unknown diffusion model kind {cfg.kind!r}; choose one of {', '.join(KINDS)}")
-    if cfg.hidden_mlp:
-        raise ModelError("the ddpm U-Nets have no hidden MLP")
-    return TimeUNet(cfg.image_size, cfg.channels, cfg.base, cfg.depth, cfg.skips, cfg.batchnorm, KINDS[cfg.kind])
+@dataclass(frozen=True)
+class TimeUNetParams:
+    base: int = 16                        # feature maps at the first level, as the U-Net's
+    depth: int = 2                        # number of 2x down-samplings
+    skips: str = "self"                   # 'self' (the essay's no-skip U-Net), 'concat' or 'none'
+    batchnorm: bool = False               # off by default: a batch mixes noise levels
+
+
+@register("ddpm_unet_x0", TimeUNetParams)
+@register("ddpm_unet", TimeUNetParams)
+def _time_unet(cfg: ModelConfig) -> TimeUNet:
+    """A :class:`TimeUNet` predicting the noise (``ddpm_unet``) or the clean image (``ddpm_unet_x0``),
+    with the forward process ``KINDS[kind]``."""
+    p = cfg.params
+    return TimeUNet(cfg.image_size, cfg.channels, p.base, p.depth, p.skips, p.batchnorm, KINDS[cfg.kind])
 
 
 def loss_fn(model: TimeUNet, a: torch.Tensor) -> torch.Tensor:

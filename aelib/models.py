@@ -1,51 +1,141 @@
-"""The autoencoders of the essay, each split into an encoder ``E`` and a decoder ``D``, ``O = D(E(a))``.
+"""The autoencoders of the essay, each split into an encoder ``E`` and a decoder ``D``, ``O = D(E(a))``,
+and the registry of model kinds that :func:`build` makes them from.
 
-- :class:`FCAutoencoder`  the overcomplete fully connected autoencoder. Every layer
-  is registered with the module, so all of them train; the author's code kept five layers in a
-  plain Python list, so they stayed at their random initialisation.
-- :class:`UNet`           the U-Net of Ronneberger et al. with a ``skips`` switch:
-  ``"self"`` (default) is the essay's no-skip U-Net: each decoder block concatenates its upsampled
-  tensor *with itself* where the original concatenated the encoder's feature map, exactly as the
+A model is named by a :class:`ModelConfig`: its ``kind``, the square image side and channels it
+reads, and ``params``, the kind's own parameters (a small frozen dataclass the kind registered
+with). A module that defines models registers each kind with its builder::
+
+    @register("unet", UNetParams)
+    def _unet(cfg: ModelConfig) -> UNet: ...
+
+This module registers ``fc``, ``unet`` and ``mlp``; :mod:`aelib.attention` registers the attention
+kinds and :mod:`aelib.diffusion` the noise-predicting U-Nets. This module imports neither: a kind
+exists once the module that defines it is imported, and a :class:`ModelConfig` of a kind can only
+be made (or unpickled, which imports its parameters' module) after that, so whatever holds a
+configuration can build it.
+
+- :class:`FCAutoencoder`  the overcomplete fully connected autoencoder. Every layer is registered
+  with the module, so all of them train; the author's code kept five layers in a plain Python
+  list, so they stayed at their random initialisation.
+- :class:`UNet`           the U-Net of Ronneberger et al. with a ``skips`` switch: ``"self"``
+  (default) is the essay's no-skip U-Net: each decoder block concatenates its upsampled tensor
+  *with itself* where the original concatenated the encoder's feature map, exactly as the
   author's code did (it keeps the original parameter count; it is equivalent to one convolution
   with summed weights). ``"concat"`` keeps the encoder-to-decoder skips (the control of claim C3).
   ``hidden_mlp=(500, 100, 500)`` inserts the essay's restrictive linear MLP in the bottleneck
   (claim C8). ``batchnorm=False`` removes every BatchNorm and gives the convolutions biases.
-- :class:`MLPAutoencoder` a simplified, undercomplete MLP with no normalisation:
-  each encoder layer is narrower than its input, so input representations have free
-  directions, and with no BatchNorm the rows of a batch never interact.
-
-:func:`build` makes any of them from a :class:`ModelConfig`.
+- :class:`MLPAutoencoder` a simplified, undercomplete MLP with no normalisation: each encoder
+  layer is narrower than its input, so input representations have free directions, and with no
+  BatchNorm the rows of a batch never interact.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import torch
 import torch.nn as nn
 
 
 class ModelError(ValueError):
-    """An unknown model kind or an impossible shape."""
+    """An unknown model kind or parameter, or an impossible shape."""
+
+
+# ------------------------------------------------------------------------------------------
+# the registry of model kinds
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A registered model kind: the frozen dataclass of its own parameters and its builder,
+    ``build(cfg) -> model`` for a :class:`ModelConfig` of this kind."""
+
+    name: str
+    params: type
+    build: Callable[[ModelConfig], nn.Module]
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self.params))
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register(kind: str, params: type):
+    """Decorator: register the builder it decorates, ``f(cfg) -> model``, for ``kind``, whose own
+    parameters are the frozen dataclass ``params``. A kind registered again by the same module (a
+    reload of it) is replaced; one that another module registered is an error."""
+    if not (isinstance(params, type) and dataclasses.is_dataclass(params) and params.__dataclass_params__.frozen):
+        raise TypeError(f"the parameters of model kind {kind!r} must be a frozen dataclass, got {params!r}")
+
+    def decorate(builder):
+        old = _KINDS.get(kind)
+        if old is not None and old.build.__module__ != builder.__module__:
+            raise ModelError(f"model kind {kind!r} is already registered by {old.build.__module__}")
+        _KINDS[kind] = Kind(kind, params, builder)
+        return builder
+    return decorate
+
+
+def kinds() -> tuple[str, ...]:
+    """The registered model kinds, in the order they were registered."""
+    return tuple(_KINDS)
+
+
+def lookup(name: str) -> Kind:
+    """The registered kind ``name``."""
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise ModelError(f"unknown model kind {name!r}; registered: {', '.join(_KINDS)} (a module registers "
+                         "its kinds when it is imported: import aelib.attention or aelib.diffusion for "
+                         "theirs)") from None
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    kind: str = "unet"                    # 'fc' or 'unet'
+    """What determines a model before training: its ``kind``, the square image side and the
+    channels it reads, and ``params``, the kind's own parameters (an instance of the dataclass
+    the kind registered with; ``None`` means its defaults). All of it enters the cache key of a
+    trained model (:func:`aelib.cache.run_key`), and no parameter of another kind does.
+    ``ModelConfig.of`` takes the kind's parameters by name."""
+
+    kind: str
     image_size: int = 32                  # square input side
     channels: int = 3                     # RGB
-    # FC autoencoder
-    width: int = 4000                     # hidden width; > 3*H*W makes it overcomplete
-    n_hidden: int = 5                     # hidden layers (the essay: 5)
-    # U-Net
-    base: int = 16                        # feature maps at the first level (essay: 64)
-    depth: int = 2                        # number of 2x down-samplings (essay: 4)
-    skips: str = "self"                   # 'self' (essay's no-skip), 'concat' (control), 'none'
-    hidden_mlp: tuple[int, ...] | None = None  # widths of the bottleneck MLP (essay: 500, 100, 500)
-    batchnorm: bool = True                # False: every BatchNorm removed, conv biases on
+    params: Any = None                    # the kind's parameters (e.g. UNetParams)
+
+    def __post_init__(self):
+        k = lookup(self.kind)
+        if self.params is None:
+            object.__setattr__(self, "params", k.params())
+        elif type(self.params) is not k.params:
+            raise ModelError(f"model kind {self.kind!r} takes {k.params.__name__}, "
+                             f"got {type(self.params).__name__}")
+
+    @classmethod
+    def of(cls, kind: str, image_size: int = 32, channels: int = 3, **params) -> ModelConfig:
+        """``ModelConfig.of("unet", image_size=16, base=8, skips="concat")``: the named parameters
+        of the kind set, the others at their defaults; a name the kind does not have is an error."""
+        k = lookup(kind)
+        unknown = [name for name in params if name not in k.param_names]
+        if unknown:
+            raise ModelError(f"model kind {kind!r} has no parameter {', '.join(map(repr, unknown))}; "
+                             f"its parameters: {', '.join(k.param_names)}")
+        return cls(kind, image_size, channels, k.params(**params))
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {"kind": self.kind, "image_size": self.image_size, "channels": self.channels,
+                "params": dataclasses.asdict(self.params)}
+
+
+def build(cfg: ModelConfig) -> nn.Module:
+    """A fresh model from its configuration, by its kind's builder (the caller seeds the
+    initialisation)."""
+    return lookup(cfg.kind).build(cfg)
 
 
 class Autoencoder(nn.Module):
@@ -88,6 +178,19 @@ class FCAutoencoder(Autoencoder):
 
     def D(self, h):  # noqa: N802
         return self.decoder(h).view(h.shape[0], *self.shape)
+
+
+@dataclass(frozen=True)
+class FCParams:
+    width: int = 4000                     # hidden width; > 3*H*W makes it overcomplete
+    n_hidden: int = 5                     # hidden layers (the essay: 5)
+    batchnorm: bool = True                # the BatchNorm1d after the first layer
+
+
+@register("fc", FCParams)
+def _fc(cfg: ModelConfig) -> FCAutoencoder:
+    p = cfg.params
+    return FCAutoencoder(cfg.image_size, cfg.channels, p.width, p.n_hidden, p.batchnorm)
 
 
 # ------------------------------------------------------------------------------------------
@@ -179,12 +282,27 @@ class UNet(Autoencoder):
         return self.outc(x)
 
 
+@dataclass(frozen=True)
+class UNetParams:
+    base: int = 16                        # feature maps at the first level (essay: 64)
+    depth: int = 2                        # number of 2x down-samplings (essay: 4)
+    skips: str = "self"                   # 'self' (essay's no-skip), 'concat' (control), 'none'
+    hidden_mlp: tuple[int, ...] | None = None  # widths of the bottleneck MLP (essay: 500, 100, 500)
+    batchnorm: bool = True                # False: every BatchNorm removed, conv biases on
+
+
+@register("unet", UNetParams)
+def _unet(cfg: ModelConfig) -> UNet:
+    p = cfg.params
+    return UNet(cfg.image_size, cfg.channels, p.base, p.depth, p.skips, p.hidden_mlp, p.batchnorm)
+
+
 # ------------------------------------------------------------------------------------------
 # simplified MLP
 
 
 def mlp_widths(width: int, n_layers: int) -> tuple[int, ...]:
-    """The encoder widths of :class:`MLPAutoencoder` built from a :class:`ModelConfig`:
+    """The encoder widths of :class:`MLPAutoencoder` built from :class:`MLPParams`:
     ``width, width // 4, width // 16, ...`` (``n_layers`` of them)."""
     if n_layers < 1:
         raise ModelError(f"the MLP needs at least one encoder layer, got {n_layers}")
@@ -228,37 +346,16 @@ class MLPAutoencoder(Autoencoder):
         return self.decoder(h).view(h.shape[0], *self.shape)
 
 
-def build(cfg: ModelConfig) -> Autoencoder:
-    """A fresh model from its configuration (the caller seeds the initialisation).
+@dataclass(frozen=True)
+class MLPParams:
+    width: int = 256                      # the first encoder width
+    n_layers: int = 2                     # encoder layers, each a quarter of the previous (mlp_widths);
+                                          # the decoder mirrors them
 
-    ``kind="mlp"`` reuses two fields of the FC model so that :class:`ModelConfig` (whose fields
-    feed every cache key) keeps its shape: ``width`` is the first encoder width and ``n_hidden``
-    the number of encoder layers, each a quarter of the previous (:func:`mlp_widths`); the
-    decoder mirrors them. The MLP never has BatchNorm, so ``batchnorm`` is ignored for it.
 
-    The attention kinds (``attn_unet``, ``attn_unet_eff``, ``eff_attn_ae``,
-    ``dot_attn_ae``, ``dot_attn_only``) are built by :func:`aelib.attention.build_attention`,
-    whose docstring maps their switches onto the existing fields (``n_hidden`` heads, ``width``
-    features per head, ``base`` feature maps).
-
-    ``kind="ddpm_unet"`` is the diffusion baseline's noise-predicting U-Net, :class:`aelib.diffusion.TimeUNet`:
-    the U-Net's fields (``base``, ``depth``, ``skips``, ``batchnorm``) plus a noise-level input;
-    ``"ddpm_unet_x0"`` is the same network predicting the clean image (``aelib.diffusion.KINDS``).
-    """
-    if cfg.kind == "fc":
-        return FCAutoencoder(cfg.image_size, cfg.channels, cfg.width, cfg.n_hidden, cfg.batchnorm)
-    if cfg.kind == "unet":
-        return UNet(cfg.image_size, cfg.channels, cfg.base, cfg.depth, cfg.skips, cfg.hidden_mlp, cfg.batchnorm)
-    if cfg.kind == "mlp":
-        return MLPAutoencoder(cfg.image_size, cfg.channels, mlp_widths(cfg.width, cfg.n_hidden))
-    if cfg.kind.startswith("ddpm_"):
-        from . import diffusion  # the diffusion kinds (diffusion.KINDS; imports this module and diffusers)
-        return diffusion.build_ddpm(cfg)
-    from . import attention  # the attention kinds (attention.KINDS); it imports this module, hence here
-    if cfg.kind in attention.KINDS:
-        return attention.build_attention(cfg)
-    raise ModelError(f"unknown model kind {cfg.kind!r}; choose one of fc, unet, mlp, ddpm_unet, ddpm_unet_x0, "
-                     f"{', '.join(attention.KINDS)}")
+@register("mlp", MLPParams)
+def _mlp(cfg: ModelConfig) -> MLPAutoencoder:
+    return MLPAutoencoder(cfg.image_size, cfg.channels, mlp_widths(cfg.params.width, cfg.params.n_layers))
 
 
 def n_params(model: nn.Module) -> int:

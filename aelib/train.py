@@ -58,11 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for seed in (args.seed or prof.seeds):
             for name in names:
-                kind, switches, steps_field = MODELS[name]
-                cfg = ch.model_config(kind, **switches)
-                cap = args.steps if args.steps is not None else prof.value(steps_field)
+                cap = args.steps if args.steps is not None else ch.shared_steps(name)
                 t0 = time.perf_counter()
-                rule = ch.train_rule(name, cfg, seed, cap=cap)
+                rule = ch.train_rule(name, ch.shared_config(name), seed, cap=cap)
                 run = rule.trained
                 if d.is_main:
                     print(f"[aelib.train] {name} seed {seed}: {rule.steps} of at most {cap} steps ({rule.reason}; "

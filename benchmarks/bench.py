@@ -96,13 +96,12 @@ def plain_loop(model, images_u8: torch.Tensor, batch_size: int, steps: int, lr: 
 def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: bool = False) -> list[dict]:
     rows = []
     specs = {
-        "fc": models.ModelConfig(kind="fc", image_size=prof.fc.image_size, width=prof.fc.width,
-                                 n_hidden=prof.fc.n_hidden),
-        "unet": models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth),
-        "unet_skips": models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base,
-                                         depth=prof.unet.depth, skips="concat"),
-        "unet_hidden": models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base,
-                                          depth=prof.unet.depth, hidden_mlp=prof.unet.hidden_mlp),
+        "fc": models.ModelConfig.of("fc", image_size=prof.fc.image_size, width=prof.fc.width, n_hidden=prof.fc.n_hidden),
+        "unet": models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth),
+        "unet_skips": models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base,
+                                            depth=prof.unet.depth, skips="concat"),
+        "unet_hidden": models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base,
+                                             depth=prof.unet.depth, hidden_mlp=prof.unet.hidden_mlp),
     }
     for name, cfg in specs.items():
         imgs = ds_by_size[cfg.image_size].train
@@ -130,7 +129,7 @@ def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: boo
 
 
 def bench_representation(prof, ds, device: str) -> dict:
-    cfg = models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth)
+    cfg = models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth)
     torch.manual_seed(0)
     m = models.build(cfg).to(device).train()
     targets = ds.eval_batch(prof.rep.targets, device)
@@ -143,7 +142,7 @@ def bench_representation(prof, ds, device: str) -> dict:
 
 def bench_samplers(prof, ds, device: str) -> list[dict]:
     out = []
-    cfg = models.ModelConfig(kind="unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth)
+    cfg = models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth)
     torch.manual_seed(0)
     m = models.build(cfg).to(device).train()
     a = ds.eval_batch(16, device)

@@ -38,7 +38,7 @@ def _setup(kind: str):
     from aelib import chapter
 
     ch = chapter.Chapter("bench", "cpu", record=False)
-    cfg = ch.model_config(kind, **({"skips": "self"} if kind == "unet" else {}))
+    cfg = ch.shared_config(kind)
     d = ch.data_at(cfg.image_size)
     return ch, cfg, d
 

@@ -335,7 +335,8 @@ ch.glue_median("fc_recon_eval", [fc_rows[s]["recon_eval"].iloc[0] for s in ch.se
 # identically on the same crops, once per seed.
 
 # %%
-fig = figures.unet_diagram(P.unet.depth, P.unet.base, P.data.image_size, skips="self")
+unet = ch.shared_config("unet")
+fig = figures.unet_diagram(unet.params.depth, unet.params.base, unet.image_size, skips=unet.params.skips)
 ch.figure(fig, "unet_noskip_diagram");
 
 # %% [markdown]

@@ -108,8 +108,8 @@ def other(s):
 # below that of the mean training image).
 
 # %%
-unet_cfg = ch.model_config("unet", skips="self")
-hid_cfg = ch.model_config("unet", skips="self", hidden_mlp=True)
+unet_cfg = ch.shared_config("unet")
+hid_cfg = ch.shared_config("unet_hidden")
 a = ch.eval_images()
 targets = a[:REP_TARGETS]
 RUN, HID, UNT, MODEL_GATES = {}, {}, {}, {}
@@ -122,7 +122,8 @@ for s in SEEDS:
     MODEL_GATES["unet_hidden", s] = [HID[s].gate(), ch.model_works(f"unet_hidden (seed {s})", HID[s].model, s)]
 m0 = RUN[SEEDS[0]].model
 print(f"no-skip U-Net: {models.n_params(m0):,} parameters; h has {m0.E(a[:2])[0].numel()} numbers for an input "
-      f"of {a[0].numel()}; MLP U-Net: {models.n_params(HID[SEEDS[0]].model):,} parameters, widths {hid_cfg.hidden_mlp}")
+      f"of {a[0].numel()}; MLP U-Net: {models.n_params(HID[SEEDS[0]].model):,} parameters, "
+      f"widths {hid_cfg.params.hidden_mlp}")
 pd.DataFrame([{"model": name, "seed": s, **{g.gate: round(g.value, 3) for g in gs}}
               for (name, s), gs in MODEL_GATES.items()]).set_index(["model", "seed"])
 

@@ -164,8 +164,8 @@ ch.claims_table()
 # initialisation, before any step.
 
 # %%
-mlp_cfg = ModelConfig(kind="mlp", image_size=P.fc.image_size, width=P.nonin.width, n_hidden=P.nonin.layers)
-widths = models.mlp_widths(mlp_cfg.width, mlp_cfg.n_hidden)
+mlp_cfg = ModelConfig.of("mlp", image_size=P.fc.image_size, width=P.nonin.width, n_layers=P.nonin.layers)
+widths = models.mlp_widths(mlp_cfg.params.width, mlp_cfg.params.n_layers)
 n_in = 3 * P.fc.image_size ** 2
 held = ch.eval_images(P.fc.image_size)
 K = max(8, int(P.nonin.starts * G.SEED_STARTS_FRACTION))

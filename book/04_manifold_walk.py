@@ -129,7 +129,7 @@ cfg
 # (*trained to rule*).
 
 # %%
-unet_cfg = ch.model_config("unet", skips="self")
+unet_cfg = ch.shared_config("unet")
 short_runs, long_runs, gate_rows = {}, {}, []
 for s in ch.seeds:
     short_runs[s] = ch.shared("unet", s)

@@ -130,8 +130,8 @@ ch.claims_table()
 # chapter's single seed did before.
 
 # %%
-unet_cfg = ch.model_config("unet", skips="self")
-hid_cfg = ch.model_config("unet", skips="self", hidden_mlp=True)
+unet_cfg = ch.shared_config("unet")
+hid_cfg = ch.shared_config("unet_hidden")
 shape = tuple(ch.data.train.shape[1:])
 held = ch.data.to_float(ch.data.heldout)                  # the reference of every distance (CPU floats)
 pool = ch.data.train                                       # uint8; the nearest-neighbour search scans it in chunks
@@ -466,8 +466,8 @@ c16_dir = ch.glue("c16_direction", "lower" if med(raw) < 0.5 else "higher")
 
 # %%
 variants = {"base": unet_cfg,
-            "wide": ch.model_config("unet", skips="self", base=2 * P.unet.base),
-            "wide + deep": ch.model_config("unet", skips="self", base=2 * P.unet.base, depth=P.unet.depth + 1)}
+            "wide": ch.shared_config("unet", base=2 * P.unet.base),
+            "wide + deep": ch.shared_config("unet", base=2 * P.unet.base, depth=P.unet.depth + 1)}
 names = {"base": "unet", "wide": "unet_wide", "wide + deep": "unet_wide_deep"}
 costs = {k: compute.step_cost(models.build(cfg).to(ch.device), shape, P.train.batch_size, device=ch.device)
          for k, cfg in variants.items()}
@@ -520,14 +520,14 @@ print(rec17["verdict"], "|", rec17["reason"])
 # %%
 pd.DataFrame.from_dict({k: {
     "parameters": models.n_params(S[s0]["var"][k].model),
-    "latent h / image size": cfg.base * 2 ** cfg.depth * (P.data.image_size // 2 ** cfg.depth) ** 2 / held[0].numel(),
+    "latent h / image size": u.base * 2 ** u.depth * (P.data.image_size // 2 ** u.depth) ** 2 / held[0].numel(),
     "GFLOP per training step": costs[k].train_step / 1e9,
     "step cap (equal TFLOP)": caps[k],
     "training TFLOP": costs[k].training(caps[k]) / 1e12,
     "stopped by (per seed)": ", ".join(S[s]["var"][k].reason for s in ch.seeds),
     "SW finest (median)": med([S[s]["var_sw"][k][0] for s in ch.seeds]),
     "SW coarsest (median)": med([S[s]["var_sw"][k][-1] for s in ch.seeds]),
-} for k, cfg in variants.items()}, orient="index").round(3)
+} for k, u in ((k, cfg.params) for k, cfg in variants.items())}, orient="index").round(3)
 
 # %% [markdown]
 # The first seed's samples of each model at the common budget ($N = $ `diff.compare_steps`, the

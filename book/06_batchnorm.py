@@ -173,13 +173,13 @@ ch.glue("brightness_shift", float((held_means - train_means).mean()));
 # at a time), over every held-out image, with its running statistics untouched.
 
 # %%
-unet_cfg = ch.model_config("unet", skips="self")
-nobn_cfg = ch.model_config("unet", skips="self", batchnorm=False)
-fc_cfg = ch.model_config("fc")
+unet_cfg = ch.shared_config("unet")
+nobn_cfg = ch.shared_config("unet", batchnorm=False)
+fc_cfg = ch.shared_config("fc")
 a = ch.eval_images()
 a_fc = ch.eval_images(fc_cfg.image_size)
 cap8 = max(1, P.bn.b1_steps // B8)
-UNET_CAP = P.value(aelib.chapter.SHARED["unet"][2])   # the shared unet's step budget: unet_nobn gets the same
+UNET_CAP = ch.shared_steps("unet")   # the shared unet's step budget: unet_nobn gets the same
 held = ch.data.to_float(ch.data.heldout).to(ch.device)   # every held-out image: the rule's error
 
 

@@ -192,13 +192,13 @@ def other(s):
 # %%
 cfgs = {
     "attn_unet": ch.model_config("attn_unet", base=P.attn.unet_base, depth=P.attn.unet_depth, skips="concat",
-                                 n_hidden=P.attn.heads, width=P.attn.dim_head),
-    "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn.small_size, base=P.attn.maps,
-                                   n_hidden=P.attn.heads, width=P.attn.dim_head),
-    "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn.small_size, base=P.attn.maps,
-                                   n_hidden=P.attn.heads, width=P.attn.dim_head),
+                                 heads=P.attn.heads, dim_head=P.attn.dim_head),
+    "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn.small_size, maps=P.attn.maps,
+                                   heads=P.attn.heads, dim_head=P.attn.dim_head),
+    "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn.small_size, maps=P.attn.maps,
+                                   heads=P.attn.heads, dim_head=P.attn.dim_head),
     "dot_attn_only": ch.model_config("dot_attn_only", image_size=P.attn.small_size,
-                                     n_hidden=P.attn.heads, width=P.attn.dim_head),
+                                     heads=P.attn.heads, dim_head=P.attn.dim_head),
 }
 SIZE = {"unet": P.data.image_size} | {n: c.image_size for n, c in cfgs.items()}
 RUN, MODEL_GATES = {}, {}

@@ -136,9 +136,9 @@ def keep(run):
 # %%
 FC_RES = P.fc.image_size
 probes = ch.eval_images(FC_RES)
-singles = {"FC autoencoder": ch.model_config("fc"),
-           "no-skip U-Net": ch.model_config("unet", skips="self", image_size=FC_RES),
-           "skip U-Net (control)": ch.model_config("unet", skips="concat", image_size=FC_RES)}
+singles = {"FC autoencoder": ch.shared_config("fc"),
+           "no-skip U-Net": ch.shared_config("unet", image_size=FC_RES),
+           "skip U-Net (control)": ch.shared_config("unet_skips", image_size=FC_RES)}
 train_small = ch.data_at(FC_RES).train
 m1 = ch.measurement("X1")
 x1_rows, x1_show = [], {}
@@ -263,7 +263,7 @@ ch.glue("single_steps", str(X1_STEPS));
 
 # %%
 def ladder_model(channels: int):
-    return ch.model_config("unet", skips="self", image_size=P.mem.image_size, channels=channels)
+    return ch.shared_config("unet", image_size=P.mem.image_size, channels=channels)
 
 
 mem_sampler = SamplerConfig(steps=P.mem.sample_steps, n_samples=P.mem.samples, batch_size=P.mem.samples,
@@ -387,7 +387,7 @@ for s in SEEDS:
     checks, g_min = [], []
     for w in X3_WIDTHS:
         name = "fc" if w == P.fc.width else f"fc_w{w}"
-        cfg = ch.model_config("fc", width=w)
+        cfg = ch.shared_config("fc", width=w)
         run = ch.shared("fc", s) if w == P.fc.width else ch.train_rule(name, cfg, s, cap=P.fc.steps)
         checks += [run.gate(), ch.model_works(f"FC width {w}", run.model, s, size=FC_RES)]
         for steps, _ in run.curve:

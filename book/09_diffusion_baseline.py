@@ -125,7 +125,7 @@ print(ch.data.describe())
 # %%
 B = P.train.batch_size
 shape = tuple(ch.data.train.shape[1:])
-unet_cfg = ch.model_config("unet", skips="self")                      # the shared "unet" (chapter 05)
+unet_cfg = ch.shared_config("unet")                                  # the shared "unet" (chapter 05)
 base_cfg = ch.model_config("ddpm_unet_x0", skips="self", batchnorm=False)   # the baseline
 eps_cfg = ch.model_config("ddpm_unet", skips="self", batchnorm=False)       # diagnostic: eps, no skips
 eps_skip_cfg = ch.model_config("ddpm_unet", skips="concat", batchnorm=False)  # diagnostic: eps with skips

@@ -19,7 +19,7 @@ g = torch.Generator().manual_seed(0)
 low = torch.rand(40, 3, 4, 4, generator=g)
 imgs = (torch.nn.functional.interpolate(low, size=(16, 16), mode="bilinear") * 255).round().to(torch.uint8)
 data = ImageSet(imgs[:32], imgs[32:], source="tiny", fingerprint="ddp-test")
-run = cache.trained("ddp", ModelConfig(kind="unet", image_size=16, base=4, depth=2), data,
+run = cache.trained("ddp", ModelConfig.of("unet", image_size=16, base=4, depth=2), data,
                     TrainConfig(steps=6, batch_size=8, checkpoint_every=3))
 torch.save({k: v.clone() for k, v in run.model.state_dict().items()} | {"_losses": torch.tensor(run.losses)},
            out / f"rank{d.rank}.pt")

@@ -10,18 +10,18 @@ from aelib.data import ImageSet
 from aelib.models import ModelConfig, ModelError
 from aelib.training import TrainConfig
 
-SMALL = dict(n_hidden=2, width=8)
+SMALL = dict(heads=2, dim_head=8)
 KIND_CFGS = [
-    ModelConfig(kind="attn_unet", image_size=16, base=8, depth=2, skips="concat", **SMALL),
-    ModelConfig(kind="attn_unet", image_size=16, base=8, depth=2, skips="self", **SMALL),
-    ModelConfig(kind="attn_unet_eff", image_size=16, base=8, depth=1, skips="self", **SMALL),
-    ModelConfig(kind="eff_attn_ae", image_size=8, base=16, **SMALL),
-    ModelConfig(kind="dot_attn_ae", image_size=8, base=16, batchnorm=False, **SMALL),
-    ModelConfig(kind="dot_attn_only", image_size=8, **SMALL),
+    ModelConfig.of("attn_unet", image_size=16, base=8, depth=2, skips="concat", **SMALL),
+    ModelConfig.of("attn_unet", image_size=16, base=8, depth=2, skips="self", **SMALL),
+    ModelConfig.of("attn_unet_eff", image_size=16, base=8, depth=1, skips="self", **SMALL),
+    ModelConfig.of("eff_attn_ae", image_size=8, maps=16, **SMALL),
+    ModelConfig.of("dot_attn_ae", image_size=8, maps=16, batchnorm=False, **SMALL),
+    ModelConfig.of("dot_attn_only", image_size=8, **SMALL),
 ]
 
 
-@pytest.mark.parametrize("cfg", KIND_CFGS, ids=lambda c: f"{c.kind}-{c.skips}")
+@pytest.mark.parametrize("cfg", KIND_CFGS, ids=lambda c: f"{c.kind}-{getattr(c.params, 'skips', '')}")
 def test_every_kind_builds_and_E_D_compose(cfg):
     torch.manual_seed(0)
     m = models.build(cfg).train()
@@ -31,6 +31,19 @@ def test_every_kind_builds_and_E_D_compose(cfg):
     assert out.shape == a.shape and torch.isfinite(out).all()
     torch.manual_seed(1)                               # the same noise draws for the noisy U-Net
     assert torch.allclose(m.D(m.E(a)), out, atol=1e-5)
+
+
+def test_attention_kinds_are_registered_here_with_heads_and_dim_head():
+    for kind in ("attn_unet", "attn_unet_eff", "eff_attn_ae", "dot_attn_ae", "dot_attn_only"):
+        k = models.lookup(kind)
+        assert k.build.__module__ == "aelib.attention"
+        assert {"heads", "dim_head"} <= set(k.param_names) and "n_hidden" not in k.param_names
+    cfg = ModelConfig.of("attn_unet", image_size=16, base=8, depth=1, heads=2, dim_head=4)
+    m = models.build(cfg)
+    assert (m.mid_attn.attn.heads, m.mid_attn.attn.to_qkv.out_channels) == (2, 3 * 2 * 4)
+    assert isinstance(m.mid_attn.attn, A.DotProductAttention)
+    eff = models.build(ModelConfig.of("attn_unet_eff", image_size=16, base=8, depth=1, heads=2, dim_head=4))
+    assert isinstance(eff.mid_attn.attn, A.EfficientAttention)
 
 
 def test_parameter_counts_match_the_essays_models():
@@ -149,9 +162,10 @@ def test_attention_only_latent_is_the_merged_heads():
     lambda: A.AttentionUNet(16, 3, 8, 0),
     lambda: A.EfficientAttention(8, heads=0),
     lambda: A.attention("kernel", 8, 2, 4),
-    lambda: A.build_attention(ModelConfig(kind="eff_attn_ae", hidden_mlp=(4,))),
-    lambda: A.build_attention(ModelConfig(kind="unet")),
-    lambda: models.build(ModelConfig(kind="transformer")),
+    lambda: ModelConfig.of("eff_attn_ae", hidden_mlp=(4,)),   # a U-Net parameter
+    lambda: ModelConfig.of("attn_unet", n_hidden=2, width=8),  # the FC's names for heads and dim_head
+    lambda: ModelConfig("eff_attn_ae", params=A.AttnUNetParams()),
+    lambda: models.build(ModelConfig.of("transformer")),
 ])
 def test_bad_configurations_raise_model_errors(make):
     with pytest.raises(ModelError):
@@ -176,7 +190,7 @@ def test_efficient_attention_autoencoder_learns_to_copy_one_batch():
 def test_attention_kinds_have_distinct_cache_keys_and_train_through_the_cache(tiny_images):
     data = ImageSet(tiny_images[:24], tiny_images[24:], source="tiny", fingerprint="tiny-v1")
     tc = TrainConfig(steps=2, batch_size=8)
-    cfgs = [ModelConfig(kind=k, image_size=16, base=16, **SMALL) for k in ("eff_attn_ae", "dot_attn_ae")]
+    cfgs = [ModelConfig.of(k, image_size=16, maps=16, **SMALL) for k in ("eff_attn_ae", "dot_attn_ae")]
     assert len({cache.run_key(c, data, tc) for c in cfgs}) == 2
     run = cache.trained("eff", cfgs[0], data, tc)
     assert not run.hit and len(run.losses) == 2

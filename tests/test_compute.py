@@ -25,8 +25,8 @@ def test_budgets_scale_linearly():
 
 def test_wider_unet_costs_about_four_times_and_state_is_untouched():
     torch.manual_seed(0)
-    base = models.build(models.ModelConfig(kind="unet", image_size=16, base=4, depth=2)).eval()
-    wide = models.build(models.ModelConfig(kind="unet", image_size=16, base=8, depth=2))
+    base = models.build(models.ModelConfig.of("unet", image_size=16, base=4, depth=2)).eval()
+    wide = models.build(models.ModelConfig.of("unet", image_size=16, base=8, depth=2))
     before = {k: v.clone() for k, v in base.state_dict().items()}
     c_base = compute.step_cost(base, (3, 16, 16), batch_size=2)
     c_wide = compute.step_cost(wide, (3, 16, 16), batch_size=2)

@@ -11,13 +11,13 @@ from aelib.data import ImageSet
 from aelib.models import ModelConfig, ModelError
 from aelib.training import TrainConfig
 
-CFG = ModelConfig(kind="ddpm_unet", image_size=16, base=4, depth=1, batchnorm=False)
+CFG = ModelConfig.of("ddpm_unet", image_size=16, base=4, depth=1, batchnorm=False)
 
 
 def _tiny(image_size=8, base=4, depth=1, seed=0) -> diffusion.TimeUNet:
     torch.manual_seed(seed)
-    return models.build(ModelConfig(kind="ddpm_unet", image_size=image_size, base=base, depth=depth,
-                                    batchnorm=False))
+    return models.build(ModelConfig.of("ddpm_unet", image_size=image_size, base=base, depth=depth,
+                                       batchnorm=False))
 
 
 def test_time_unet_shape_and_t_matters():
@@ -30,12 +30,14 @@ def test_time_unet_shape_and_t_matters():
     assert (out0 - out1).abs().max() > 1e-4            # the noise level changes the prediction
     with pytest.raises(ModelError):
         m.E(x)
-    with pytest.raises(ModelError, match="hidden MLP"):
-        models.build(ModelConfig(kind="ddpm_unet", image_size=16, hidden_mlp=(8, 4, 8)))
+    with pytest.raises(ModelError, match="no parameter 'hidden_mlp'"):   # the ddpm U-Nets have no hidden MLP
+        ModelConfig.of("ddpm_unet", image_size=16, hidden_mlp=(8, 4, 8))
+    assert models.lookup("ddpm_unet").build.__module__ == "aelib.diffusion"
+    assert ModelConfig("ddpm_unet").params == diffusion.TimeUNetParams(batchnorm=False)
 
 
 def test_x0_kind_predicts_the_clean_image():
-    m = models.build(ModelConfig(kind="ddpm_unet_x0", image_size=8, base=4, depth=1, batchnorm=False))
+    m = models.build(ModelConfig.of("ddpm_unet_x0", image_size=8, base=4, depth=1, batchnorm=False))
     assert m.ddpm.prediction_type == "sample" and m.scheduler.config.prediction_type == "sample"
     a = torch.rand(4, 3, 8, 8, generator=torch.Generator().manual_seed(1))
     # a network that outputs x_0 exactly has zero loss: check the target through a stand-in net
@@ -45,8 +47,8 @@ def test_x0_kind_predicts_the_clean_image():
         pytest.approx(x0.pow(2).mean().item())
     s = diffusion.sample_ddim(m, (3, 8, 8), steps=3, n_samples=2, batch_size=2)
     assert torch.isfinite(s.final).all()
-    with pytest.raises(ModelError, match="unknown diffusion model kind"):
-        models.build(ModelConfig(kind="ddpm_nothing", image_size=8))
+    with pytest.raises(ModelError, match="unknown model kind"):
+        models.build(ModelConfig.of("ddpm_nothing", image_size=8))
 
 
 def test_loss_by_level_reference_is_exact_at_the_top():
@@ -59,7 +61,7 @@ def test_loss_by_level_reference_is_exact_at_the_top():
 
 
 def _x0_model():
-    return models.build(ModelConfig(kind="ddpm_unet_x0", image_size=8, base=4, depth=1, batchnorm=False))
+    return models.build(ModelConfig.of("ddpm_unet_x0", image_size=8, base=4, depth=1, batchnorm=False))
 
 
 def test_predictions_convert_between_parameterisations():
@@ -175,7 +177,7 @@ def test_training_flops_match_a_hand_count():
 
 def test_ddpm_training_flops_match_the_copying_unet():
     torch.manual_seed(0)
-    unet = models.build(ModelConfig(kind="unet", image_size=16, base=4, depth=2))
+    unet = models.build(ModelConfig.of("unet", image_size=16, base=4, depth=2))
     ddpm = _tiny(image_size=16, base=4, depth=2)
     c_u = compute.step_cost(unet, (3, 16, 16), batch_size=4)
     c_d = compute.step_cost(ddpm, (3, 16, 16), batch_size=4, loss_fn=diffusion.loss_fn)
@@ -205,6 +207,6 @@ def test_ddpm_trains_through_the_cache_and_resumes(tiny_images, tmp_path, monkey
     for k, v in fresh.model.state_dict().items():
         assert torch.equal(v, longer.model.state_dict()[k]), k
     # the key differs from the copying U-Net's with the same fields
-    plain = ModelConfig(kind="unet", image_size=16, base=4, depth=1, batchnorm=False)
+    plain = ModelConfig.of("unet", image_size=16, base=4, depth=1, batchnorm=False)
     assert cache.run_key(plain, data, TrainConfig(steps=6, batch_size=8)) != \
         cache.run_key(CFG, data, TrainConfig(steps=6, batch_size=8))

@@ -71,7 +71,7 @@ def test_attractor_stats_on_a_known_contraction():
 
 
 def test_radii_on_a_unet_leave_the_model_untouched():
-    m = models.build(models.ModelConfig(kind="unet", image_size=8, base=4, depth=1))
+    m = models.build(models.ModelConfig.of("unet", image_size=8, base=4, depth=1))
     before = {k: v.clone() for k, v in m.state_dict().items()}
     m.eval()
     rho = dynamics.radii(m, torch.rand(6, 3, 8, 8), batch_size=3, iters=4)

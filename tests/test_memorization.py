@@ -69,7 +69,7 @@ def test_from_tensor_refuses_bad_input():
 def test_two_denoiser_ladder_runs_and_caches(tiny_images):
     images = (torch.rand(24, 3, 8, 8) * 255).to(torch.uint8)
     groups = [f"g{i // 3}" for i in range(24)]  # 8 photos of 3 crops
-    cfg = ModelConfig(kind="unet", image_size=8, base=4, depth=1)
+    cfg = ModelConfig.of("unet", image_size=8, base=4, depth=1)
     tc = TrainConfig(steps=2, batch_size=4, lr=1e-3, checkpoint_every=1)
     sc = SamplerConfig(steps=2, n_samples=3, batch_size=3, frame_every=2)
     lad = memorization.two_denoiser(images, groups, (1, 5), cfg, tc, sc, name="t")
@@ -89,7 +89,7 @@ def test_two_denoiser_ladder_runs_and_caches(tiny_images):
 def test_ladder_along_the_stopping_rule_keeps_its_runs(tiny_images):
     images = (torch.rand(24, 3, 8, 8) * 255).to(torch.uint8)
     groups = [f"g{i // 3}" for i in range(24)]
-    cfg = ModelConfig(kind="unet", image_size=8, base=4, depth=1)
+    cfg = ModelConfig.of("unet", image_size=8, base=4, depth=1)
     tc = TrainConfig(steps=8, batch_size=4, lr=1e-3, checkpoint_every=2)
     sc = SamplerConfig(steps=2, n_samples=3, batch_size=3, frame_every=2)
     lad = memorization.two_denoiser(images, groups, (2, 5), cfg, tc, sc, name="tr", seed=1, rule=True, compact=True)
@@ -117,11 +117,11 @@ def test_compact_batch_is_the_equivalent_smaller_batch():
         memorization.compact_batch(0, 32)
 
 
-@pytest.mark.parametrize("kind", ["unet", "fc"])
-def test_compact_batch_gives_the_same_gradient(kind):
+@pytest.mark.parametrize("kind, params", [("unet", dict(base=4, depth=1)), ("fc", dict(width=32, n_hidden=2))])
+def test_compact_batch_gives_the_same_gradient(kind, params):
     from aelib import models
 
-    cfg = ModelConfig(kind=kind, image_size=8, base=4, depth=1, width=32, n_hidden=2)
+    cfg = ModelConfig.of(kind, image_size=8, **params)
     x = torch.rand(4, 3, 8, 8) if kind == "unet" else torch.rand(1, 3, 8, 8)
     grads = []
     for batch in (memorization.tile(x, 16)[:16], memorization.tile(x, memorization.compact_batch(len(x), 16))):
@@ -136,7 +136,7 @@ def test_compact_batch_gives_the_same_gradient(kind):
 def test_heldout_error_leaves_running_statistics_alone():
     from aelib import models
 
-    m = models.build(ModelConfig(kind="unet", image_size=8, base=4, depth=1)).train()
+    m = models.build(ModelConfig.of("unet", image_size=8, base=4, depth=1)).train()
     before = {k: v.clone() for k, v in m.state_dict().items()}
     a = torch.rand(4, 3, 8, 8)
     e = memorization.heldout_error(m, a)

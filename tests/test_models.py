@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -14,7 +16,7 @@ from aelib.models import ModelConfig, ModelError
                                 dict(kind="unet", image_size=16, base=8, depth=2, batchnorm=False)])
 def test_shapes_and_E_D_compose(kw):
     torch.manual_seed(0)
-    m = models.build(ModelConfig(**kw)).train()
+    m = models.build(ModelConfig.of(**kw)).train()
     a = torch.rand(4, 3, kw["image_size"], kw["image_size"])
     out = m(a)
     assert out.shape == a.shape
@@ -66,8 +68,53 @@ def test_one_batch_overfit():
 
 def test_bad_model_configs_raise_clear_errors():
     with pytest.raises(ModelError, match="unknown model kind"):
-        models.build(ModelConfig(kind="transformer"))
+        models.build(ModelConfig.of("transformer"))
     with pytest.raises(ModelError, match="divisible"):
         models.UNet(18, 3, 8, 2)
     with pytest.raises(ModelError, match="skips"):
         models.UNet(16, 3, 8, 2, skips="residual")
+
+
+def test_a_config_holds_its_kind_and_only_that_kinds_parameters():
+    # every field of ModelConfig enters the cache key; the kind's parameters live in ``params``
+    assert [f.name for f in dataclasses.fields(ModelConfig)] == ["kind", "image_size", "channels", "params"]
+    own = {"fc": ["width", "n_hidden", "batchnorm"], "unet": ["base", "depth", "skips", "hidden_mlp", "batchnorm"],
+           "mlp": ["width", "n_layers"]}
+    for kind, names in own.items():
+        assert list(models.lookup(kind).param_names) == names
+        d = ModelConfig.of(kind).as_dict()
+        assert list(d) == ["kind", "image_size", "channels", "params"] and list(d["params"]) == names
+    cfg = ModelConfig.of("unet", image_size=16, base=8, skips="concat")
+    assert cfg.params == models.UNetParams(base=8, skips="concat") and cfg == ModelConfig("unet", 16, 3, cfg.params)
+    assert ModelConfig("fc").params == models.FCParams()  # None: the kind's defaults
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: ModelConfig.of("unet", width=64), "no parameter 'width'"),       # another kind's parameter
+    (lambda: ModelConfig.of("fc", base=8, depth=2), "no parameter 'base', 'depth'"),
+    (lambda: ModelConfig("unet", params=models.FCParams()), "takes UNetParams"),
+    (lambda: ModelConfig.of("transformer"), "unknown model kind 'transformer'"),
+])
+def test_a_parameter_of_another_kind_is_an_error_not_ignored(make, match):
+    with pytest.raises(ModelError, match=match):
+        make()
+
+
+def test_register_adds_a_kind_and_refuses_to_take_over_another_modules(monkeypatch):
+    monkeypatch.setattr(models, "_KINDS", dict(models._KINDS))
+
+    @dataclasses.dataclass(frozen=True)
+    class TinyParams:
+        width: int = 4
+
+    @models.register("tiny", TinyParams)
+    def tiny(cfg):
+        return torch.nn.Linear(cfg.params.width, cfg.params.width)
+
+    assert "tiny" in models.kinds() and models.lookup("tiny").params is TinyParams
+    assert models.build(ModelConfig.of("tiny", width=3)).in_features == 3
+    models.register("tiny", TinyParams)(tiny)  # the same module again (a reload): replaced
+    with pytest.raises(ModelError, match="already registered by aelib.models"):
+        models.register("unet", TinyParams)(tiny)
+    with pytest.raises(TypeError, match="frozen dataclass"):
+        models.register("loose", dataclasses.make_dataclass("Loose", [("w", int, 1)]))

@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from aelib import data, models, profiles
+from aelib import attention, data, models, profiles
 from aelib.data import DataError
 from aelib.profiles import ProfileError
 
@@ -99,13 +99,14 @@ def test_size_rules_are_exact_not_stricter():
     prof = profiles.get("smoke", **{"data.image_size": 48, "fc.image_size": 12, "mem.image_size": 4, "attn.small_size": 6})
     p = prof
     configs = [
-        models.ModelConfig(kind="unet", image_size=p.data.image_size, base=4, depth=p.unet.depth, hidden_mlp=(8,)),
-        models.ModelConfig(kind="unet", image_size=p.data.image_size, base=4, depth=p.unet.depth + 1),  # ch 05
-        models.ModelConfig(kind="unet", image_size=p.fc.image_size, base=4, depth=p.unet.depth),   # ch 08
-        models.ModelConfig(kind="unet", image_size=p.mem.image_size, base=4, depth=p.unet.depth),  # ch 08
-        models.ModelConfig(kind="attn_unet", image_size=p.data.image_size, base=p.attn.unet_base, depth=p.attn.unet_depth,
-                           skips="concat", n_hidden=1, width=4),                                    # ch 07
-        models.ModelConfig(kind="dot_attn_ae", image_size=p.attn.small_size, base=8, n_hidden=1, width=4),
+        models.ModelConfig.of("unet", image_size=p.data.image_size, base=4, depth=p.unet.depth, hidden_mlp=(8,)),
+        models.ModelConfig.of("unet", image_size=p.data.image_size, base=4, depth=p.unet.depth + 1),  # ch 05
+        models.ModelConfig.of("unet", image_size=p.fc.image_size, base=4, depth=p.unet.depth),   # ch 08
+        models.ModelConfig.of("unet", image_size=p.mem.image_size, base=4, depth=p.unet.depth),  # ch 08
+        models.ModelConfig("attn_unet", p.data.image_size, params=attention.AttnUNetParams(           # ch 07
+            base=p.attn.unet_base, depth=p.attn.unet_depth, heads=1, dim_head=4, skips="concat")),
+        models.ModelConfig("dot_attn_ae", p.attn.small_size,
+                           params=attention.ConvAttnParams(maps=8, heads=1, dim_head=4)),
     ]
     with torch.no_grad():
         for cfg in configs:

@@ -74,7 +74,7 @@ def test_train_mode_inside_and_model_state_restored():
     assert O.modes == {True} and O.training is False
 
     torch.manual_seed(0)
-    unet = models.build(models.ModelConfig(kind="unet", image_size=8, base=4, depth=1)).eval()
+    unet = models.build(models.ModelConfig.of("unet", image_size=8, base=4, depth=1)).eval()
     before = {k: b.clone() for k, b in unet.state_dict().items()}
     s = sample(unet, SHAPE, SamplerConfig(steps=3, n_samples=4, batch_size=2), torch.Generator().manual_seed(0))
     assert torch.isfinite(s.final).all()

@@ -2,6 +2,7 @@ import copy
 import errno
 import hashlib
 import inspect
+import json
 import os
 import struct
 
@@ -15,7 +16,7 @@ from aelib.models import ModelConfig
 from aelib.seeding import set_seed
 from aelib.training import CheckpointError, TrainConfig, epoch_order, load_checkpoint, save_checkpoint, train
 
-CFG = ModelConfig(kind="unet", image_size=16, base=4, depth=2)
+CFG = ModelConfig.of("unet", image_size=16, base=4, depth=2)
 
 
 def _data(images):
@@ -75,9 +76,23 @@ def test_key_changes_with_data_config_and_training(tiny_images):
     k = cache.run_key(CFG, data, tc)
     assert cache.run_key(CFG, data, TrainConfig(steps=9, batch_size=8)) == k  # steps: same run, longer
     assert cache.run_key(CFG, data, TrainConfig(steps=4, batch_size=8, lr=1e-4)) != k
-    assert cache.run_key(ModelConfig(kind="unet", image_size=16, base=8, depth=2), data, tc) != k
+    assert cache.run_key(ModelConfig.of("unet", image_size=16, base=8, depth=2), data, tc) != k
     other = ImageSet(data.train, data.heldout, source="tiny", fingerprint="tiny-v2")
     assert cache.run_key(CFG, other, tc) != k
+
+
+def test_key_hashes_the_kind_its_sizes_and_its_own_parameters(tiny_images):
+    data = _data(tiny_images)
+    tc = TrainConfig(steps=4, batch_size=8)
+    k = cache.run_key(CFG, data, tc)
+    assert cache.run_key(ModelConfig.of("unet", image_size=16, base=4, depth=2), data, tc) == k
+    for other in (ModelConfig.of("unet", image_size=8, base=4, depth=2), ModelConfig.of("unet", 16, 1, base=4, depth=2),
+                  ModelConfig.of("unet", image_size=16, base=4, depth=2, skips="concat"),
+                  ModelConfig.of("unet", image_size=16, base=4, depth=2, batchnorm=False)):
+        assert cache.run_key(other, data, tc) != k
+    written = json.loads((cache.trained("m", CFG, data, tc).folder / "config.json").read_text())["model"]
+    assert written == {"kind": "unet", "image_size": 16, "channels": 3,   # no field of another kind
+                       "params": {"base": 4, "depth": 2, "skips": "self", "hidden_mlp": None, "batchnorm": True}}
 
 
 def test_longer_run_resumes_from_the_shorter_one_and_matches_a_fresh_run(tiny_images, tmp_path, monkeypatch):
@@ -301,7 +316,7 @@ g = torch.Generator().manual_seed(0)
 low = torch.rand(32, 3, 4, 4, generator=g)
 x = torch.nn.functional.interpolate(low, size=(16, 16), mode="bilinear", align_corners=False)
 imgs = (x * 255).round().to(torch.uint8)
-run = cache.trained("m", ModelConfig(kind="unet", image_size=16, base=4, depth=2),
+run = cache.trained("m", ModelConfig.of("unet", image_size=16, base=4, depth=2),
                     ImageSet(imgs[:24], imgs[24:], source="tiny", fingerprint="tiny-v1"),
                     TrainConfig(steps=40, batch_size=8, checkpoint_every=2))
 print("hit" if run.hit else "trained", float(sum(p.sum() for p in run.model.parameters())))

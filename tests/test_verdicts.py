@@ -106,7 +106,7 @@ def _tiny(tiny_images):
 
 def test_model_works_gate_trips_on_an_untrained_model_and_passes_a_trained_one(tiny_images):
     data = _tiny(tiny_images)
-    cfg = ModelConfig(kind="unet", image_size=16, base=8, depth=2)
+    cfg = ModelConfig.of("unet", image_size=16, base=8, depth=2)
     a = data.to_float(data.heldout)
     torch.manual_seed(0)
     untrained = build(cfg).train()
@@ -223,7 +223,7 @@ def test_smoke_page_warns_that_its_numbers_mean_nothing(aelib_home):
 
 def test_gate_and_ratio_measurements_leave_batchnorm_running_statistics_alone():
     torch.manual_seed(0)
-    model = build(ModelConfig(kind="unet", image_size=16, base=4, depth=2)).train()
+    model = build(ModelConfig.of("unet", image_size=16, base=4, depth=2)).train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     a = torch.rand(8, 3, 16, 16)
     gates.heldout_error(model, a, batch=4)

@@ -113,7 +113,7 @@ def test_non_finite_images_count_as_walking():
 
 def test_determinism_with_a_seeded_generator():
     torch.manual_seed(0)
-    model = models.build(models.ModelConfig(kind="unet", image_size=8, base=4, depth=1))
+    model = models.build(models.ModelConfig.of("unet", image_size=8, base=4, depth=1))
     a = images(4)
     cfg = WalkConfig(steps=4, eps=0.2, frame_every=2, batch_size=2)
     w1 = walk(model, a, cfg, torch.Generator().manual_seed(3))
@@ -125,7 +125,7 @@ def test_determinism_with_a_seeded_generator():
 
 def test_train_mode_batches_and_no_side_effects_on_the_model():
     torch.manual_seed(0)
-    model = models.build(models.ModelConfig(kind="unet", image_size=8, base=4, depth=1)).eval()
+    model = models.build(models.ModelConfig.of("unet", image_size=8, base=4, depth=1)).eval()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     a = images(4)
     w = walk(model, a, WalkConfig(steps=1, eps=0.0, batch_size=2))
@@ -142,7 +142,7 @@ def test_train_mode_batches_and_no_side_effects_on_the_model():
 
 def test_noise_goes_to_the_bottleneck_of_a_tuple_latent():
     torch.manual_seed(0)
-    model = models.build(models.ModelConfig(kind="unet", image_size=8, base=4, depth=1, skips="concat"))
+    model = models.build(models.ModelConfig.of("unet", image_size=8, base=4, depth=1, skips="concat"))
     w = walk(model, images(2), WalkConfig(steps=2, eps=0.1, batch_size=2), torch.Generator().manual_seed(0))
     assert w.frames.shape == (2, 2, 3, 8, 8)                  # frames at steps 0 and 2 (the last)
 
