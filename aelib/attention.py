@@ -205,8 +205,8 @@ class AttentionUNet(Autoencoder):
     never used.) ``E`` runs up to the middle; with concat skips it also returns the saved maps.
     """
 
-    def __init__(self, image_size: int = 32, channels: int = 3, dim: int = 16, depth: int = 2,
-                 heads: int = 4, dim_head: int = 32, skips: str = "concat", mid: str = "dot",
+    def __init__(self, image_size: int, channels: int, dim: int, depth: int,
+                 heads: int, dim_head: int, skips: str = "concat", mid: str = "dot",
                  noise: float = RESIDUAL_NOISE):
         super().__init__()
         if skips not in ("concat", "self"):
@@ -302,25 +302,25 @@ class AttentionOnlyAutoencoder(Autoencoder):
 
 @dataclass(frozen=True)
 class AttnUNetParams:
-    base: int = 16                        # feature maps at the first level, the code's ``dim`` (essay 128)
-    depth: int = 2                        # 2x down-samplings (essay 2: dim_mults 1, 2, 4)
-    heads: int = 4                        # attention heads (essay 4)
-    dim_head: int = 32                    # features per head (essay 32)
+    base: int                             # feature maps at the first level, the code's ``dim`` (essay 128)
+    depth: int                            # 2x down-samplings (essay 2: dim_mults 1, 2, 4)
+    heads: int                            # attention heads (essay 4)
+    dim_head: int                         # features per head (essay 32)
     skips: str = "concat"                 # 'concat' (the code) or 'self' (self-concatenation)
 
 
 @dataclass(frozen=True)
 class ConvAttnParams:
-    maps: int = 64                        # feature maps of the in/out convolutions (essay 64)
-    heads: int = 4
-    dim_head: int = 32
+    maps: int                             # feature maps of the in/out convolutions (essay 64)
+    heads: int                            # attention heads (essay 4)
+    dim_head: int                         # features per head (essay 32)
     batchnorm: bool = True                # the input convolution with (True) or without BatchNorm
 
 
 @dataclass(frozen=True)
 class AttnOnlyParams:
-    heads: int = 4
-    dim_head: int = 32
+    heads: int                            # attention heads (essay 4)
+    dim_head: int                         # features per head (essay 32)
 
 
 @register("attn_unet_eff", AttnUNetParams)

@@ -38,7 +38,6 @@ import torch.nn as nn
 
 from .modes import in_mode
 
-
 _BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import torch
 
 from . import __version__, distributed, paths, training
-from .paths import home  # noqa: F401  (re-exported: cache.home)
 from .data import ImageSet
 from .models import Autoencoder, ModelConfig, build
+from .paths import home  # noqa: F401  (re-exported: cache.home)
 from .seeding import set_seed
 from .training import CheckpointError, TrainConfig, load_checkpoint, save_checkpoint, train
 

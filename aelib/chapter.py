@@ -23,7 +23,7 @@ from .config.representation import RepresentationConfig
 from .config.training import TrainConfig
 from .metrics import pyramid_levels
 from .models import ModelConfig
-from .seeding import set_seed, stream
+from .seeding import set_seed, stream, stream_seed
 
 
 class SharedModel(NamedTuple):
@@ -141,6 +141,10 @@ class Chapter:
         """The named random stream ``name`` for ``seed`` (default: the profile's) and any further
         ``keys`` (an index, a level), on ``device`` (default: the chapter's; see :func:`aelib.seeding.stream`)."""
         return stream(name, self.profile.seed if seed is None else seed, *keys, device=device or self.device)
+
+    def seed_of(self, name: str, seed: int | None = None, *keys: int | str) -> int:
+        """The integer seed of the named stream ``name`` (for library calls that take a seed)."""
+        return stream_seed(name, self.profile.seed if seed is None else seed, *keys)
 
     # --- the stopping rule and the shared models --------------------------------------------
     def train_rule(self, name: str, model_cfg: ModelConfig, seed: int, cap: int | None = None,

@@ -34,8 +34,7 @@ from diffusers import DDIMScheduler, DDPMScheduler
 from . import distributed
 from .models import ModelConfig, ModelError, UNet, register
 from .modes import in_mode
-
-NOISE_SEED = 0x0DD9_1000   # offset of the generator seeds of training_loss (apart from the data-order seeds)
+from .seeding import stream
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ class TimeUNet(UNet):
     baseline uses ``batchnorm=False`` (a batch mixes noise levels). It predicts noise, not a copy, so it has
     no ``O = D(E(a))``: :meth:`E` and :meth:`D` refuse."""
 
-    def __init__(self, image_size: int = 32, channels: int = 3, base: int = 16, depth: int = 2,
+    def __init__(self, image_size: int, channels: int, base: int, depth: int,
                  skips: str = "self", batchnorm: bool = False, ddpm: DDPMConfig = DDPMConfig()):
         super().__init__(image_size, channels, base, depth, skips, None, batchnorm)
         widths = [base * 2 ** i for i in range(depth + 1)]
@@ -126,7 +125,7 @@ class TimeUNet(UNet):
         model or its DDP / compiled wrapper. t and eps come from a generator seeded by (seed, step,
         rank), so a resumed run draws exactly what an uninterrupted one did."""
         rank = distributed.current().rank
-        g = torch.Generator(device=a.device).manual_seed(NOISE_SEED + seed * 1_000_003 + step + rank * 1_000_000_007)
+        g = stream("DDPM training noise", seed, step, rank, device=a.device)
         x0 = 2 * a - 1
         t = torch.randint(0, self.ddpm.train_steps, (len(a),), generator=g, device=a.device)
         eps = torch.randn(a.shape, generator=g, device=a.device, dtype=a.dtype)
@@ -148,8 +147,8 @@ KINDS = {
 
 @dataclass(frozen=True)
 class TimeUNetParams:
-    base: int = 16                        # feature maps at the first level, as the U-Net's
-    depth: int = 2                        # number of 2x down-samplings
+    base: int                             # feature maps at the first level, as the U-Net's
+    depth: int                            # number of 2x down-samplings
     skips: str = "self"                   # 'self' (the essay's no-skip U-Net), 'concat' or 'none'
     batchnorm: bool = False               # off by default: a batch mixes noise levels
 
@@ -236,7 +235,7 @@ def heldout_loss(model: TimeUNet, a: torch.Tensor, seed: int = 0, draws: int = H
     in the baseline's diffusion models), mode restored."""
     if draws < 1 or len(a) < 1:
         raise ValueError(f"heldout_loss needs at least one draw and one image, got {draws} and {len(a)}")
-    g = torch.Generator().manual_seed(NOISE_SEED + 7 + seed)
+    g = stream("loss by level", seed)
     T = model.ddpm.train_steps  # noqa: N806
     x0 = 2 * a - 1
     total = 0.0

@@ -18,6 +18,7 @@ from pathlib import Path
 from . import claims, verdict
 from .paths import home
 
+
 class LedgerError(ValueError):
     """An unknown claim id or a record that does not come from :func:`aelib.verdict.decide`."""
 

@@ -23,19 +23,19 @@ al. 2020 call the constant map memorization; the essay uses the word for the ide
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import torch
-
-import dataclasses
-from typing import Callable
 
 from . import cache, data, gates
 from .batchnorm import batch_statistics
 from .models import ModelConfig
 from .nearest import correlation, nearest
 from .sampler import SamplerConfig, sample
+from .seeding import stream
 from .training import TrainConfig
 
 # the regimes of the single-example test (X1): a median correlation at or above this, and above
@@ -292,7 +292,7 @@ def two_denoiser(images: torch.Tensor, groups: list[str], ladder, model_cfg: Mod
                 runs.append(run)
                 t = run.trained
             pair.append(t)
-            g = torch.Generator(device=device).manual_seed(seed * 7_919 + 17)  # the same noise for A and B
+            g = stream("ladder chains", seed, device=device)  # the same noise for A and B
             samples.append(sample(t.model, shape, sampler_cfg, g, device).final.clamp(0, 1))
         pool_a = data.ImageSet.to_float(images[ia])
         pool_b = data.ImageSet.to_float(images[ib])

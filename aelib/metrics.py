@@ -17,13 +17,13 @@ from the levels of a Laplacian pyramid (Karras et al., 2018), computed with POT'
 
 from __future__ import annotations
 
-
 import torch
 import torch.nn.functional as F
 
 from .config.metrics import SWConfig
 from .corruption import corrupt, matched_gaussian
 from .modes import in_mode
+from .seeding import stream, stream_seed
 
 
 def _norm(x: torch.Tensor) -> torch.Tensor:
@@ -77,16 +77,16 @@ def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = Fal
 
     rows = []
     for i, alpha in enumerate(alphas):
-        g1 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
-        g2 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
+        g1 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
+        g2 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
         with _stats_kept(O):  # a train-mode call must not move the running statistics
             row = ratios(O, a, alpha, g1)
             ctl = ratios(O, a, alpha, g2, control=True)
         row = row | {"r_control": ctl["r"], "k_control": ctl["k"]}
         if eval_mode:
             with in_mode(O, False):
-                g1 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
-                g2 = torch.Generator(device=a.device).manual_seed(seed * 1009 + i)
+                g1 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
+                g2 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
                 ev = ratios(O, a, alpha, g1)
                 evc = ratios(O, a, alpha, g2, control=True)
             row |= {"r_eval": ev["r"], "k_eval": ev["k"], "recon_eval": ev["recon"], "r_control_eval": evc["r"]}
@@ -242,14 +242,15 @@ def separation(values_a, values_b) -> dict[str, float]:
 
 def sliced_wasserstein_repeated(x: torch.Tensor, y: torch.Tensor, cfg: SWConfig = SWConfig(),
                                 repeats: int = 3) -> tuple[list[float], list[float]]:
-    """:func:`sliced_wasserstein` with ``repeats`` seeds (``cfg.seed``, ``cfg.seed + 1``, ...: other
+    """:func:`sliced_wasserstein` with ``repeats`` seeds (``cfg.seed``, then the stream ``"SW repeat"`` of it: other
     patch draws and projections): per pyramid level (finest first) the mean over seeds and the
     standard deviation (0 for a single seed), the distance's own measurement noise."""
     import dataclasses
 
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
-    runs = torch.tensor([sliced_wasserstein(x, y, dataclasses.replace(cfg, seed=cfg.seed + k))
+    runs = torch.tensor([sliced_wasserstein(x, y, dataclasses.replace(cfg, seed=stream_seed("SW repeat", cfg.seed, k)
+                                                                      if k else cfg.seed))
                          for k in range(repeats)], dtype=torch.float64)
     sd = runs.std(dim=0) if repeats > 1 else torch.zeros(runs.shape[1], dtype=torch.float64)
     return runs.mean(dim=0).tolist(), sd.tolist()

@@ -99,32 +99,40 @@ def lookup(name: str) -> Kind:
 class ModelConfig:
     """What determines a model before training: its ``kind``, the square image side and the
     channels it reads, and ``params``, the kind's own parameters (an instance of the dataclass
-    the kind registered with; ``None`` means its defaults). All of it enters the cache key of a
-    trained model (:func:`aelib.cache.run_key`), and no parameter of another kind does.
-    ``ModelConfig.of`` takes the kind's parameters by name."""
+    the kind registered with). All of it enters the cache key of a trained model
+    (:func:`aelib.cache.run_key`), and no parameter of another kind does. ``ModelConfig.of`` takes
+    the kind's parameters by name. Sizes have no defaults here: the book's are the profile's
+    (``aelib.config``), so that a size is written once."""
 
     kind: str
-    image_size: int = 32                  # square input side
+    image_size: int                       # square input side
     channels: int = 3                     # RGB
     params: Any = None                    # the kind's parameters (e.g. UNetParams)
 
     def __post_init__(self):
         k = lookup(self.kind)
         if self.params is None:
-            object.__setattr__(self, "params", k.params())
-        elif type(self.params) is not k.params:
+            raise ModelError(f"model kind {self.kind!r} needs its parameters ({', '.join(k.param_names)}); "
+                             f"use ModelConfig.of({self.kind!r}, image_size=..., ...)")
+        if type(self.params) is not k.params:
             raise ModelError(f"model kind {self.kind!r} takes {k.params.__name__}, "
                              f"got {type(self.params).__name__}")
 
     @classmethod
-    def of(cls, kind: str, image_size: int = 32, channels: int = 3, **params) -> ModelConfig:
-        """``ModelConfig.of("unet", image_size=16, base=8, skips="concat")``: the named parameters
-        of the kind set, the others at their defaults; a name the kind does not have is an error."""
+    def of(cls, kind: str, image_size: int, channels: int = 3, **params) -> ModelConfig:
+        """``ModelConfig.of("unet", image_size=16, base=8, depth=2, skips="concat")``: the named
+        parameters of the kind set, its switches at their defaults; a name the kind does not have,
+        or a size left out, is an error."""
         k = lookup(kind)
         unknown = [name for name in params if name not in k.param_names]
         if unknown:
             raise ModelError(f"model kind {kind!r} has no parameter {', '.join(map(repr, unknown))}; "
                              f"its parameters: {', '.join(k.param_names)}")
+        missing = [f.name for f in dataclasses.fields(k.params)
+                   if f.name not in params and f.default is dataclasses.MISSING]
+        if missing:
+            raise ModelError(f"model kind {kind!r} needs {', '.join(map(repr, missing))} (sizes have no default; "
+                             "the book's are the profile's)")
         return cls(kind, image_size, channels, k.params(**params))
 
     def as_dict(self) -> dict:
@@ -159,8 +167,7 @@ class FCAutoencoder(Autoencoder):
     """flatten -> Linear(in, W) -> GELU -> BatchNorm1d(W) -> (n_hidden-1) x [Linear(W, W) -> GELU]
     -> Linear(W, in); ``h`` is the activation of the middle hidden layer."""
 
-    def __init__(self, image_size: int = 32, channels: int = 3, width: int = 4000, n_hidden: int = 5,
-                 batchnorm: bool = True):
+    def __init__(self, image_size: int, channels: int, width: int, n_hidden: int, batchnorm: bool = True):
         super().__init__()
         if n_hidden < 1:
             raise ModelError(f"n_hidden must be >= 1, got {n_hidden}")
@@ -182,8 +189,8 @@ class FCAutoencoder(Autoencoder):
 
 @dataclass(frozen=True)
 class FCParams:
-    width: int = 4000                     # hidden width; > 3*H*W makes it overcomplete
-    n_hidden: int = 5                     # hidden layers (the essay: 5)
+    width: int                            # hidden width; > 3*H*W makes it overcomplete (the essay: 4000)
+    n_hidden: int                         # hidden layers (the essay: 5)
     batchnorm: bool = True                # the BatchNorm1d after the first layer
 
 
@@ -249,7 +256,7 @@ class UNet(Autoencoder):
     """U-Net autoencoder; ``E`` returns the bottleneck ``h`` (and, with concat skips, the encoder
     maps as well: then ``h`` is a tuple and the model is not a pure encoder/decoder pair)."""
 
-    def __init__(self, image_size: int = 32, channels: int = 3, base: int = 16, depth: int = 2,
+    def __init__(self, image_size: int, channels: int, base: int, depth: int,
                  skips: str = "self", hidden_mlp: tuple[int, ...] | None = None, batchnorm: bool = True):
         super().__init__()
         if skips not in ("self", "concat", "none"):
@@ -284,8 +291,8 @@ class UNet(Autoencoder):
 
 @dataclass(frozen=True)
 class UNetParams:
-    base: int = 16                        # feature maps at the first level (essay: 64)
-    depth: int = 2                        # number of 2x down-samplings (essay: 4)
+    base: int                             # feature maps at the first level (essay: 64)
+    depth: int                            # number of 2x down-samplings (essay: 4)
     skips: str = "self"                   # 'self' (essay's no-skip), 'concat' (control), 'none'
     hidden_mlp: tuple[int, ...] | None = None  # widths of the bottleneck MLP (essay: 500, 100, 500)
     batchnorm: bool = True                # False: every BatchNorm removed, conv biases on
@@ -322,7 +329,7 @@ class MLPAutoencoder(Autoencoder):
     activation of the narrowest layer.
     """
 
-    def __init__(self, image_size: int = 16, channels: int = 3, widths: tuple[int, ...] = (256, 64)):
+    def __init__(self, image_size: int, channels: int, widths: tuple[int, ...]):
         super().__init__()
         if not widths or min(widths) < 1:
             raise ModelError(f"MLP widths must be positive, got {widths}")
@@ -348,8 +355,8 @@ class MLPAutoencoder(Autoencoder):
 
 @dataclass(frozen=True)
 class MLPParams:
-    width: int = 256                      # the first encoder width
-    n_layers: int = 2                     # encoder layers, each a quarter of the previous (mlp_widths);
+    width: int                            # the first encoder width
+    n_layers: int                         # encoder layers, each a quarter of the previous (mlp_widths);
                                           # the decoder mirrors them
 
 

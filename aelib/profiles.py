@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from . import config
 
+
 class ProfileError(ValueError):
     """An unknown profile name, an unknown override, or a field of the wrong type, out of range or
     inconsistent with another (see :meth:`Profile.validate`)."""

@@ -38,8 +38,8 @@ from typing import Callable
 
 import torch
 
-from .corruption import MU, SIGMA, noise_like
 from .batchnorm import batch_statistics
+from .corruption import MU, SIGMA, noise_like
 
 Schedule = Callable[[int, int], tuple[float, float]]
 
@@ -54,10 +54,12 @@ class LinearSchedule:
 
 @dataclass(frozen=True)
 class SamplerConfig:
-    steps: int = 30            # N: renoise steps (the essay: 30 in its figure, 200 in its video)
-    n_samples: int = 64        # images drawn; each is an independent chain with its own noise
-    batch_size: int = 32       # chains sharing batch-norm statistics (the training batch size)
-    frame_every: int = 10      # record O(a_n) at n = 0, k, 2k, ... and always the final O(a_N)
+    # the sizes have no default here: the book's are the profile's (``diff``, ``bn``, ``mem``)
+    steps: int                 # N: renoise steps (the essay: 30 in its figure, 200 in its video)
+    n_samples: int             # images drawn; each is an independent chain with its own noise
+    batch_size: int            # chains sharing batch-norm statistics (the training batch size)
+    frame_every: int | None = None  # record O(a_n) at n = 0, k, 2k, ... and always the final O(a_N);
+                               # None: the start and the final only
     mu: float = MU             # mean of the start and of the fresh noise (the essay's code: 0.7)
     sigma: float = SIGMA       # its standard deviation (the essay's code: 0.2)
     schedule: Schedule = field(default_factory=LinearSchedule)  # (n, N) -> (c_n, d_n)
@@ -65,6 +67,8 @@ class SamplerConfig:
     def __post_init__(self):
         for name in ("steps", "n_samples", "batch_size", "frame_every"):
             v = getattr(self, name)
+            if v is None and name == "frame_every":
+                continue
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"SamplerConfig.{name} must be a positive integer, got {v!r}")
         if not self.sigma >= 0:
@@ -105,7 +109,7 @@ def schedule_table(schedule: Schedule, N: int) -> list[tuple[float, float]]:  # 
 
 
 @torch.no_grad()
-def sample(model, shape: tuple[int, int, int], cfg: SamplerConfig = SamplerConfig(),
+def sample(model, shape: tuple[int, int, int], cfg: SamplerConfig,
            generator: torch.Generator | None = None, device: str | torch.device = "cpu") -> Samples:
     """Draw ``cfg.n_samples`` images of ``shape`` (C, H, W) from ``model`` (anything callable as
     ``O(a)``, usually an :class:`aelib.models.Autoencoder`) with the denoise-and-renoise sampler.
@@ -117,7 +121,7 @@ def sample(model, shape: tuple[int, int, int], cfg: SamplerConfig = SamplerConfi
         raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
     N = cfg.steps  # noqa: N806
     coef = schedule_table(cfg.schedule, N)
-    keep = sorted(set(range(0, N + 1, cfg.frame_every)) | {N})
+    keep = sorted(set(range(0, N + 1, cfg.frame_every or N)) | {N})
     sizes = [min(cfg.batch_size, cfg.n_samples - i) for i in range(0, cfg.n_samples, cfg.batch_size)]
     starts, finals, frames = [], [], []
     module = model if isinstance(model, torch.nn.Module) else torch.nn.Module()

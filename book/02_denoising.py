@@ -116,7 +116,7 @@ RUN, HID, UNT, MODEL_GATES = {}, {}, {}, {}
 for s in SEEDS:
     RUN[s] = ch.shared("unet", s)
     HID[s] = ch.shared("unet_hidden", s)
-    set_seed(50_000 + s)
+    set_seed(ch.seed_of("untrained U-Net", s))
     UNT[s] = models.build(unet_cfg).to(ch.device).train()
     MODEL_GATES["unet", s] = [RUN[s].gate(), ch.model_works(f"unet (seed {s})", RUN[s].model, s)]
     MODEL_GATES["unet_hidden", s] = [HID[s].gate(), ch.model_works(f"unet_hidden (seed {s})", HID[s].model, s)]
@@ -237,7 +237,7 @@ REP = {}   # (model, seed, input) -> dict with a_g, a0, snapshots, losses, e, e0
 
 
 def represent_record(name, model, s, x, offset):
-    cfg = ch.representation_config(seed=1_000 + 97 * s + offset)
+    cfg = ch.representation_config(seed=ch.seed_of("representation start", s, offset))
     out = evaluation.descent(f"{name} descent (seed {s})", model, x, cfg, s, target=targets, at=rep_every)
     REP[name, s, "clean" if x is targets else "corrupted"] = out
     return out
@@ -326,8 +326,8 @@ for key in ("e_aff trained", "e_aff untrained", "e0_aff", "e trained", "e untrai
 # by the same rule over seeds.
 
 # %%
-TABLES = {s: metrics.ratio_table(RUN[s].model, a, ALPHAS, seed=300 + s, eval_mode=True) for s in SEEDS}
-IDENT = {s: metrics.ratio_table(lambda x: x, a, ALPHAS, seed=300 + s) for s in SEEDS}
+TABLES = {s: metrics.ratio_table(RUN[s].model, a, ALPHAS, seed=s, eval_mode=True) for s in SEEDS}
+IDENT = {s: metrics.ratio_table(lambda x: x, a, ALPHAS, seed=s) for s in SEEDS}
 pd.concat({s: t[["r", "r_control", "k", "k_control", "r_eval", "r_control_eval", "recon", "recon_eval"]]
            for s, t in TABLES.items()}, names=["seed"]).round(3)
 
@@ -474,7 +474,7 @@ for s in SEEDS:
     a_hat = corruption.corrupt(targets, C7_ALPHA, generator=ch.rng("representation targets corrupted", s))
     res = {}
     for name, mdl in (("unet", RUN[s].model), ("untrained unet", UNT[s])):
-        cfg = ch.representation_config(seed=1_000 + 97 * s + 1)
+        cfg = ch.representation_config(seed=ch.seed_of("representation start", s, 1))
         d = evaluation.descent(f"{name} descent of corrupted inputs (seed {s})", mdl, a_hat, cfg, s, at=())
         a_g = d["a_g"]                                 # e: how near a_g came to its own target a_hat
         res[name] = {"a_g": a_g, "ratio": float(nearer_than_input(a_g, a_hat, targets).median()),
@@ -521,7 +521,7 @@ for s in SEEDS:
     represent_record("unet_hidden", HID[s].model, s, targets, 0)
 C8 = {}
 for s in SEEDS:
-    t_h = metrics.ratio_table(HID[s].model, a, (C7_ALPHA,), seed=300 + s, eval_mode=True)
+    t_h = metrics.ratio_table(HID[s].model, a, (C7_ALPHA,), seed=s, eval_mode=True)
     C8[s] = t_h
 for s in SEEDS:
     hid, pl, pl_o = REP["unet_hidden", s, "clean"], REP["unet", s, "clean"], REP["unet", other(s), "clean"]

@@ -430,7 +430,7 @@ lyap, orders, ctrl_w = {}, {}, {}
 for s in ch.seeds:
     orders[s] = torch.randperm(n_in, generator=ch.rng("pixel order", s, device="cpu")).numpy()
     w0 = mlps[s]["untrained"].linears()[0].weight
-    ctrl_w[s] = G.heavy_tailed_weights(tuple(w0.shape), seed=s * 10_007 + 5)
+    ctrl_w[s] = G.heavy_tailed_weights(tuple(w0.shape), seed=ch.seed_of("heavy-tailed weights", s))
     for (ss, m, kind), a_g in runs.items():
         if ss != s:
             continue

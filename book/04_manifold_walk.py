@@ -61,7 +61,6 @@ from IPython.display import display
 
 import aelib.chapter
 from aelib import claims, corruption, figures, metrics, models, report, verdict
-from aelib.seeding import stream_seed
 from aelib.walk import Contraction, draw_walkers, walk, walkers_per_seed
 
 ch = aelib.chapter.start("04_manifold_walk", PROFILE)
@@ -223,7 +222,7 @@ n_pts = min(P.walk.sw_points, cfg.steps // cfg.frame_every + 1)
 m12 = ch.measurement("C12")
 for s in ch.seeds:
     a, ref = walkers[s], refs[s]
-    torch.manual_seed(stream_seed("untrained U-Net", s))
+    torch.manual_seed(ch.seed_of("untrained U-Net", s))
     untrained = models.build(unet_cfg).to(ch.device).train()
     noisy[s] = walk(short_runs[s].model, a, cfg, ch.rng("walk noise", s))
     noisy_u[s] = walk(untrained, a, cfg, ch.rng("walk noise", s))  # the same noise

@@ -157,7 +157,7 @@ def draw(model, N: int, noise: str, seed: int):  # noqa: N803
 
 def sw_levels(x: torch.Tensor, seed: int) -> list[float]:
     """SW to all held-out images per pyramid level (finest first); one patch and projection draw per seed."""
-    return sampler.sliced_wasserstein(x, held, ch.sw_config(seed=1000 * seed + 17))
+    return sampler.sliced_wasserstein(x, held, ch.sw_config(seed=ch.seed_of("SW patches", seed)))
 
 
 def mean(v) -> float:

@@ -114,9 +114,6 @@ CLAIMS = {cid: claims.get(cid) for cid in ("C19", "C20", "C21", "C22", "C23")}
 DENOISE_GATE = "denoises"
 
 
-def noise_seed(s: int) -> int:
-    """The seed of a seed's corruption draws in metrics.ratio_table (redrawn per seed)."""
-    return 600 + 101 * s
 
 
 med = report.median
@@ -309,9 +306,9 @@ identity = lambda x: x                           # noqa: E731
 m19 = ch.measurement("C19")
 for s in SEEDS:
     mdl = M[s]["model"]
-    RT["unet", s] = metrics.ratio_table(Modes(mdl["unet"], B), a, ALPHAS, seed=noise_seed(s), eval_mode=True)
-    RT["fc", s] = metrics.ratio_table(Modes(mdl["fc"], B), a_fc, ALPHAS, seed=noise_seed(s), eval_mode=True)
-    RT["identity", s] = metrics.ratio_table(identity, a, (ALPHA,), seed=noise_seed(s))
+    RT["unet", s] = metrics.ratio_table(Modes(mdl["unet"], B), a, ALPHAS, seed=s, eval_mode=True)
+    RT["fc", s] = metrics.ratio_table(Modes(mdl["fc"], B), a_fc, ALPHAS, seed=s, eval_mode=True)
+    RT["identity", s] = metrics.ratio_table(identity, a, (ALPHA,), seed=s)
     u, f, i = RT["unet", s].loc[ALPHA], RT["fc", s].loc[ALPHA], RT["identity", s].loc[ALPHA]
     m19.add(s, value={"value": u["r"] / f["r"], "zm": u["r_control"] / f["r_control"]},
             control={"value": i["r"] / f["r"], "zm": i["r_control"] / f["r_control"]},
@@ -434,7 +431,7 @@ for j, s in enumerate(SEEDS):
     mdl = M[s]["model"]
     other = SEEDS[(j + 1) % len(SEEDS)] if len(SEEDS) > 1 else None
     a_hat = corruption.corrupt(a, ALPHA, generator=ch.rng("corruption", s))
-    RT["unet_nobn", s] = metrics.ratio_table(mdl["unet_nobn"], a, ALPHAS, seed=noise_seed(s))
+    RT["unet_nobn", s] = metrics.ratio_table(mdl["unet_nobn"], a, ALPHAS, seed=s)
     with torch.no_grad():
         outs = {"clean images a": a, f"a_hat (alpha={ALPHA})": a_hat,
                 "with BN: O(a_hat)": Grouped(mdl["unet"], B)(a_hat),
@@ -559,10 +556,10 @@ ch.glue("blur_sigma", float(sigma));
 m21 = ch.measurement("C21")
 for s in SEEDS:
     mdl = M[s]["model"]
-    RT["unet_b1", s] = metrics.ratio_table(Modes(mdl["unet_b1"], 1), a, ALPHAS, seed=noise_seed(s), eval_mode=True)
-    RT["unet_b8", s] = metrics.ratio_table(Modes(mdl[f"unet_b{B8}"], B8), a, ALPHAS, seed=noise_seed(s),
+    RT["unet_b1", s] = metrics.ratio_table(Modes(mdl["unet_b1"], 1), a, ALPHAS, seed=s, eval_mode=True)
+    RT["unet_b8", s] = metrics.ratio_table(Modes(mdl[f"unet_b{B8}"], B8), a, ALPHAS, seed=s,
                                            eval_mode=True)
-    RT["unet one by one", s] = metrics.ratio_table(Grouped(mdl["unet"], 1), a, (ALPHA,), seed=noise_seed(s))
+    RT["unet one by one", s] = metrics.ratio_table(Grouped(mdl["unet"], 1), a, (ALPHA,), seed=s)
     r1, r8, ri = RT["unet_b1", s].loc[ALPHA], RT["unet_b8", s].loc[ALPHA], RT["identity", s].loc[ALPHA]
     rel = lambda x, y: abs(x - y) / y                                          # noqa: E731
     denoise = [gates.check(DENOISE_GATE, f"{k} denoises: r(0.5){' on zero-mean noise' if c else ''}",
@@ -666,7 +663,7 @@ for j, s in enumerate(SEEDS):
     mdl = M[s]["model"]
     idx = (torch.arange(REP_TARGETS) + j * REP_TARGETS) % len(a)
     targets = a[idx]
-    cfg = ch.representation_config(seed=999 + s)
+    cfg = ch.representation_config(seed=ch.seed_of("representation start", s))
     runs = {k: evaluation.descent(f"{k.replace('no BN', 'no-BN')} U-Net descent", O, targets, cfg, s)
             for k, O in (("BN", Grouped(mdl["unet"], len(targets))), ("no BN", mdl["unet_nobn"]),
                          ("untrained BN", Grouped(mdl["untrained"], len(targets))))}
@@ -777,7 +774,7 @@ for s in SEEDS:
     sw["pure noise"] = metrics.sw_distance(noise, ref, sw_cfg)
     sw["held-out images (floor)"] = metrics.sw_distance(a[:P.bn.samples], ref, sw_cfg)
     SW[s] = sw
-    RT["unet_nobn modes", s] = metrics.ratio_table(mdl["unet_nobn"], a, (ALPHA,), seed=noise_seed(s), eval_mode=True)
+    RT["unet_nobn modes", s] = metrics.ratio_table(mdl["unet_nobn"], a, (ALPHA,), seed=s, eval_mode=True)
     u, nb = RT["unet", s].loc[ALPHA], RT["unet_nobn modes", s].loc[ALPHA]
     m23.add(s, value={"value": sw["eval mode"] / sw["train mode"], "r_ratio": u["r_eval"] / u["r"],
                       "zm_ratio": u["r_control_eval"] / u["r_control"]},

@@ -269,7 +269,7 @@ TAB, COMMON, REP, SPREAD = {}, {}, {}, {}
 
 
 def represent_record(name, model, s, x, key=None):
-    cfg = ch.representation_config(seed=1_000 + 97 * s)
+    cfg = ch.representation_config(seed=ch.seed_of("representation start", s))
     REP[key or (name, s)] = out = evaluation.descent(f"{name} descent (seed {s})", model, x, cfg, s)
     return out
 
@@ -278,13 +278,13 @@ for s in SEEDS:
     i = SEEDS.index(s)
     for name in ("unet",) + ATTN:
         model, a = RUN[name, s].model, EVAL[name]
-        TAB[name, s] = metrics.ratio_table(model, a, ALPHAS, seed=700 + s, eval_mode=True)
-        COMMON[name, s] = metrics.ratio_table(attention.CommonNoise(model, s), a, (ALPHA,), seed=700 + s)
+        TAB[name, s] = metrics.ratio_table(model, a, ALPHAS, seed=s, eval_mode=True)
+        COMMON[name, s] = metrics.ratio_table(attention.CommonNoise(model, s), a, (ALPHA,), seed=s)
         SPREAD[name, s] = attention.output_spread(model, a)
         if name != "attn_unet":   # its target moves with every pass; C24 does not rest on its representation
             represent_record(name, model, s, a[i * REP_TARGETS:(i + 1) * REP_TARGETS])
     # the control of C24: another seed's no-skip U-Net with this seed's corruption draws
-    TAB["unet@other", s] = metrics.ratio_table(RUN["unet", other(s)].model, EVAL["unet"], (ALPHA,), seed=700 + s)
+    TAB["unet@other", s] = metrics.ratio_table(RUN["unet", other(s)].model, EVAL["unet"], (ALPHA,), seed=s)
     # the control of C26: another seed's efficient-attention model on this seed's targets and start
     represent_record("eff_attn_ae (other seed)", RUN["eff_attn_ae", other(s)].model, s,
                      REP["eff_attn_ae", s]["x"], key=("eff_attn_ae@other", s))

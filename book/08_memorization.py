@@ -392,12 +392,12 @@ for s in SEEDS:
         checks += [run.gate(), ch.model_works(f"FC width {w}", run.model, s, size=FC_RES)]
         for steps, _ in run.curve:
             t = ch.train(name, cfg, ch.train_config(steps=steps, seed=s))
-            tab = metrics.ratio_table(t.model, eval_fc, X3_ALPHAS, seed=100 + s)
+            tab = metrics.ratio_table(t.model, eval_fc, X3_ALPHAS, seed=s)
             x3_rows.append({"seed": s, "width": w, "steps": steps, "g min": float(tab["g"].min()),
                             "g(0.5)": float(tab.loc[0.5, "g"]), "r(0.5)": float(tab.loc[0.5, "r"]),
                             "k(0.5)": float(tab.loc[0.5, "k"]), "clean recon": float(tab.loc[0.5, "recon"])})
             g_min.append(float(tab["g"].min()))
-    ident = metrics.ratio_table(lambda x: x.clone(), eval_fc, X3_ALPHAS, seed=100 + s)
+    ident = metrics.ratio_table(lambda x: x.clone(), eval_fc, X3_ALPHAS, seed=s)
     m3.add(s, value=min(g_min), control=float(ident["g"].min()), gates=checks)
 x3 = pd.DataFrame(x3_rows)
 rec3 = ch.claim(m3, figure="fig_x3_map", details={"map": x3.to_dict("list")})

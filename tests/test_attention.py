@@ -156,16 +156,17 @@ def test_attention_only_latent_is_the_merged_heads():
 
 
 @pytest.mark.parametrize("make", [
-    lambda: A.AttentionUNet(16, 3, 8, 2, skips="none"),
-    lambda: A.AttentionUNet(16, 3, 12, 2),                      # GroupNorm(8) needs multiples of 8
-    lambda: A.AttentionUNet(18, 3, 8, 2),                       # 18 is not divisible by 4
-    lambda: A.AttentionUNet(16, 3, 8, 0),
+    lambda: A.AttentionUNet(16, 3, 8, 2, 1, 8, skips="none"),
+    lambda: A.AttentionUNet(16, 3, 12, 2, 1, 8),                # GroupNorm(8) needs multiples of 8
+    lambda: A.AttentionUNet(18, 3, 8, 2, 1, 8),                 # 18 is not divisible by 4
+    lambda: A.AttentionUNet(16, 3, 8, 0, 1, 8),
     lambda: A.EfficientAttention(8, heads=0),
     lambda: A.attention("kernel", 8, 2, 4),
-    lambda: ModelConfig.of("eff_attn_ae", hidden_mlp=(4,)),   # a U-Net parameter
-    lambda: ModelConfig.of("attn_unet", n_hidden=2, width=8),  # the FC's names for heads and dim_head
-    lambda: ModelConfig("eff_attn_ae", params=A.AttnUNetParams()),
-    lambda: models.build(ModelConfig.of("transformer")),
+    lambda: ModelConfig.of("eff_attn_ae", 8, maps=8, heads=1, dim_head=4, hidden_mlp=(4,)),  # a U-Net parameter
+    lambda: ModelConfig.of("attn_unet", 8, base=8, depth=1, n_hidden=2, width=8),  # the FC's names for heads, dim_head
+    lambda: ModelConfig.of("attn_unet", 8, base=8, depth=1),                       # heads and dim_head left out
+    lambda: ModelConfig("eff_attn_ae", 8, params=A.AttnUNetParams(base=8, depth=1, heads=1, dim_head=4)),
+    lambda: models.build(ModelConfig.of("transformer", 8)),
 ])
 def test_bad_configurations_raise_model_errors(make):
     with pytest.raises(ModelError):

@@ -31,9 +31,9 @@ def test_time_unet_shape_and_t_matters():
     with pytest.raises(ModelError):
         m.E(x)
     with pytest.raises(ModelError, match="no parameter 'hidden_mlp'"):   # the ddpm U-Nets have no hidden MLP
-        ModelConfig.of("ddpm_unet", image_size=16, hidden_mlp=(8, 4, 8))
+        ModelConfig.of("ddpm_unet", image_size=16, base=4, depth=1, hidden_mlp=(8, 4, 8))
     assert models.lookup("ddpm_unet").build.__module__ == "aelib.diffusion"
-    assert ModelConfig("ddpm_unet").params == diffusion.TimeUNetParams(batchnorm=False)
+    assert ModelConfig.of("ddpm_unet", 8, base=4, depth=1).params == diffusion.TimeUNetParams(4, 1, batchnorm=False)
 
 
 def test_x0_kind_predicts_the_clean_image():

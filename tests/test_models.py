@@ -8,7 +8,7 @@ from aelib import models
 from aelib.models import ModelConfig, ModelError
 
 
-@pytest.mark.parametrize("kw", [dict(kind="fc", image_size=8, width=256),
+@pytest.mark.parametrize("kw", [dict(kind="fc", image_size=8, width=256, n_hidden=5),
                                 dict(kind="unet", image_size=16, base=8, depth=2),
                                 dict(kind="unet", image_size=16, base=8, depth=2, skips="concat"),
                                 dict(kind="unet", image_size=16, base=8, depth=2, skips="none"),
@@ -68,7 +68,7 @@ def test_one_batch_overfit():
 
 def test_bad_model_configs_raise_clear_errors():
     with pytest.raises(ModelError, match="unknown model kind"):
-        models.build(ModelConfig.of("transformer"))
+        models.build(ModelConfig.of("transformer", 8))
     with pytest.raises(ModelError, match="divisible"):
         models.UNet(18, 3, 8, 2)
     with pytest.raises(ModelError, match="skips"):
@@ -80,20 +80,25 @@ def test_a_config_holds_its_kind_and_only_that_kinds_parameters():
     assert [f.name for f in dataclasses.fields(ModelConfig)] == ["kind", "image_size", "channels", "params"]
     own = {"fc": ["width", "n_hidden", "batchnorm"], "unet": ["base", "depth", "skips", "hidden_mlp", "batchnorm"],
            "mlp": ["width", "n_layers"]}
+    sizes = {"fc": dict(width=8, n_hidden=2), "unet": dict(base=4, depth=1), "mlp": dict(width=8, n_layers=1)}
     for kind, names in own.items():
         assert list(models.lookup(kind).param_names) == names
-        d = ModelConfig.of(kind).as_dict()
+        d = ModelConfig.of(kind, 8, **sizes[kind]).as_dict()
         assert list(d) == ["kind", "image_size", "channels", "params"] and list(d["params"]) == names
-    cfg = ModelConfig.of("unet", image_size=16, base=8, skips="concat")
-    assert cfg.params == models.UNetParams(base=8, skips="concat") and cfg == ModelConfig("unet", 16, 3, cfg.params)
-    assert ModelConfig("fc").params == models.FCParams()  # None: the kind's defaults
+    cfg = ModelConfig.of("unet", image_size=16, base=8, depth=2, skips="concat")
+    assert cfg.params == models.UNetParams(base=8, depth=2, skips="concat") and cfg == ModelConfig("unet", 16, 3, cfg.params)
+    # sizes have no default outside the profile: a config without them is refused, naming them
+    with pytest.raises(ModelError, match="needs its parameters"):
+        ModelConfig("fc", 8)
+    with pytest.raises(ModelError, match="needs 'depth'"):
+        ModelConfig.of("unet", image_size=8, base=4)
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: ModelConfig.of("unet", width=64), "no parameter 'width'"),       # another kind's parameter
-    (lambda: ModelConfig.of("fc", base=8, depth=2), "no parameter 'base', 'depth'"),
-    (lambda: ModelConfig("unet", params=models.FCParams()), "takes UNetParams"),
-    (lambda: ModelConfig.of("transformer"), "unknown model kind 'transformer'"),
+    (lambda: ModelConfig.of("unet", 8, width=64), "no parameter 'width'"),       # another kind's parameter
+    (lambda: ModelConfig.of("fc", 8, base=8, depth=2), "no parameter 'base', 'depth'"),
+    (lambda: ModelConfig("unet", 8, params=models.FCParams(width=8, n_hidden=1)), "takes UNetParams"),
+    (lambda: ModelConfig.of("transformer", 8), "unknown model kind 'transformer'"),
 ])
 def test_a_parameter_of_another_kind_is_an_error_not_ignored(make, match):
     with pytest.raises(ModelError, match=match):
@@ -112,7 +117,7 @@ def test_register_adds_a_kind_and_refuses_to_take_over_another_modules(monkeypat
         return torch.nn.Linear(cfg.params.width, cfg.params.width)
 
     assert "tiny" in models.kinds() and models.lookup("tiny").params is TinyParams
-    assert models.build(ModelConfig.of("tiny", width=3)).in_features == 3
+    assert models.build(ModelConfig.of("tiny", 8, width=3)).in_features == 3
     models.register("tiny", TinyParams)(tiny)  # the same module again (a reload): replaced
     with pytest.raises(ModelError, match="already registered by aelib.models"):
         models.register("unet", TinyParams)(tiny)

@@ -93,15 +93,17 @@ def test_batches_are_independent_chains():
 
 def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="must lie in"):
-        sample(Counting(), SHAPE, SamplerConfig(steps=30, schedule=lambda n, N: (n / 20, 1 - n / 20)))
+        sample(Counting(), SHAPE, SamplerConfig(30, 4, 4, schedule=lambda n, N: (n / 20, 1 - n / 20)))
     with pytest.raises(ValueError, match="steps"):
-        SamplerConfig(steps=0)
+        SamplerConfig(steps=0, n_samples=4, batch_size=4)
     with pytest.raises(ValueError, match="batch_size"):
-        SamplerConfig(batch_size=0)
+        SamplerConfig(steps=2, n_samples=4, batch_size=0)
     with pytest.raises(ValueError, match="callable"):
-        SamplerConfig(schedule=0.5)
+        SamplerConfig(2, 4, 4, schedule=0.5)
     with pytest.raises(ValueError, match="shape"):
-        sample(Counting(), (8, 8), SamplerConfig(steps=2))
+        sample(Counting(), (8, 8), SamplerConfig(2, 4, 4))
+    with pytest.raises(TypeError, match="n_samples"):   # sizes have no default outside the profile
+        SamplerConfig(steps=2)
 
 
 # ------------------------------------------------------------------------------------------
