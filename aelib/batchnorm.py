@@ -215,11 +215,11 @@ class Modes:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.grouped(x) if self.training else self.running(x)
 
-    def train(self, mode: bool = True) -> "Modes":
+    def train(self, mode: bool = True) -> Modes:
         self.training = bool(mode)
         return self
 
-    def eval(self) -> "Modes":
+    def eval(self) -> Modes:
         return self.train(False)
 
     def parameters(self):

@@ -3,10 +3,10 @@
 The key hashes the model configuration (its kind, image size, channels and that kind's own
 parameters: :meth:`aelib.models.ModelConfig.as_dict`), the data fingerprint, the training
 configuration *without its step count* (plus, on a CPU, torch's thread count, which changes the
-numbers), the package version and the source of the code that defines a model and its training. A run folder
-``<home>/cache/<name>-<key>/`` holds the configuration, a checkpoint per finished length
-``step_<n>.pt`` (so a longer run of the same model resumes from the longest shorter one) and the in-progress ``last.pt``/``prev.pt`` of an interrupted run, which the
-next call resumes.
+numbers), the package version and the source of the code that defines a model and its training.
+A run folder ``<home>/cache/<name>-<key>/`` holds the configuration, a checkpoint per finished
+length ``step_<n>.pt`` (so a longer run of the same model resumes from the longest shorter one)
+and the in-progress ``last.pt``/``prev.pt`` of an interrupted run, which the next call resumes.
 """
 
 from __future__ import annotations

@@ -61,8 +61,8 @@ class Chapter:
         stage = os.environ.get("AELIB_STAGE") if os.environ.get("AELIB_STAGE_CHAPTER") == name else None
         key = os.environ.get("AELIB_RUN_KEY") if stage else None
         # record=False: a context for training only (python -m aelib.train), no ledger file
-        self.ledger = (ledger.ChapterLedger(name, self.profile.name, path=Path(stage) / "ledger.json" if stage else None,
-                                            key=key) if record else None)
+        staged = Path(stage) / "ledger.json" if stage else None
+        self.ledger = ledger.ChapterLedger(name, self.profile.name, path=staged, key=key) if record else None
         self.figure_dir = (Path(stage) / "figures" if stage and record
                            else paths.home() / "figures" / self.profile.name / name)
         self.device = self.profile.device if (self.profile.device != "cuda" or torch.cuda.is_available()) else "cpu"
@@ -102,8 +102,8 @@ class Chapter:
             base = dict(image_size=p.fc.image_size, width=p.fc.width, n_hidden=p.fc.n_hidden)
         else:
             names = models.lookup(kind).param_names
-            base = dict(image_size=p.data.image_size) | {k: v for k, v in (("base", p.unet.base), ("depth", p.unet.depth))
-                                                     if k in names}
+            sizes = (("base", p.unet.base), ("depth", p.unet.depth))
+            base = dict(image_size=p.data.image_size) | {k: v for k, v in sizes if k in names}
         if kw.pop("hidden_mlp", False) is True:
             kw["hidden_mlp"] = p.unet.hidden_mlp
         return ModelConfig.of(kind, **(base | kw))
@@ -148,7 +148,7 @@ class Chapter:
 
     # --- the stopping rule and the shared models --------------------------------------------
     def train_rule(self, name: str, model_cfg: ModelConfig, seed: int, cap: int | None = None,
-                   train_cfg: TrainConfig | None = None, error_of=None, data: "data.ImageSet | None" = None,
+                   train_cfg: TrainConfig | None = None, error_of=None, data: data.ImageSet | None = None,
                    subject: str | None = None) -> gates.RuleRun:
         """Train ``name`` for ``seed`` to ``cap`` steps (default: the training config's, else the
         profile's ``train.steps``), measuring the held-out clean reconstruction error at cap/4, cap/2
@@ -165,7 +165,10 @@ class Chapter:
             a = d.to_float(d.heldout).to(self.device)
             error_of = lambda m: gates.heldout_error(m, a, self.profile.data.n_eval)  # noqa: E731
         subject = subject or name
-        train_at = (lambda s: cache.trained(name, model_cfg, d, dataclasses.replace(base, steps=s), device=self.device))
+
+        def train_at(s: int) -> cache.Trained:
+            return cache.trained(name, model_cfg, d, dataclasses.replace(base, steps=s), device=self.device)
+
         run = gates.train_to_rule(train_at, error_of, cap, subject=subject, seed=seed)
         self.add_rule_run(run)
         return run

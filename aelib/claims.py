@@ -300,8 +300,9 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C24", "07_attention",
           "An attention U-Net denoises worse than the plain no-skip U-Net.",
           "r(0.5) of the attention U-Net (the author's code: noisy residuals, concatenation skips, trained at "
-          "attention.ATTN_UNET_LR) / r(0.5) of the no-skip U-Net, the essay's corruption drawn per seed, data.n_eval "
-          "held-out images, train mode; the same ratio on zero-mean noise of the same RMS and eval-mode r reported beside",
+          "attention.ATTN_UNET_LR) / r(0.5) of the no-skip U-Net, the essay's corruption drawn per seed, "
+          "data.n_eval held-out images, train mode; the same ratio on zero-mean noise of the same RMS and eval-mode "
+          "r reported beside",
           (_t("value", ">", 1.1, "r_attn / r_noskip"),),
           "another seed's no-skip U-Net in the attention U-Net's place, same inputs and noise (ratio near 1)", _MODEL),
     Claim("C25", "07_attention",
@@ -521,6 +522,13 @@ CHANGELOG: list[Change] = [
            "e_aff(dot) / e_aff(efficient) > 1.1, same targets and start; control: another seed's efficient model",
            "both raw e sat at the descent's start value (0.367 and 0.355 against 0.354), so the ratio measured the "
            "start; a bare '> 1' is cleared by two seeds of one model about half the time"),
+    Change("2026-11-30", "all", "random draws (data order, crops, corruptions, starts, chains, patches) seeded by "
+           "integer offsets and multipliers (seed * 10_007 + k, seed * 1009 + i, ...)",
+           "draws from named streams: a generator seeded by SHA-256 of a name and the seed "
+           "(aelib.seeding.stream); thresholds, controls, gates and measures unchanged",
+           "no integer chosen by hand keeps two draws apart any more. Every value is measured again on new "
+           "draws of the same random quantities, so a value's move between the two runs is the size of "
+           "its sampling noise, and a verdict that moved was within it"),
 ]
 
 

@@ -15,8 +15,8 @@ objective (a noise-predicting diffusion model) on the same axis:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode

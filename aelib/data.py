@@ -201,12 +201,12 @@ def load_photos(folder: str | Path = SHIPPED_PHOTOS, *, image_size: int = 32, cr
         raise DataError(f"{len(bad)} unusable image file(s) in {folder} (pass skip_corrupt=True to skip them):\n  "
                         + "\n  ".join(bad))
     if bad:
-        warnings.warn(f"skipped {len(bad)} unusable image file(s): {'; '.join(bad)}")
+        warnings.warn(f"skipped {len(bad)} unusable image file(s): {'; '.join(bad)}", stacklevel=2)
     if not decoded:
         raise DataError(f"no readable images in {folder}")
     train_g, held_g = _split_groups([g for _, g, _ in decoded], heldout_fraction, seed)
     train, held, train_of, held_of = [], [], [], []
-    for i, (path, group, img) in enumerate(decoded):
+    for i, (_path, group, img) in enumerate(decoded):
         crops = [center_square(img)] if crop_size is None else grid_crops(img, crop_size, _crop_seed(seed, i))
         small = [_resize(c, image_size) for c in crops]
         (held if group in held_g else train).extend(small)
@@ -364,11 +364,11 @@ def load(profile) -> ImageSet:
                            max_train=profile.data.max_train, skip_corrupt=True)
     if kind == "lsun":
         p = Path(path)
-        if p.suffix == ".npy":
-            return load_lsun_npy(p, image_size=profile.data.image_size, seed=profile.seed, max_train=profile.data.max_train)
-        return load_lsun_lmdb(p, image_size=profile.data.image_size, seed=profile.seed, max_train=profile.data.max_train)
+        load_lsun = load_lsun_npy if p.suffix == ".npy" else load_lsun_lmdb
+        return load_lsun(p, image_size=profile.data.image_size, seed=profile.seed, max_train=profile.data.max_train)
     if kind == "cifar10":
-        return load_cifar10(path, image_size=profile.data.image_size, seed=profile.seed, max_train=profile.data.max_train)
+        return load_cifar10(path, image_size=profile.data.image_size, seed=profile.seed,
+                            max_train=profile.data.max_train)
     raise DataError(f"unknown data set {kind!r}; choose photos, folder, lsun or cifar10")
 
 

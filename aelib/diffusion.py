@@ -121,9 +121,10 @@ class TimeUNet(UNet):
         return self.outc(x)
 
     def training_loss(self, net: nn.Module, a: torch.Tensor, *, step: int, seed: int) -> torch.Tensor:
-        """The eps-prediction (or x_0-prediction) loss on a batch ``a`` in [0, 1], called by the trainer. ``net`` is this
-        model or its DDP / compiled wrapper. t and eps come from a generator seeded by (seed, step,
-        rank), so a resumed run draws exactly what an uninterrupted one did."""
+        """The eps-prediction (or x_0-prediction) loss on a batch ``a`` in [0, 1], called by the
+        trainer. ``net`` is this model or its DDP / compiled wrapper. t and eps come from the named
+        stream "DDPM training noise" at (seed, step, rank), so a resumed run draws exactly what an
+        uninterrupted one did."""
         rank = distributed.current().rank
         g = stream("DDPM training noise", seed, step, rank, device=a.device)
         x0 = 2 * a - 1

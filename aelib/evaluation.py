@@ -10,7 +10,7 @@ per-channel affine fit, :func:`aelib.representation.errors`) and the two descent
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 

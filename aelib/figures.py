@@ -334,7 +334,7 @@ def seed_dots(ax, sets: dict, xlabel: str, lines: dict | None = None):
     """On ``ax``, one row per set (``{label: per-seed values}``): a grey bar at the median and a dot
     per seed, first set at the top; ``lines`` adds labelled vertical reference lines
     (``{label: (x, keywords)}``), e.g. a threshold or the distance of pure noise."""
-    for i, (label, v) in enumerate(sets.items()):
+    for i, v in enumerate(sets.values()):
         ax.barh(i, sorted(v)[len(v) // 2], color="lightgrey")
         ax.scatter(v, [i] * len(v), color="tab:blue", zorder=3, s=18)
     ax.set_yticks(range(len(sets)))

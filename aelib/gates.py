@@ -16,8 +16,8 @@ Each function returns a :class:`aelib.verdict.GateCheck` (its limit is in :data:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 

@@ -24,8 +24,8 @@ al. 2020 call the constant map memorization; the essay uses the word for the ide
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch

@@ -76,7 +76,7 @@ def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = Fal
     import pandas as pd
 
     rows = []
-    for i, alpha in enumerate(alphas):
+    for alpha in alphas:
         g1 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
         g2 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
         with _stats_kept(O):  # a train-mode call must not move the running statistics

@@ -22,8 +22,8 @@ shifted, which is why a descent cannot correct its start's grey level.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from typing import Callable, Iterable
 
 import torch
 
@@ -138,8 +138,9 @@ def offset_response(model: torch.nn.Module, a: torch.Tensor, sizes: Iterable[flo
     For each size ``d``, a random offset per channel (one for the whole batch, or one per image
     with ``per_image=True``), scaled so that ``|shift| / |a|`` is ``d`` (per image; for a batch-wide
     offset, for the batch's mean norm), is added to ``a``. Returns, per size, the median over
-    images of ``|O(a + shift) - O(a)| / |O(a)|`` beside the median input change ``|shift| / |a|``. Train-mode BatchNorm after a bias-free convolution removes a
-    batch-wide per-channel offset (output change near 0); in eval mode, or per image, it cannot.
+    images of ``|O(a + shift) - O(a)| / |O(a)|`` beside the median input change ``|shift| / |a|``.
+    Train-mode BatchNorm after a bias-free convolution removes a batch-wide per-channel offset
+    (output change near 0); in eval mode, or per image, it cannot.
     The model's mode and buffers are restored."""
     g = torch.Generator(device=a.device).manual_seed(seed)
     rows = []
@@ -152,7 +153,8 @@ def offset_response(model: torch.nn.Module, a: torch.Tensor, sizes: Iterable[flo
             direction = torch.randn(shape, generator=g, device=a.device, dtype=a.dtype).expand_as(a)
             unit = direction.flatten(1).norm(dim=1)  # per image: |direction broadcast over pixels|
             # one scale for the whole batch (else a batch-wide offset would differ between images)
-            scale = an / unit.clamp_min(1e-12) if per_image else (an.mean() / unit.mean().clamp_min(1e-12)).expand_as(an)
+            scale = (an / unit.clamp_min(1e-12) if per_image
+                     else (an.mean() / unit.mean().clamp_min(1e-12)).expand_as(an))
             for d in sizes:
                 shift = direction * (float(d) * scale).view(-1, *([1] * (a.dim() - 1)))
                 out = model(a + shift)

@@ -33,8 +33,8 @@ and the three ordering conditions of C17.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import torch
 

@@ -96,8 +96,10 @@ def plain_loop(model, images_u8: torch.Tensor, batch_size: int, steps: int, lr: 
 def bench_training(prof, ds_by_size, device: str, steps: int, compile_model: bool = False) -> list[dict]:
     rows = []
     specs = {
-        "fc": models.ModelConfig.of("fc", image_size=prof.fc.image_size, width=prof.fc.width, n_hidden=prof.fc.n_hidden),
-        "unet": models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base, depth=prof.unet.depth),
+        "fc": models.ModelConfig.of("fc", image_size=prof.fc.image_size, width=prof.fc.width,
+                                    n_hidden=prof.fc.n_hidden),
+        "unet": models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base,
+                                      depth=prof.unet.depth),
         "unet_skips": models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base,
                                             depth=prof.unet.depth, skips="concat"),
         "unet_hidden": models.ModelConfig.of("unet", image_size=prof.data.image_size, base=prof.unet.base,
@@ -192,7 +194,8 @@ def main(argv=None) -> int:
     device = "cuda" if (prof.device == "cuda" and torch.cuda.is_available()) else "cpu"
     if prof.data.dataset != "photos":  # paper scale without the user's data: same model sizes on the shipped photos
         prof = prof.with_overrides(**{"data.dataset": "photos"})
-    ds_by_size = {s: data.load(prof.with_overrides(**{"data.image_size": s})) for s in {prof.data.image_size, prof.fc.image_size}}
+    ds_by_size = {s: data.load(prof.with_overrides(**{"data.image_size": s}))
+                  for s in {prof.data.image_size, prof.fc.image_size}}
     res = {
         "machine": {"platform": platform.platform(), "processor": platform.processor(), "torch": torch.__version__,
                     "threads": torch.get_num_threads(), "device": device,

@@ -248,7 +248,7 @@ for s in SEEDS:
     represent_record("untrained unet", UNT[s], s, targets, 0)
 
 rows = []
-for (name, s, kind), r in REP.items():
+for (name, s, _kind), r in REP.items():
     rows.append({"model": name, "seed": s, "e0": r["e0"]["raw"], "e": r["e"]["raw"], "e0_aff": r["e0"]["affine"],
                  "e_aff": r["e"]["affine"], "loss first": r["losses"][0] if r["losses"] else float("nan"),
                  "loss last": r["losses"][-1] if r["losses"] else float("nan"),
@@ -257,7 +257,7 @@ report.table(rows, ["model", "seed"])
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharex=True)
-for (name, s, kind), r in REP.items():
+for (name, s, _kind), r in REP.items():
     steps = sorted(r["snaps"])
     col = "tab:blue" if name == "unet" else "tab:grey"
     for ax, key in zip(axes, ("raw", "affine")):

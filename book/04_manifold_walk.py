@@ -139,7 +139,7 @@ for s in ch.seeds:
     ch.rule_runs[shared_key] = kept
     long_runs[s].subject = f"unet, {LONG} steps"
     ch.add_rule_run(long_runs[s])
-    for length, run in ((SHORT, short_runs[s]), (LONG, long_runs[s])):
+    for run in (short_runs[s], long_runs[s]):
         works = ch.model_works(run.subject, run.model, s)
         run.extra["works"] = works
         gate_rows.append({"seed": s, "training steps": run.steps, "held-out error": run.curve[-1][1],

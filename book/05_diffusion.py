@@ -302,7 +302,7 @@ ch.figure(fig, "sample_quality");
 med = report.median
 pd.DataFrame({
     "SW / SW(noise), median over seeds": {f"samples, N = {N}": med([S[s]["c15"][N] for s in ch.seeds]) for N in N_LIST}
-    | {"untrained U-Net, N = %d" % N_LO: med([S[s]["c15_ctrl"][N_LO] for s in ch.seeds]),
+    | {f"untrained U-Net, N = {N_LO}": med([S[s]["c15_ctrl"][N_LO] for s in ch.seeds]),
        "training images (floor)": med([S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds])},
     "median distance to nearest training image": {f"samples, N = {N}": float(hist[f"samples, N = {N}"].median())
                                                   for N in N_LIST} | {"held-out images": float(hist["held-out images"].median())},
@@ -722,10 +722,10 @@ else:
     parts.append(f"Whether the sampler makes image-like samples is undecided here ({rec15['reason']}); the median "
                  f"ratio is {report.fmt(v15)} against {report.fmt(c15v)} for the untrained U-Net.")
 copy_gap = min(nn_med.values()) / nn_held_med
-parts.append(("The samples are not copies of training images: they are no nearer their nearest training image "
+parts.append("The samples are not copies of training images: they are no nearer their nearest training image "
               f"than held-out photos are ({copy_gap:.2f} times the photos' median distance)." if copy_gap > 0.8 else
               f"The samples sit nearer the training images than held-out photos do ({copy_gap:.2f} of the photos' "
-              "median distance), which points to copying or to a few prototypes; the pairs figure shows which."))
+              "median distance), which points to copying or to a few prototypes; the pairs figure shows which.")
 v16, c16v = rec16["median"], (rec16["control"] or {}).get("value")
 if rec16["verdict"] == verdict.HOLDS:
     parts.append(f"The MLP U-Net's samples do have a texture of their own (folded AUC {report.fmt(v16)} against "

@@ -5,8 +5,16 @@ import pytest
 import torch
 
 from aelib import figures, models
-from aelib.batchnorm import (BatchNormError, EssayBlur, Grouped, RunningStatistics, batch_statistics,
-                             channel_stat_distance, channel_stats, colour_distance)
+from aelib.batchnorm import (
+    BatchNormError,
+    EssayBlur,
+    Grouped,
+    RunningStatistics,
+    batch_statistics,
+    channel_stat_distance,
+    channel_stats,
+    colour_distance,
+)
 from aelib.metrics import high_frequency
 from aelib.sampler import SamplerConfig, sample
 

@@ -100,7 +100,8 @@ def test_unreadable_npy_and_unknown_dataset_are_clear_errors(tmp_path):
 
 @pytest.mark.parametrize("env, message", [
     ({"AELIB_THREADS": "x"}, "AELIB_THREADS must be a positive integer, got 'x'"),
-    ({"AELIB_OVERRIDES": '{"data.n_eval": 100000}'}, "profile field 'data.n_eval' must be at most the 480 held-out images"),
+    ({"AELIB_OVERRIDES": '{"data.n_eval": 100000}'},
+     "profile field 'data.n_eval' must be at most the 480 held-out images"),
 ])
 def test_training_cli_checks_environment_and_data_before_training(env, message, tmp_path):
     proc = subprocess.run(_train_cmd(), env=dict(_env(tmp_path), **env), capture_output=True, text=True, timeout=120)

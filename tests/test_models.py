@@ -86,7 +86,8 @@ def test_a_config_holds_its_kind_and_only_that_kinds_parameters():
         d = ModelConfig.of(kind, 8, **sizes[kind]).as_dict()
         assert list(d) == ["kind", "image_size", "channels", "params"] and list(d["params"]) == names
     cfg = ModelConfig.of("unet", image_size=16, base=8, depth=2, skips="concat")
-    assert cfg.params == models.UNetParams(base=8, depth=2, skips="concat") and cfg == ModelConfig("unet", 16, 3, cfg.params)
+    assert cfg.params == models.UNetParams(base=8, depth=2, skips="concat")
+    assert cfg == ModelConfig("unet", 16, 3, cfg.params)
     # sizes have no default outside the profile: a config without them is refused, naming them
     with pytest.raises(ModelError, match="needs its parameters"):
         ModelConfig("fc", 8)

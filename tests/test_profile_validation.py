@@ -96,7 +96,8 @@ def test_every_field_has_a_rule():
 
 def test_size_rules_are_exact_not_stricter():
     """Sizes the rules accept build every U-Net of the chapters at them, one forward pass each."""
-    prof = profiles.get("smoke", **{"data.image_size": 48, "fc.image_size": 12, "mem.image_size": 4, "attn.small_size": 6})
+    prof = profiles.get("smoke", **{"data.image_size": 48, "fc.image_size": 12, "mem.image_size": 4,
+                                    "attn.small_size": 6})
     p = prof
     configs = [
         models.ModelConfig.of("unet", image_size=p.data.image_size, base=4, depth=p.unet.depth, hidden_mlp=(8,)),
@@ -134,10 +135,11 @@ def test_heldout_size_matches_the_loaded_set(overrides):
 
 def test_heldout_size_of_an_lsun_array_reads_its_header(tmp_path):
     np.save(tmp_path / "church.npy", np.random.default_rng(0).integers(0, 255, (12, 8, 8, 3), dtype=np.uint8))
-    prof = profiles.get("smoke", **{"data.dataset": "lsun", "data.path": str(tmp_path / "church.npy"), "data.n_eval": 2})
+    lsun = {"data.dataset": "lsun", "data.path": str(tmp_path / "church.npy")}
+    prof = profiles.get("smoke", **lsun, **{"data.n_eval": 2})
     assert data.heldout_size(prof) == len(data.load(prof).heldout) == 2
     with pytest.raises(ProfileError, match="'data.n_eval'"):
-        profiles.check_data(profiles.get("smoke", **{"data.dataset": "lsun", "data.path": str(tmp_path / "church.npy"), "data.n_eval": 3}))
+        profiles.check_data(profiles.get("smoke", **lsun, **{"data.n_eval": 3}))
 
 
 def test_heldout_size_is_unknown_without_cheap_access(tmp_path):

@@ -87,7 +87,8 @@ def test_offset_response_shows_train_mode_batchnorm_blind_to_batch_offsets():
     assert net.training
     # the identity moves exactly as much as its input
     ident = offset_response(torch.nn.Identity(), a, [0.3])
-    assert abs(ident[0]["output_change"] - ident[0]["input_change"]) < 1e-4 and abs(ident[0]["input_change"] - 0.3) < 0.1
+    assert abs(ident[0]["output_change"] - ident[0]["input_change"]) < 1e-4
+    assert abs(ident[0]["input_change"] - 0.3) < 0.1
 
 
 def test_nearer_than_input_affine_ignores_offset_and_gain():

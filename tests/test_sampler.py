@@ -4,8 +4,7 @@ copying, diversity and texture (the chapter-05 additions to aelib.metrics)."""
 import pytest
 import torch
 
-from aelib import metrics, models
-from aelib import sampler
+from aelib import metrics, models, sampler
 from aelib.sampler import LinearSchedule, SamplerConfig, sample, schedule_table
 
 SHAPE = (3, 8, 8)
