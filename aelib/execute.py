@@ -245,7 +245,7 @@ def pretrain(profile: str, jobs: int, progress: bool = True) -> None:
     cmds = [(f"{name} seed {seed}", [sys.executable, "-m", "aelib.train", "--profile", profile, "--model", name,
                                      "--seed", str(seed)])
             for seed in prof.seeds for name in SHARED]
-    # chapter 04's longer runs of the U-Net (C14) resume from the shared one: queued after it
+    # the longer runs of the U-Net that C14 compares resume from the shared one: queued after it
     cmds += [(f"unet x{m} seed {seed}", [sys.executable, "-m", "aelib.train", "--profile", profile, "--model", "unet",
                                          "--seed", str(seed), "--steps", str(m * prof.train.steps)])
              for m in prof.walk.train_mults if m > 1 for seed in prof.seeds]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import torch
 
 from . import claims
+from .seeding import stream_seed
 from .verdict import GateCheck, check
 
 
@@ -34,19 +35,26 @@ def heldout_error(model: torch.nn.Module, a: torch.Tensor, batch: int | None = N
     """Median relative clean reconstruction error ``|O(a) - a| / |a|`` in the model's current mode,
     over ``a`` taken ``batch`` images at a time (train-mode BatchNorm normalises over each batch).
     A train-mode call leaves the BatchNorm running statistics untouched (they would otherwise move
-    toward the held-out batch and contaminate later eval-mode numbers)."""
+    toward the held-out batch and contaminate later eval-mode numbers).
+
+    A model that draws noise in its forward pass (the attention U-Net's noisy residuals) draws it
+    from the named stream "held-out error", inside a forked random state: the error does not depend
+    on what ran before (a model just trained and the same model loaded from the cache give the same
+    number), and the caller's random state is left as it was."""
     from .batchnorm import batch_statistics
 
     batch = batch or len(a)
     errs = []
-    for i in range(0, len(a), batch):
-        x = a[i:i + batch]
-        if isinstance(model, torch.nn.Module) and model.training:
-            with batch_statistics(model):
+    with torch.random.fork_rng(devices=[a.device] if a.is_cuda else []):
+        torch.manual_seed(stream_seed("held-out error"))
+        for i in range(0, len(a), batch):
+            x = a[i:i + batch]
+            if isinstance(model, torch.nn.Module) and model.training:
+                with batch_statistics(model):
+                    y = model(x)
+            else:
                 y = model(x)
-        else:
-            y = model(x)
-        errs.append(_rel_err(y.float(), x))
+            errs.append(_rel_err(y.float(), x))
     return float(torch.cat(errs).median())
 
 

@@ -187,7 +187,7 @@ def _optimise(run: _Run, images: torch.Tensor, batch: torch.Tensor) -> float:
     with torch.autocast("cuda", dtype=torch.bfloat16, enabled=run.amp):
         if run.objective is None:  # the book's objective everywhere: copy the batch (MSE)
             loss = F.mse_loss(run.net(a).float(), a)
-        else:  # a model with its own objective (chapter 09's noise-predicting baseline)
+        else:  # a model with its own objective (the noise-predicting DDPM baseline)
             loss = run.objective(run.net, a, step=run.step, seed=run.cfg.seed).float()
     run.opt.zero_grad(set_to_none=True)
     loss.backward()

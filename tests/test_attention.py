@@ -229,3 +229,23 @@ def test_learning_rate_raises_only_the_noisy_attention_unets():
         assert A.learning_rate(kind, 3e-4) == 3e-4
     assert A.ATTN_UNET_LR > 3e-4
 
+
+
+def test_heldout_error_of_a_noisy_model_does_not_depend_on_what_ran_before():
+    """The attention U-Net draws noise in its forward pass; its held-out error (a gate's number)
+    is the same whatever the random state (a model just trained or loaded from the cache), and
+    the caller's random state is untouched."""
+    from aelib import gates
+
+    torch.manual_seed(0)
+    model = A.AttentionUNet(16, 3, 8, 2, 1, 8, "concat", "dot").train()
+    a = torch.rand(4, 3, 16, 16)
+    torch.manual_seed(1)
+    first = gates.heldout_error(model, a)
+    after = torch.rand(3)
+    torch.manual_seed(1)
+    torch.rand(1000)                       # another history before the same measurement
+    assert gates.heldout_error(model, a) == first
+    torch.manual_seed(1)
+    gates.heldout_error(model, a)
+    assert torch.equal(torch.rand(3), after)  # the caller's stream continues as if nothing was drawn

@@ -65,7 +65,7 @@ def test_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
     (["--profile", "smoke", "--model", "vit"], "unknown model 'vit'"),
     (["--profile", "smoke", "--steps", "-3"], "must not be negative"),
     (["--profile", "smoke", "--dataset", "folder", "--data", "/nonexistent/photos"], "does not exist"),
-    (["--profile", "smoke", "--dataset", "imagenet", "--data", "/tmp"], "unknown data set 'imagenet'"),
+    (["--profile", "smoke", "--dataset", "imagenet", "--data", "/tmp"], "'data.dataset' must be one of 'photos'"),
 ])
 def test_training_cli_rejects_bad_input_clearly(args, message, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "aelib.train", *args], env=_env(tmp_path), capture_output=True,
