@@ -5,10 +5,13 @@ Every reusable piece of the book lives here, one concept per module; the chapter
 
 Modules:
 
-- :mod:`aelib.profiles`       sizes for the ``smoke``, ``cpu`` and ``paper`` scales
+- :mod:`aelib.config`         each concept's settings: a frozen dataclass whose defaults are the ``cpu`` scale,
+                              with what differs at ``smoke`` and ``paper`` beside it (one module per concept)
+- :mod:`aelib.profiles`       the sections assembled into the ``smoke``, ``cpu`` and ``paper`` profiles
+                              (``P.walk.steps``), dotted overrides, every field checked
 - :mod:`aelib.paths`          where state lives (``$AELIB_HOME``), relative paths made absolute, file locks
 - :mod:`aelib.identity`       the identity of a run (profile, data bytes, threads, library) and a chapter's key
-- :mod:`aelib.seeding`        one ``set_seed`` for every experiment
+- :mod:`aelib.seeding`        one ``set_seed`` for a process, and named random streams (a hash of a name and keys)
 - :mod:`aelib.data`           shipped photos, photo folders, LSUN church, CIFAR-10, scikit-learn's digits
 - :mod:`aelib.corruption`     the essay's corruption ``a_hat = alpha*a + (1-alpha)*n`` and its zero-mean control
 - :mod:`aelib.models`         the registry of model kinds (each with its own parameters) and ``build``; FC
@@ -35,6 +38,9 @@ Modules:
                               ``torch.func.jvp``, attractors
 - :mod:`aelib.diffusion`      the DDPM baseline: a time-conditioned U-Net, its eps / x_0 losses, DDIM sampling
                               through diffusers' schedulers
+- :mod:`aelib.claims`         the claim registry: statement, measure, threshold, control and gates of every claim
+- :mod:`aelib.gates`          validity gates: a model works, was trained to the stopping rule, a descent moved
+- :mod:`aelib.verdict`        a claim's per-seed measurement and its three-valued verdict
 - :mod:`aelib.ledger`         the claims ledger and the claims table of the first page
 - :mod:`aelib.report`         a verdict record read for prose: verdict and reason texts, per-seed medians,
                               ranges, tables for reading
@@ -43,6 +49,7 @@ Modules:
 - :mod:`aelib.distributed`    torchrun process groups, per-rank batch slices (paper runs)
 - :mod:`aelib.train`          ``python -m aelib.train``: train the shared models ahead of the chapters
 - :mod:`aelib.execute`        papermill execution of the chapters and the site build
+- :mod:`aelib.sphinx_ext`     ``jupyter-book build book`` as typed: stale chapters executed before Sphinx reads them
 """
 
 __version__ = "0.1.0"

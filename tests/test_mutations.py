@@ -67,8 +67,8 @@ MUTATIONS = [
      'shutil.rmtree(Path(book_dir) / "_build" / ".doctrees", ignore_errors=True)', "pass",
      [S + "test_a_failed_strict_build_fails_every_rerun"]),
     ("checking each profile field's type and range", "aelib/profiles.py",
-     '    """Type, then range (or choice) of one field\'s value;',
-     '    return\n    """Type, then range (or choice) of one field\'s value;',
+     '    """Type, then range of one field\'s value;',
+     '    return\n    """Type, then range of one field\'s value;',
      [S + "test_bad_input_is_refused_before_any_notebook_is_touched"]),
 ]
 
