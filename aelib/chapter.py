@@ -92,9 +92,9 @@ class Chapter:
         return self.data_at(size or self.profile.data.image_size).eval_batch(self.profile.data.n_eval, self.device)
 
     def model_config(self, kind: str, **kw) -> ModelConfig:
-        """A model of ``kind`` at the profile's sizes: the FC autoencoder at ``fc_image_size`` with
-        ``fc_width`` and ``fc_hidden``; any other kind at ``image_size``, with the profile's U-Net
-        ``unet_base`` and ``unet_depth`` if its parameters have a ``base`` and ``depth``. ``kw`` sets
+        """A model of ``kind`` at the profile's sizes: the FC autoencoder at ``fc.image_size`` with
+        ``fc.width`` and ``fc.n_hidden``; any other kind at ``data.image_size``, with the profile's
+        ``unet.base`` and ``unet.depth`` if its parameters have a ``base`` and ``depth``. ``kw`` sets
         ``image_size``, ``channels`` or any parameter of the kind (``hidden_mlp=True``: the
         profile's bottleneck MLP); a parameter the kind does not have is an error."""
         p = self.profile

@@ -214,7 +214,7 @@ def load_photos(folder: str | Path = SHIPPED_PHOTOS, *, image_size: int = 32, cr
     train_t = torch.stack(train)
     held_t = torch.stack(held)
     if max_train is not None and len(train_t) > max_train:
-        pick = torch.randperm(len(train_t), generator=stream("training subset", seed))[:max_train].sort().values
+        pick = torch.randperm(len(train_t), generator=stream("max_train subset", seed))[:max_train].sort().values
         train_t, train_of = train_t[pick], [train_of[int(i)] for i in pick]
     # shuffle held-out once (fixed by seed) so that the first n_eval images span several photos
     perm = torch.randperm(len(held_t), generator=stream("held-out order", seed))

@@ -89,7 +89,7 @@ def _fields() -> dict[str, dataclasses.Field]:
     """Every field of a profile by its dotted name (``seed``, ``train.steps``, ...)."""
     out = {f.name: f for f in dataclasses.fields(_Run)}
     for name, sec in config.load_all().items():
-        out |= {f"{name}.{f.name}": f for f in dataclasses.fields(sec.cls)}
+        out |= {f"{name}.{f.name}": f for f in dataclasses.fields(sec.cls) if not f.metadata.get("per_seed")}
     return out
 
 
@@ -145,8 +145,10 @@ class Profile:
 
     def as_dict(self) -> dict:
         """Every field, sections nested: what a run's identity and the first page record."""
+        fields = _fields()
         return {"name": self.name, **{k: getattr(self, k) for k in RUN_FIELDS},
-                **{k: dataclasses.asdict(cfg) for k, cfg in self.sections}}
+                **{k: {f: v for f, v in dataclasses.asdict(cfg).items() if f"{k}.{f}" in fields}
+                   for k, cfg in self.sections}}
 
     def with_overrides(self, **overrides) -> Profile:
         """A copy with some fields changed, named with dots (``**{"train.steps": 3000}``; lists become

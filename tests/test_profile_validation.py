@@ -30,7 +30,7 @@ BAD = [
     ("train.batch_size", 0),
     ("train.lr", -0.1),
     ("data.image_size", 0),
-    ("data.image_size", 17),           # not divisible by 2**unet_depth: today a kernel fails deep inside a chapter
+    ("data.image_size", 17),           # not divisible by 2**unet.depth: today a kernel fails deep inside a chapter
     ("data.image_size", 24),           # divisible by 4, but the hidden-MLP U-Net's bottleneck (6) is not by 4
     ("train.steps", 0),
     ("train.steps", True),              # a boolean is not an integer
@@ -46,11 +46,11 @@ BAD = [
     ("mem.retrieve_corr", 1.5),
     ("unet.hidden_mlp", [64, 0, 64]),
     ("rep.lr", float("nan")),
-    ("fc.image_size", 6),         # chapter 08 builds U-Nets at fc_image_size
-    ("mem.image_size", 10),       # and at mem_image_size
-    ("attn.unet_depth", 6),       # the attention U-Net at image_size 32
+    ("fc.image_size", 6),         # chapter 08 builds U-Nets at fc.image_size
+    ("mem.image_size", 10),       # and at mem.image_size
+    ("attn.unet_depth", 6),       # the attention U-Net at data.image_size 32
     ("attn.unet_base", 12),       # GroupNorm(8) in the attention U-Net
-    ("nonin.layers", 6),          # chapter 03's MLP divides nonin_width by 4 per layer
+    ("nonin.layers", 6),          # chapter 03's MLP divides nonin.width by 4 per layer
     ("data.path", 3),
 ]
 

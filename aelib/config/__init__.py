@@ -63,6 +63,12 @@ def section(name: str, **scales: dict):
 NON_NEGATIVE = ("a non-negative integer", lambda v: v >= 0)
 
 
+def per_seed(default) -> dataclasses.Field:
+    """A field of a config class that is not a setting of the profile: chapters set it for each
+    seed they repeat (a training run's seed). It is neither overridden nor checked nor recorded."""
+    return dataclasses.field(default=default, metadata={"per_seed": True})
+
+
 def rule(default, requirement: str, check) -> dataclasses.Field:
     """A dataclass field whose allowed values are not simply those of its type (positive numbers,
     non-empty lists of positive integers): ``requirement`` says what they are, ``check`` tests one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import NON_NEGATIVE, rule, section
+from . import per_seed, section
 
 
 @section("sw", smoke=dict(n_projections=32, n_patches=256), paper=dict(n_projections=512, n_patches=16384))
@@ -14,4 +14,4 @@ class SWConfig:
     patch: int = 7             # patch side, as in Karras et al.
     n_patches: int = 4096      # patches drawn per image set and level
     n_projections: int = 256   # random directions
-    seed: int = rule(0, *NON_NEGATIVE)
+    seed: int = per_seed(0)    # patches and projections drawn (chapters set it for each seed)
