@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import math
 import os
@@ -85,8 +86,9 @@ def _field_error(name: str, value, requirement: str, fix) -> ProfileError:
                         f"(set it with AELIB_OVERRIDES='{json.dumps({name: fix})}')")
 
 
+@functools.cache
 def _fields() -> dict[str, dataclasses.Field]:
-    """Every field of a profile by its dotted name (``seed``, ``train.steps``, ...)."""
+    """Every field of a profile by its dotted name (``seed``, ``train.steps``, ...); computed once."""
     out = {f.name: f for f in dataclasses.fields(_Run)}
     for name, sec in config.load_all().items():
         out |= {f"{name}.{f.name}": f for f in dataclasses.fields(sec.cls) if not f.metadata.get("per_seed")}

@@ -76,8 +76,15 @@ def rule(default, requirement: str, check) -> dataclasses.Field:
     return dataclasses.field(metadata={"rule": (requirement, check)}, **kw)
 
 
+_LOADED = False
+
+
 def load_all() -> dict[str, Section]:
-    """Every registered section, in the order of their modules' names (imports each module once)."""
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        importlib.import_module(f"{__name__}.{info.name}")
+    """Every registered section, in the order of their modules' names (the package is scanned and
+    its modules imported on the first call only)."""
+    global _LOADED
+    if not _LOADED:
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+            importlib.import_module(f"{__name__}.{info.name}")
+        _LOADED = True
     return SECTIONS
