@@ -233,38 +233,84 @@ class Chapter:
         self.glue(f"{key}_range", report.span([s["value"] for s in rec["seeds"]]))
         self.glue(f"{key}_ctrl", report.control_value(rec))
         self.glue(f"{key}_limit", m.claim.test().limit)
+        _display_html(report.claim_box(rec, self.profile))
         return rec
 
     def glue_median(self, key: str, values):
         """Glue the median of ``values`` (one per seed, say) under ``key``; returns it."""
-        return self.glue(key, report.median(values))
+        value = report.median(values)
+        self.glue(key, value)
+        return value
 
     # --- outputs -------------------------------------------------------------------------
     def claims_table(self):
         """The thresholds, controls and gates of the claims this chapter measures, as Markdown to display."""
         from IPython.display import Markdown
 
-        return Markdown(claims.thresholds_table(self.name))
+        return Markdown(claims.thresholds_table(self.name, self.profile))
 
-    def figure(self, fig, name: str):
-        """Save ``fig`` for the site and glue it under ``name`` (so prose can place it); returns it."""
+    def show_data(self, data_set: data.ImageSet | None = None) -> None:
+        """Show, as a line of prose, the data this chapter runs on and the profile it runs at."""
+        from IPython.display import Markdown, display
+
+        d = data_set or self.data
+        p = self.profile
+        display(Markdown(f"**Data.** {d.describe()}. Profile `{p.name}`, seeds {', '.join(map(str, p.seeds))}."))
+
+    def figure(self, fig, name: str) -> None:
+        """Save ``fig`` for the site and glue it under ``name``, to be placed, numbered and captioned
+        by a ``{glue:figure}`` block in the prose that follows. The figure is closed; a reader running
+        the chapter interactively sees it in the cell as well."""
+        import matplotlib.pyplot as plt
+
         figures.save(fig, self.figure_dir, name)
         self.glue(name, fig, display=False)
-        return fig
+        if not figures.headless():
+            from IPython.display import display
 
-    def glue(self, key: str, value, display: bool = False):
-        """myst-nb glue when running in a kernel; a no-op in plain Python."""
+            display(fig)
+        plt.close(fig)
+
+    def player(self, name: str, frames: dict, steps: list[int], *, n: int = 8, nrow: int = 4, label: str = "eps",
+               slider: str = "step", fps: float = 8.0) -> None:
+        """A recorded run as a player for the page (:func:`aelib.figures.player`: slider, play/pause,
+        a choice of run; self-contained HTML, nothing fetched), glued under ``name`` for a
+        ``{glue:figure}`` block; its first run is also saved as ``<name>.gif`` beside the figures.
+        Run interactively, the live ipywidgets explorer shows in the cell too."""
+        from IPython.display import HTML
+
+        page = figures.player(frames, steps, n=n, nrow=nrow, label=label, slider=slider, fps=fps)
+        self.figure_dir.mkdir(parents=True, exist_ok=True)
+        (self.figure_dir / f"{name}.html").write_text(page)
+        first = next(iter(frames.values()))
+        figures.save_gif(figures.gif_bytes(first, n=n, nrow=nrow, scale=2, fps=fps), self.figure_dir, name)
+        self.glue(name, HTML(page), display=False)
+        if not figures.headless():
+            from IPython.display import display
+
+            display(figures.frame_explorer(frames, steps, n=n, nrow=nrow, label=label, slider=slider))
+
+    def glue(self, key: str, value, display: bool = False) -> None:
+        """myst-nb glue when running in a kernel; a no-op in plain Python. Returns nothing, so that a
+        cell ending in a glue shows no stray value."""
         try:
             from myst_nb import glue
         except ImportError:  # pragma: no cover
-            return value
+            return
         if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy / torch scalars -> Python
             value = value.item()
         glue(key, value, display=display)
-        return value
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
+
+
+def _display_html(text: str) -> None:
+    try:
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover
+        return
+    display(HTML(text))
 
 
 def _shared(name: str) -> SharedModel:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from dataclasses import dataclass
 
 MIN_SEEDS = 3  # a verdict other than 'inconclusive' needs at least this many seeds
@@ -543,9 +544,31 @@ def for_chapter(chapter: str) -> list[Claim]:
     return [c for c in REGISTRY.values() if c.chapter == chapter]
 
 
-def thresholds_table(chapter: str) -> str:
-    """Markdown table of a chapter's claims: value measured, threshold, control, gates."""
+_SETTING = re.compile(r"\b([a-z]+)\.([a-z_]+)\b")
+
+
+def with_numbers(text: str, profile=None) -> str:
+    """``text`` with every profile setting it names by its dotted name (``rep.steps``, ``walk.tol``)
+    replaced by that setting's value at ``profile`` (a Profile): prose for readers, not field names.
+    Without a profile the text is returned unchanged."""
+    if profile is None:
+        return text
+
+    def value(m: re.Match) -> str:
+        try:
+            v = profile.value(m.group(0))
+        except AttributeError:
+            return m.group(0)
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return _SETTING.sub(value, text)
+
+
+def thresholds_table(chapter: str, profile=None) -> str:
+    """Markdown table of a chapter's claims: value measured, threshold, control, gates; the
+    settings the texts name are written as their values at ``profile`` (:func:`with_numbers`)."""
     rows = ["| claim | measured as | holds when | control (must not clear) | gates |", "|---|---|---|---|---|"]
     for c in for_chapter(chapter):
-        rows.append(f"| {c.id} | {c.measure} | {c.threshold} | {c.control} | {', '.join(c.gates) or 'none'} |")
+        measure, control = with_numbers(c.measure, profile), with_numbers(c.control, profile)
+        rows.append(f"| {c.id} | {measure} | {c.threshold} | {control} | {', '.join(c.gates) or 'none'} |")
     return "\n".join(rows)

@@ -59,9 +59,13 @@ class ImageSet:
         return self.to_float(self.heldout[:n]).to(device)
 
     def describe(self) -> str:
-        return (f"{self.source}: {len(self.train)} training images from {len(self.train_groups)} photo groups, "
-                f"{len(self.heldout)} held-out images from {len(self.heldout_groups)} groups, "
-                f"{tuple(self.train.shape[1:])}")
+        kind, _, where = self.source.partition(":")
+        source = f"{kind} (folder `{where}`)" if where else kind
+        c, h, w = self.train.shape[1:]
+        tg = f" from {len(self.train_groups)} photographs" if self.train_groups else ""
+        hg = f" from {len(self.heldout_groups)} others" if self.heldout_groups else ""
+        return (f"{source}: {len(self.train):,} training images{tg}, {len(self.heldout):,} held-out images{hg}, "
+                f"each {c}×{h}×{w}")
 
 
 # ------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import identity, ledger, paths, profiles
+from . import identity, ledger, page, paths, profiles
 from .paths import home
 
 REPO = paths.REPO
@@ -357,7 +357,7 @@ def _publish(src: Path, profile: str, key: str, ident: dict, stage: Path, second
     killed in between leaves a notebook whose key no longer matches its ledger, so it re-executes."""
     import nbformat
 
-    nb = nbformat.read(stage / "notebook.ipynb", as_version=4)
+    nb = page.for_reading(nbformat.read(stage / "notebook.ipynb", as_version=4))
     nb.metadata[KEY_FIELD] = {"key": key, "profile": profile, "seconds": seconds, "identity": ident}
     staged_ledger = stage / "ledger.json"
     if not staged_ledger.exists() or ledger.read_file(staged_ledger).get("key") != key:

@@ -184,6 +184,66 @@ def frame_grid(frames: dict, steps: list[int], n: int = 4, nrow: int = 2, column
     return fig
 
 
+def player(frames: dict, steps: list[int], n: int = 8, nrow: int = 4, label: str = "eps", slider: str = "step",
+           fps: float = 8.0, width: int = 512, max_frames: int = 60) -> str:
+    """A self-contained HTML and JavaScript player over recorded frames, for the static page: a
+    slider over the recorded steps, a play/pause button and, when ``frames`` holds several runs
+    (label -> ``(F, B, C, H, W)``, all recorded at ``steps``), buttons to choose one. Each frame
+    is a grid of the first ``n`` images in ``nrow`` columns, embedded as a PNG data URI and
+    enlarged to ``width`` pixels without smoothing; nothing is fetched (no CDN, no kernel). At
+    most ``max_frames`` evenly spaced frames are kept (the first and last always)."""
+    import base64
+    import html
+    import json
+    import uuid
+
+    import imageio.v3 as iio
+    import numpy as np
+
+    keys = list(frames)
+    if not keys:
+        raise ValueError("player needs at least one run of frames")
+    n_frames = len(steps)
+    keep = sorted(set(np.linspace(0, n_frames - 1, min(max_frames, n_frames)).round().astype(int).tolist()))
+    uris = {}
+    for k in keys:
+        if len(frames[k]) != n_frames:
+            raise ValueError(f"run {k!r} has {len(frames[k])} frames for {n_frames} recorded steps")
+        uris[str(k)] = ["data:image/png;base64," + base64.b64encode(
+            iio.imwrite("<bytes>", _frame_uint8(frames[k][i][:n], nrow, 1), extension=".png")).decode()
+            for i in keep]
+    uid = "player-" + uuid.uuid4().hex[:10]
+    labels = [f"{slider} {steps[i]}" for i in keep]
+    buttons = "".join(f'<button type="button" data-run="{html.escape(str(k))}">{html.escape(label)} = '
+                      f'{html.escape(str(k))}</button>' for k in keys) if len(keys) > 1 else ""
+    first = uris[str(keys[0])][0]
+    return f"""<div class="aelib-player" id="{uid}">
+<div class="aelib-player-runs">{buttons}</div>
+<img src="{first}" alt="frame {html.escape(labels[0])}" width="{width}" style="image-rendering: pixelated; max-width: 100%;">
+<div class="aelib-player-controls"><button type="button" class="aelib-play">play</button>
+<input type="range" min="0" max="{len(keep) - 1}" value="0" step="1" aria-label="{html.escape(slider)}">
+<span class="aelib-player-label">{html.escape(labels[0])}</span></div>
+<script>(function() {{
+  var root = document.getElementById("{uid}"), frames = {json.dumps(uris)}, labels = {json.dumps(labels)};
+  var run = {json.dumps(str(keys[0]))}, img = root.querySelector("img"), range = root.querySelector("input");
+  var label = root.querySelector(".aelib-player-label"), play = root.querySelector(".aelib-play"), timer = null;
+  function show(i) {{ img.src = frames[run][i]; img.alt = "frame " + labels[i]; label.textContent = labels[i];
+    range.value = i; }}
+  range.addEventListener("input", function() {{ show(+range.value); }});
+  play.addEventListener("click", function() {{
+    if (timer) {{ clearInterval(timer); timer = null; play.textContent = "play"; return; }}
+    play.textContent = "pause";
+    timer = setInterval(function() {{ show((+range.value + 1) % labels.length); }}, {int(round(1000 / fps))});
+  }});
+  root.querySelectorAll("button[data-run]").forEach(function(b) {{
+    b.addEventListener("click", function() {{ run = b.dataset.run; show(+range.value);
+      root.querySelectorAll("button[data-run]").forEach(function(o) {{ o.classList.toggle("active", o === b); }}); }});
+  }});
+  var first = root.querySelector("button[data-run]"); if (first) first.classList.add("active");
+}})();</script>
+</div>"""
+
+
 def frame_explorer(frames: dict, steps: list[int], n: int = 8, nrow: int = 8, scale: int = 3, label: str = "eps",
                    slider: str = "step", columns: int = 6, grid_n: int = 4, grid_nrow: int = 2):
     """An ipywidgets explorer over recorded walks: a slider over the recorded step and, when

@@ -7,6 +7,8 @@ numbers rounded for reading.
 
 from __future__ import annotations
 
+import math
+import numbers
 import statistics
 
 import pandas as pd
@@ -70,6 +72,59 @@ def failed_gate(rec: dict) -> dict | None:
     """The first gate entry of a record that failed, or None."""
     failed = [g for g in rec["gates"] if not g["passed"]]
     return failed[0] if failed else None
+
+
+def number(x) -> str:
+    """A number as a reader wants it: integers whole (with thousands separators), other numbers to
+    three significant digits without exponent between 0.001 and 10,000; blank when missing."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, numbers.Integral):
+        return f"{x:,}"
+    if isinstance(x, numbers.Real):
+        a = abs(x)
+        if a == 0:
+            return "0"
+        if a >= 10_000 or a < 1e-3:
+            return f"{x:.2e}"
+        if a >= 100:
+            return f"{x:,.0f}"
+        return f"{x:.3g}"
+    return str(x)
+
+
+def show(data, index=None):
+    """A table for reading, from a DataFrame, a list of row dicts or a dict of columns: no row
+    numbers (a named index, or the columns ``index``, become the first columns), numbers by
+    :func:`number`, True/False as yes/no, blank where a value does not apply. Returns a pandas
+    Styler, which a chapter shows as its cell's output."""
+    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    if index is not None:
+        df = df.set_index(index)
+    if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
+        df = df.reset_index()
+    df = df.astype(object).where(df.notna(), None)
+    return (df.style.format(number).hide(axis="index")
+            .set_table_attributes('class="reading-table"'))
+
+
+def claim_box(rec: dict, profile=None) -> str:
+    """The verdict of one claim as a small coloured HTML box for its chapter: id, verdict, the
+    median and range over seeds, the threshold, the control's value and the reason."""
+    import html
+
+    cl = claims.get(rec["id"])
+    kind = {"holds": "holds", "does not hold": "fails"}.get(rec["verdict"], "inconclusive")
+    vals = [s["value"] for s in rec["seeds"]]
+    ctrl = control_value(rec)
+    ctrl_text = "" if math.isnan(ctrl) else f"; control {number(ctrl)}"
+    return (f'<div class="claim-box claim-{kind}" id="{cl.anchor}-verdict">'
+            f'<strong>{cl.id}</strong> <span class="verdict verdict-{kind}">{html.escape(rec["verdict"])}</span> '
+            f'median {number(rec["median"])} over {len(vals)} seeds ({span(vals)}); needs '
+            f'{html.escape(claims.with_numbers(cl.threshold, profile))}{ctrl_text}.'
+            f'<br><span class="claim-reason">{html.escape(reason(rec))}.</span></div>')
 
 
 def table(data, index=None, digits: int | None = 3) -> pd.DataFrame:

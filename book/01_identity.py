@@ -53,8 +53,7 @@ from aelib.modes import in_mode
 
 ch = aelib.chapter.start("01_identity", PROFILE)
 P = ch.profile
-print(ch.data.describe())
-print(f"seeds {ch.seeds}; every model below is trained once per seed")
+ch.show_data()
 
 # %% [markdown]
 # ## The claims, their tests and their controls
@@ -162,7 +161,15 @@ def summary(res: dict, res_eval: dict | None = None) -> pd.DataFrame:
 # %%
 fig = figures.image_rows({"training": ch.data.to_float(ch.data.train[:10]),
                           "held-out": ch.data.to_float(ch.data.heldout[:10])}, n=10)
-ch.figure(fig, "data_samples");
+ch.figure(fig, "data_samples")
+
+# %% [markdown]
+# ```{glue:figure} data_samples
+# :name: fig-data-samples
+# :alt: Two rows of ten small photograph crops, training crops above held-out crops.
+#
+# Ten training crops (top) and ten held-out crops (bottom), cut from different photographs.
+# ```
 
 # %%
 train_means = ch.data.to_float(ch.data.train).mean(dim=(0, 2, 3)).tolist()
@@ -171,7 +178,6 @@ ch.glue("train_means", " / ".join(f"{m:.2f}" for m in train_means))
 ch.glue("held_means", " / ".join(f"{m:.2f}" for m in held_means))
 ch.glue("n_heldout", len(ch.data.heldout))
 ch.glue("n_eval", P.data.n_eval)
-print(f"channel means (R/G/B): training {train_means}, held-out {held_means}")
 
 # %% [markdown]
 # Over all pixels, the channel means (red / green / blue) of the training crops are
@@ -209,13 +215,15 @@ for s in ch.seeds:
     fc_rows[s] = summary(fc_res[s], per_image(run.model, a_fc_all, inputs, eval_mode=True))
     id_rows[s] = summary(per_image(identity, a_fc_all, inputs))
     fc_gates[s] = [run.gate(), ch.model_works("fc", run.model, s, size=P.fc.image_size)]
-print(f"FC autoencoder: {models.n_params(fc_runs[ch.seeds[0]].model):,} parameters at {P.fc.image_size}x{P.fc.image_size}, "
-      f"width {P.fc.width}, {P.fc.n_hidden} hidden layers; evaluated on {len(a_fc_all)} held-out crops")
+ch.glue("fc_size", f"{models.n_params(fc_runs[ch.seeds[0]].model):,} parameters at "
+        f"{P.fc.image_size}×{P.fc.image_size} pixels, {P.fc.n_hidden} hidden layers of width {P.fc.width}")
+ch.glue("fc_n_eval", f"{len(a_fc_all):,}")
 fc_table = pd.concat(fc_rows, names=["seed"])
-fc_table.round(3)
+report.show(fc_table)
 
 # %% [markdown]
-# One row per seed and $\alpha$. `r`, `g`, `k`: the essay's corruption; `r_noise`, `k_noise`:
+# The FC autoencoder has {glue:text}`fc_size`; every number is computed on its
+# {glue:text}`fc_n_eval` held-out crops. One row per seed and $\alpha$. `r`, `g`, `k`: the essay's corruption; `r_noise`, `k_noise`:
 # zero-mean white noise of the same RMS per image; `recon`: clean reconstruction error; the
 # `_eval` columns: the same with batch norm in eval mode.
 
@@ -230,13 +238,19 @@ with torch.no_grad():
         rows[f"a_hat, alpha={alpha}"] = a_hat
         rows[f"O(a_hat), alpha={alpha}"] = fc_runs[s0].model(a_hat)
 fig = figures.image_rows(rows, n=10)
-ch.figure(fig, "fc_denoising");
+ch.figure(fig, "fc_denoising")
+ch.glue("seed0", s0)
 
 # %% [markdown]
-# Rows alternate between corrupted inputs and the model's outputs (seed {glue:text}`seed0`),
-# with the clean images on top (pixel values clipped to $[0,1]$, not rescaled per image as in
-# the essay's figures, so that errors of brightness and contrast remain visible). This is the
-# counterpart of the essay's first figure.
+# ```{glue:figure} fc_denoising
+# :name: fig-fc-denoising
+# :alt: Ten clean held-out crops, then for three corruption strengths the corrupted crops and the FC autoencoder's outputs.
+#
+# The FC autoencoder on corrupted held-out crops (seed {glue:text}`seed0`; the essay's Figure 1).
+# Clean images on top, then rows alternating between corrupted inputs $\hat a$ and outputs
+# $O(\hat a)$. Pixel values are clipped to $[0,1]$, not rescaled per image as in the essay's
+# figures, so that errors of brightness and contrast remain visible.
+# ```
 #
 # (claim-c1)=
 # ## C1: the identity gap
@@ -245,7 +259,6 @@ ch.figure(fig, "fc_denoising");
 # limit; the control is the identity map itself, whose gap is exactly 0 on the same inputs.
 
 # %%
-ch.glue("seed0", s0)
 m1 = ch.measurement("C1")
 for s in ch.seeds:
     t = fc_rows[s]
@@ -254,7 +267,7 @@ for s in ch.seeds:
            | {"recon": float(t["recon"].iloc[0]), "recon_eval": float(t["recon_eval"].iloc[0]),
               "n_images": len(a_fc_all)})
 c1 = ch.claim(m1, figure="fc_denoising")
-ch.glue_median("fc_k05", [fc_rows[s].loc[0.5, "k"] for s in ch.seeds])
+ch.glue_median("fc_k05", [fc_rows[s].loc[0.5, "k"] for s in ch.seeds]);
 
 # %% [markdown]
 # **C1 {glue:text}`c1_verdict`** ({glue:text}`c1_reason`). The smallest identity gap is
@@ -296,7 +309,7 @@ per_alpha = pd.DataFrame({
     for alpha in ALPHAS}).T
 per_alpha.index.name = "alpha"
 c2 = ch.claim(m2, figure="fc_denoising", details={"per_alpha": per_alpha.reset_index().to_dict("records")})
-per_alpha.round(3)
+report.show(per_alpha)
 
 # %%
 n_seeds = len(ch.seeds)
@@ -314,7 +327,7 @@ ch.glue_median("c2_noise", [fc_rows[s]["r_noise"].max() for s in ch.seeds])
 ch.glue("c2_alpha_essay", alpha_words("seeds with r below the limit"))
 ch.glue("c2_alpha_noise", alpha_words("seeds below the limit on noise"))
 fc_recon = ch.glue_median("fc_recon", [fc_rows[s]["recon"].iloc[0] for s in ch.seeds])
-ch.glue_median("fc_recon_eval", [fc_rows[s]["recon_eval"].iloc[0] for s in ch.seeds])
+ch.glue_median("fc_recon_eval", [fc_rows[s]["recon_eval"].iloc[0] for s in ch.seeds]);
 
 # %% [markdown]
 # **C2 {glue:text}`c2_verdict`** ({glue:text}`c2_reason`). The largest denoise ratio over
@@ -337,12 +350,17 @@ ch.glue_median("fc_recon_eval", [fc_rows[s]["recon_eval"].iloc[0] for s in ch.se
 # %%
 unet = ch.shared_config("unet")
 fig = figures.unet_diagram(unet.params.depth, unet.params.base, unet.image_size, skips=unet.params.skips)
-ch.figure(fig, "unet_noskip_diagram");
+ch.figure(fig, "unet_noskip_diagram")
 
 # %% [markdown]
+# ```{glue:figure} unet_noskip_diagram
+# :name: fig-unet-noskip
+# :alt: Block diagram of the no-skip U-Net, encoder levels on the left, decoder levels on the right.
+#
 # The no-skip U-Net at this profile (the essay's has four levels and 64 to 1024 feature maps;
 # both keep the bottleneck $h$ at 4/3 of the input's size). In the skip U-Net, the red labels
 # become connections from each encoder level to the decoder level of the same resolution.
+# ```
 #
 # (claim-c3)=
 # ## C3: how much of the corruption each U-Net passes on
@@ -365,12 +383,17 @@ for s in ch.seeds:
 s_next = {s: ch.seeds[(i + 1) % len(ch.seeds)] for i, s in enumerate(ch.seeds)}
 ctrl_res = {s: per_image(unet_runs["unet", s_next[s]].model, a_all, corrupted(a_all, s, "U-Net inputs")) for s in ch.seeds}
 a0 = ch.eval_images()
-print(f"U-Net: {models.n_params(unet_runs['unet', s0].model):,} parameters, base width {P.unet.base}, depth "
-      f"{P.unet.depth}; latent h {tuple(unet_runs['unet', s0].model.E(a0[:1]).shape[1:])} vs input "
-      f"{tuple(a0.shape[1:])}; evaluated on {len(a_all)} held-out crops")
+h_shape = tuple(unet_runs["unet", s0].model.E(a0[:1]).shape[1:])
+ch.glue("unet_size", f"{models.n_params(unet_runs['unet', s0].model):,} parameters (base width {P.unet.base}, "
+        f"depth {P.unet.depth}); its latent $h$ is {'×'.join(map(str, h_shape))} for a "
+        f"{'×'.join(map(str, a0.shape[1:]))} input")
 unet_table = pd.concat({("no skips" if n == "unet" else "skips", s): t for (n, s), t in unet_rows.items()},
                        names=["model", "seed"])
-unet_table.round(3)
+report.show(unet_table)
+
+# %% [markdown]
+# The no-skip U-Net has {glue:text}`unet_size`. The table gives, per model, seed and $\alpha$, the
+# same medians as the FC autoencoder's above, on all held-out crops.
 
 # %%
 def k_stats(res) -> dict:
@@ -400,7 +423,7 @@ for s in ch.seeds:
            details=r | {"control_seed": s_next[s], "n_images": len(a_all), "alpha": C3_ALPHA})
 c3 = ch.claim(m3, figure="skip_vs_noskip",
                  details={"train_channel_means": train_means, "heldout_channel_means": held_means})
-report.per_seed(c3_rows).round(3)
+report.show(report.per_seed(c3_rows))
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
@@ -417,12 +440,17 @@ for ax, col in zip(axes, ("r", "g", "k")):
     ax.axhline(1.0, color="grey", lw=0.7)
 axes[0].legend(fontsize=8)
 fig.tight_layout()
-ch.figure(fig, "ratios_vs_alpha");
+ch.figure(fig, "ratios_vs_alpha")
 
 # %% [markdown]
+# ```{glue:figure} ratios_vs_alpha
+# :name: fig-ratios-vs-alpha
+# :alt: Three line plots of the ratios r, g and k against alpha for the two U-Nets and the FC autoencoder.
+#
 # Medians over all held-out crops of $r$, $g$ and $k$ against $\alpha$, one line per model and
 # seed (training-mode batch norm, the essay's corruption). A line at 1 marks the identity map's
 # $r$ and $k$.
+# ```
 
 # %%
 gen = ch.rng("U-Net example corruptions", s0)
@@ -432,12 +460,17 @@ with torch.no_grad():
     fig = figures.image_rows({"clean a": a_show, f"a_hat (alpha={C3_ALPHA})": a_hat,
                               "no skips": unet_runs["unet", s0].model(a_hat),
                               "with skips": unet_runs["unet_skips", s0].model(a_hat)}, n=10)
-ch.figure(fig, "skip_vs_noskip");
+ch.figure(fig, "skip_vs_noskip")
 
 # %% [markdown]
+# ```{glue:figure} skip_vs_noskip
+# :name: fig-skip-vs-noskip
+# :alt: Rows of clean crops, corrupted crops, and the outputs of the U-Nets without and with skip connections.
+#
 # Corrupted held-out crops and the two U-Nets' outputs (seed {glue:text}`seed0`, one batch of
 # the evaluation size): the skip U-Net's outputs keep much of the grey veil, the no-skip
 # U-Net's restore the contrast but lose detail.
+# ```
 
 # %%
 med = lambda col: float(np.median([c3_rows[s][col] for s in ch.seeds]))  # noqa: E731
@@ -483,9 +516,18 @@ ax.set_xlabel("optimiser steps")
 ax.set_ylabel("held-out |O(a) - a| / |a| (median)")
 ax.legend(fontsize=7)
 fig.tight_layout()
-ch.figure(fig, "training_rule");
+ch.figure(fig, "training_rule")
 
 # %% [markdown]
+# ```{glue:figure} training_rule
+# :name: fig-identity-training-rule
+# :alt: Held-out reconstruction error against optimiser steps on a log axis, one line per model and seed.
+#
+# The stopping rule's points for every model of this chapter: held-out reconstruction error at a
+# quarter, half and all of each budget. The legend gives why each run stopped and how much its
+# error fell over the last doubling.
+# ```
+#
 # ## What the essay gets right, what it gets wrong, and why
 
 # %%
@@ -545,8 +587,6 @@ ch.glue("conclusion_c1", s1)
 ch.glue("conclusion_c2", s2)
 ch.glue("conclusion_c3", s3)
 ch.glue("conclusion_bn", s4)
-print("\n\n".join((s1, s2, s3, s4)))
-print(f"\nchapter time {ch.elapsed():.0f} s")
 
 # %% [markdown]
 # - {glue:text}`conclusion_c1`

@@ -302,7 +302,8 @@ for s in SEEDS:
                     "e0_aff": tr["e0"]["affine"], "e trained": tr["e"]["raw"], "e untrained": un["e"]["raw"],
                     "e0": tr["e0"]["raw"], "raw ratio": tr["e"]["raw"] / un["e"]["raw"]})
 c4 = ch.claim(m4, figure="representation_error_along_descent")
-c4_raw = ch.glue("c4_raw", report.seed_median(c4, "raw ratio"))
+c4_raw = report.seed_median(c4, "raw ratio")
+ch.glue("c4_raw", c4_raw)
 for key in ("e_aff trained", "e_aff untrained", "e0_aff", "e trained", "e untrained", "e0"):
     ch.glue("c4_" + key.replace(" ", "_"), report.seed_median(c4, key))
 

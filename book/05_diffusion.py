@@ -442,7 +442,8 @@ for key, name in (("share_mlp", "median_share_mlp"), ("share_plain", "median_sha
                   ("auc_plain_data", "auc_plain_vs_heldout"), ("sw_mlp", "sw_ratio_mlp")):
     ch.glue(f"c16_{key}", report.seed_median(rec16, name))
 ch.glue("c16_share_held", rec16["seeds"][0]["details"]["median_share_heldout"])
-c16_dir = ch.glue("c16_direction", "lower" if med(raw) < 0.5 else "higher")
+c16_dir = "lower" if med(raw) < 0.5 else "higher"
+ch.glue("c16_direction", c16_dir)
 
 # %% [markdown]
 # (claim-c17)=
