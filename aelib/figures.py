@@ -219,7 +219,8 @@ def player(frames: dict, steps: list[int], n: int = 8, nrow: int = 4, label: str
     first = uris[str(keys[0])][0]
     return f"""<div class="aelib-player" id="{uid}">
 <div class="aelib-player-runs">{buttons}</div>
-<img src="{first}" alt="frame {html.escape(labels[0])}" width="{width}" style="image-rendering: pixelated; max-width: 100%;">
+<img src="{first}" alt="frame {html.escape(labels[0])}" width="{width}"
+ style="image-rendering: pixelated; max-width: 100%;">
 <div class="aelib-player-controls"><button type="button" class="aelib-play">play</button>
 <input type="range" min="0" max="{len(keep) - 1}" value="0" step="1" aria-label="{html.escape(slider)}">
 <span class="aelib-player-label">{html.escape(labels[0])}</span></div>
