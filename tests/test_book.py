@@ -4,6 +4,7 @@ warnings as errors. Runs on a copy of book/ so the user's executed notebooks are
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aelib import claims, execute, ledger, verdict
+from aelib import claims, execute, ledger, page, verdict
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -80,6 +81,15 @@ def test_claims_reach_the_ledger_with_seeds_gates_controls_and_verdicts(smoke_bo
     assert data["identity"]["profile"]["seeds"] == [0, 1] and len(data["claims"]) == len(recs)
 
 
+def test_pages_show_prose_tables_and_captioned_figures_only(smoke_book):
+    """No printed text, echoed values, uncaptioned or unplaced figures, or open bookkeeping code
+    on any chapter's page (aelib.page.problems on the executed, tagged notebook)."""
+    book = smoke_book[0]
+    found = {s.stem: page.problems(json.loads((book / f"{s.stem}.ipynb").read_text()))
+             for s in execute.chapter_sources(book)}
+    assert not any(found.values()), {k: v for k, v in found.items() if v}
+
+
 def test_same_seeds_give_the_same_records(smoke_book, tmp_path, monkeypatch):
     """A second, fresh run of chapters 01 and 03 (own cache and ledger) agrees on every value."""
     book, home, _ = smoke_book
@@ -117,8 +127,13 @@ def test_site_builds_with_warnings_as_errors(smoke_book):
     assert "C1" in intro and "inconclusive" in intro and "X6" in intro and "not yet measured" not in intro
     assert 'href="01_identity.html#claim-c1"' in intro  # each claim links to its own section
     for chapter, images in (("02_denoising", 5), ("08_memorization", 6), ("09_diffusion_baseline", 3)):
-        page = (html / f"{chapter}.html").read_text()
-        assert page.count("<img") >= images and "Traceback" not in page, chapter
+        body = (html / f"{chapter}.html").read_text()
+        assert body.count("<img") >= images and "Traceback" not in body, chapter
+    for chapter in execute.chapter_sources(book):  # every picture is in a numbered, captioned figure
+        text = (html / f"{chapter.stem}.html").read_text()
+        outside = re.sub(r"<figure\b.*?</figure>", "", text, flags=re.S)
+        assert "<img" not in outside, f"{chapter.stem}: an image outside a captioned figure"
+        assert text.count("<figcaption") == len(re.findall(r"<figure\b", text)), chapter.stem
     assert (html / "_static" / "mathjax" / "tex-chtml.js").exists()  # maths readable offline
     checker = REPO.parent / "shared" / "tools" / "site_check.py"
     if checker.exists():
