@@ -398,10 +398,10 @@ def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
     (gen / "changelog.md").write_text(ledger.render_changelog())
     (gen / "summary.md").write_text(head + ledger.render_summary(profile))
     ledger.write_json(profile, gen / "claims.json")
-    chapters = [s.stem for s in chapter_sources(book_dir)]
-    (gen / "timings.md").write_text(site.build_record_markdown(profile, read_timings(profile), chapters))
+    srcs = chapter_sources(book_dir)
+    (gen / "timings.md").write_text(site.build_record_markdown(profile, read_timings(profile), [s.stem for s in srcs]))
     url, branch = site.repository(book_dir)
-    (gen / "code_map.md").write_text(site.code_map_markdown(book_dir, url, branch))
+    (gen / "code_map.md").write_text(site.code_map_markdown(srcs, url, branch))
     (gen / "repository.md").write_text(site.repository_markdown(book_dir))
     return gen
 

@@ -64,19 +64,17 @@ def _module_path(dotted: str, package_dir: Path) -> str:
     return rel + ".py" if p.with_suffix(".py").exists() else rel + "/"
 
 
-def code_map_markdown(book_dir: Path, repo_url: str = "", branch: str = "main",
+def code_map_markdown(srcs: list[Path], repo_url: str = "", branch: str = "main",
                       package_dir: Path | None = None) -> str:
-    """The modules of ``aelib`` each chapter of ``book_dir`` imports: those every chapter imports
+    """The modules of ``aelib`` each chapter source of ``srcs`` imports: those every chapter imports
     once, in a sentence, then a table of the rest per chapter."""
-    from .execute import chapter_sources
-
     package_dir = Path(package_dir) if package_dir else Path(__file__).resolve().parent
 
     def ref(m: str) -> str:
         path = _module_path(m, package_dir)
         return f"[`{path}`]({repo_url.rstrip('/')}/blob/{branch}/{path})" if repo_url else f"`{path}`"
 
-    srcs = chapter_sources(book_dir)
+    srcs = [Path(s) for s in srcs]
     used = {src: chapter_modules(src, package_dir) for src in srcs}
     common = [m for m in (used[srcs[0]] if srcs else []) if all(m in v for v in used.values())] if len(srcs) > 1 \
         else []
@@ -123,19 +121,6 @@ def repository_markdown(book_dir: Path) -> str:
 
 
 # --- the banner ------------------------------------------------------------------------------
-def rendered_profile(book_dir: Path) -> str:
-    """The profile a build renders: ``$AELIB_PROFILE`` (what :func:`aelib.execute.build` sets), else,
-    when the build only renders, the profile the executed notebooks were run at, else ``cpu``."""
-    from .execute import executed_profile
-
-    env = os.environ.get("AELIB_PROFILE")
-    if env:
-        return env
-    if os.environ.get("AELIB_SKIP_EXECUTE") == "1":
-        return executed_profile(Path(book_dir)) or "cpu"
-    return "cpu"
-
-
 def banner(profile: str) -> str | None:
     """The HTML of the banner on every page of a build at ``profile``; ``None`` at cpu and paper."""
     if profile not in BANNER_PROFILES:

@@ -28,12 +28,26 @@ def _prepare(app) -> None:
         prepare(profile, book_dir)
 
 
+def rendered_profile(book_dir: Path) -> str:
+    """The profile a build renders: ``$AELIB_PROFILE`` (what :func:`aelib.execute.build` sets), else,
+    when the build only renders, the profile the executed notebooks were run at, else ``cpu``
+    (what :func:`_prepare` executes)."""
+    from .execute import executed_profile
+
+    env = os.environ.get("AELIB_PROFILE")
+    if env:
+        return env
+    if os.environ.get("AELIB_SKIP_EXECUTE") == "1":
+        return executed_profile(Path(book_dir)) or "cpu"
+    return "cpu"
+
+
 def theme_options(book_dir: Path, options: dict | None) -> dict:
     """The theme options with the profile banner and the repository button decided by the book."""
     from . import site
 
     opts = dict(options or {})
-    text = site.banner(site.rendered_profile(book_dir))
+    text = site.banner(rendered_profile(book_dir))
     if text:
         opts["announcement"] = text
     url, branch = site.repository(book_dir)

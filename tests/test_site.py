@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from aelib import claims, execute, ledger, site, verdict
-from aelib.sphinx_ext import theme_options
+from aelib.sphinx_ext import rendered_profile, theme_options
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,12 +53,12 @@ def test_a_smoke_build_carries_the_banner_and_cpu_or_paper_do_not(monkeypatch, t
     (tmp_path / "_config.yml").write_text("title: t\n")
     for profile, shown in (("smoke", True), ("cpu", False), ("paper", False)):
         monkeypatch.setenv("AELIB_PROFILE", profile)
-        assert site.rendered_profile(tmp_path) == profile
+        assert rendered_profile(tmp_path) == profile
         opts = theme_options(tmp_path, {"home_page_in_navbar": True})
         assert ("announcement" in opts) is shown, profile
         assert opts["home_page_in_navbar"] is True  # the book's own options are kept
     monkeypatch.delenv("AELIB_PROFILE")
-    assert site.rendered_profile(tmp_path) == "cpu"  # what sphinx_ext executes when nothing is set
+    assert rendered_profile(tmp_path) == "cpu"  # what sphinx_ext executes when nothing is set
 
 
 def test_the_code_map_lists_the_modules_a_chapter_imports(tmp_path):
@@ -72,18 +72,18 @@ def test_the_code_map_lists_the_modules_a_chapter_imports(tmp_path):
     (book / "02_second.py").write_text("from aelib import claims, walk\n")
     assert site.chapter_modules(book / "01_first.py") == ["claims", "config.walk", "metrics", "nearest", "sampler",
                                                            "walk", "aelib"]
-    md = site.code_map_markdown(book)
+    md = site.code_map_markdown(execute.chapter_sources(book))
     assert "Every chapter imports `aelib/claims.py`, `aelib/walk.py`" in md
     first = next(line for line in md.splitlines() if "01_first" in line)
     for path in ("aelib/metrics.py", "aelib/sampler.py", "aelib/nearest.py", "aelib/config/walk.py"):
         assert f"`{path}`" in first, path
     assert "numpy" not in first and "aelib/claims.py" not in first  # common modules are named once, above
-    linked = site.code_map_markdown(book, "https://example.org/r", "dev")
+    linked = site.code_map_markdown(execute.chapter_sources(book), "https://example.org/r", "dev")
     assert "(https://example.org/r/blob/dev/aelib/metrics.py)" in linked
 
 
 def test_the_code_map_covers_every_chapter_of_the_book():
-    md = site.code_map_markdown(REPO / "book")
+    md = site.code_map_markdown(execute.chapter_sources(REPO / "book"))
     for src in execute.chapter_sources(REPO / "book"):
         assert f"{{doc}}`{src.stem}`" in md, src.stem
 
