@@ -146,7 +146,7 @@ def claim_link(cid: str) -> str:
 
 def _row(c: str, r: dict | None, n_max: int) -> list[str]:
     """One claim as a row of the compact table: claim and statement (the reason and seeds folded
-    under it), verdict, median [range], threshold. ``data-label`` names each cell on a phone."""
+    under it), verdict, median [range] over the threshold. ``data-label`` names each cell on a phone."""
     cl = claims.REGISTRY[c]
     esc = html.escape
     cls = f"claim-{VERDICT_CLASS[r['verdict']]}" if r else "claim-unmeasured"
@@ -166,8 +166,8 @@ def _row(c: str, r: dict | None, n_max: int) -> list[str]:
     return [f'<tr class="claim-row {cls}">',
             f'<td class="claim-what" data-label="claim">{first}</td>',
             f'<td class="claim-verdict" data-label="verdict">{verdict_cell}</td>',
-            f'<td class="claim-value" data-label="median [range]">{esc(value)}</td>',
-            f'<td class="claim-threshold" data-label="threshold">{esc(cl.threshold)}</td>',
+            f'<td class="claim-value" data-label="median [range]"><span class="claim-median">{esc(value) or "n/a"}'
+            f'</span><span class="claim-threshold">threshold: {esc(cl.threshold)}</span></td>',
             "</tr>"]
 
 
@@ -190,7 +190,7 @@ def render_markdown(profile: str) -> str:
                   f"{k[verdict.FAILS]} do not hold, {k[verdict.INCONCLUSIVE]} inconclusive"
                   + (f"; values are medians over {n_max} seeds, with their range." if n_max else "."), "",
                   '<div class="claims-wrap"><table class="claims-table">',
-                  "<thead><tr><th>claim</th><th>verdict</th><th>median [range]</th><th>threshold</th></tr></thead>",
+                  "<thead><tr><th>claim</th><th>verdict</th><th>median [range] and threshold</th></tr></thead>",
                   "<tbody>"]
         for c in ids:
             lines += _row(c, recs.get(c), n_max)
