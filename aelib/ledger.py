@@ -209,6 +209,8 @@ def _reason_kind(reason: str) -> str:
         return "the control clears the threshold too, so the measure cannot discriminate"
     if reason.startswith("seeds disagree"):
         return "the seeds disagree"
+    if reason.startswith("only ") and "a verdict needs at least" in reason:
+        return "too few seeds ran for a verdict"
     return "other reasons"
 
 

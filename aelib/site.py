@@ -81,11 +81,11 @@ def code_map_markdown(srcs: list[Path], repo_url: str = "", branch: str = "main"
     lines = []
     if common:
         lines += [f"Every chapter imports {', '.join(ref(m) for m in common)}; beyond those:", ""]
-    lines += ["| chapter | source | `aelib` modules it imports |", "|---|---|---|"]
+    lines += ["| chapter (source `book/NN_*.py`) | `aelib` modules it imports |", "|---|---|"]
     for src in srcs:
         mods = [ref(m) for m in used[src] if m not in common]
         number = src.stem.split("_", 1)[0]
-        lines.append(f"| {int(number)}. {{doc}}`{src.stem}` | `book/{src.name}` | {', '.join(mods) or 'no others'} |")
+        lines.append(f"| {int(number)}. {{doc}}`{src.stem}` | {', '.join(mods) or 'no others'} |")
     return "\n".join(lines) + "\n"
 
 

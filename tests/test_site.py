@@ -47,6 +47,15 @@ def test_each_measured_claim_links_to_where_its_chapter_decides_it(aelib_home):
     assert 'href="01_identity.html#claim-c1">C1</a>' in ledger.render_summary("cpu")
 
 
+def test_the_summary_names_too_few_seeds_as_the_reason(aelib_home):
+    _write_ledger(aelib_home, "smoke", {"C1": verdict.INCONCLUSIVE})
+    path = aelib_home / "ledger" / "smoke" / "01_identity.json"
+    data = json.loads(path.read_text())
+    data["records"][0]["reason"] = "only 2 seed(s); a verdict needs at least 3"
+    path.write_text(json.dumps(data))
+    assert "too few seeds ran for a verdict (1)" in ledger.render_summary("smoke")
+
+
 def test_a_smoke_build_carries_the_banner_and_cpu_or_paper_do_not(monkeypatch, tmp_path):
     assert "mean nothing" in site.banner("smoke")
     assert site.banner("cpu") is None and site.banner("paper") is None
