@@ -42,7 +42,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import identity, ledger, page, paths, profiles
+from . import identity, ledger, page, paths, profiles, site
 from .paths import home
 
 REPO = paths.REPO
@@ -384,7 +384,8 @@ def _publish(src: Path, profile: str, key: str, ident: dict, stage: Path, second
 
 # --- the site -------------------------------------------------------------------------------
 def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
-    """The first page's generated parts: the claims tables, the ledger as JSON, the run record."""
+    """The site's generated parts: the claims tables, the ledger as JSON, the run record (first page);
+    the chapter-to-module table and the repository's whereabouts (the page on running the book)."""
     gen = Path(book_dir) / "_generated"
     gen.mkdir(parents=True, exist_ok=True)
     ident = identity.run_identity(profile)
@@ -397,10 +398,11 @@ def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
     (gen / "changelog.md").write_text(ledger.render_changelog())
     (gen / "summary.md").write_text(head + ledger.render_summary(profile))
     ledger.write_json(profile, gen / "claims.json")
-    timings = read_timings(profile)
-    rows = ["| chapter | wall time of its last execution (s) |", "|---|---|"]
-    rows += [f"| {k} | {v.get('seconds', 'n/a')} |" for k, v in sorted(timings.items())]
-    (gen / "timings.md").write_text(f"Profile `{profile}`.\n\n" + "\n".join(rows) + "\n")
+    srcs = chapter_sources(book_dir)
+    (gen / "timings.md").write_text(site.build_record_markdown(profile, read_timings(profile), [s.stem for s in srcs]))
+    url, branch = site.repository(book_dir)
+    (gen / "code_map.md").write_text(site.code_map_markdown(srcs, url, branch))
+    (gen / "repository.md").write_text(site.repository_markdown(book_dir))
     return gen
 
 

@@ -10,6 +10,7 @@ registry (:mod:`aelib.claims`), never from the chapters.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import time
@@ -133,10 +134,49 @@ def summary(profile: str) -> dict[str, dict[str, int]]:
     return out
 
 
+def claim_href(cid: str) -> str:
+    """Where a claim is decided: ``05_diffusion.html#claim-c15`` (the chapter emits ``id="claim-c15"``)."""
+    return f"{claims.REGISTRY[cid].chapter}.html#{claims.REGISTRY[cid].anchor}"
+
+
+def claim_link(cid: str) -> str:
+    """The claim id as a raw HTML link to the place in its chapter where it is decided."""
+    return f'<a class="claim-link" href="{claim_href(cid)}">{html.escape(cid)}</a>'
+
+
+def _row(c: str, r: dict | None, n_max: int) -> list[str]:
+    """One claim as a row of the compact table: claim and statement (the reason and seeds folded
+    under it), verdict, median [range] over the threshold. ``data-label`` names each cell on a phone."""
+    cl = claims.REGISTRY[c]
+    esc = html.escape
+    cls = f"claim-{VERDICT_CLASS[r['verdict']]}" if r else "claim-unmeasured"
+    head = f'{claim_link(c)} <span class="claim-statement">{esc(cl.statement)}</span>'
+    if r is None:
+        first, verdict_cell, value = head, '<span class="verdict verdict-none">not yet measured</span>', ""
+    else:
+        rng = r.get("range")
+        value = _fmt(r.get("median")) + (f" [{_fmt(rng[0])}, {_fmt(rng[1])}]" if rng else "")
+        n = len(r.get("seeds", []))
+        more = [f"Measured on {n} seed{'s' if n != 1 else ''}."] if n != n_max else []
+        if r.get("reason"):
+            more.insert(0, f"Why {esc(r['verdict'])}: {esc(r['reason'])}")
+        first = (f'<details class="claim-more"><summary>{head}</summary><p>{" ".join(more)}</p></details>'
+                 if more else head)
+        verdict_cell = verdict_badge(r["verdict"])
+    return [f'<tr class="claim-row {cls}">',
+            f'<td class="claim-what" data-label="claim">{first}</td>',
+            f'<td class="claim-verdict" data-label="verdict">{verdict_cell}</td>',
+            f'<td class="claim-value" data-label="median [range]"><span class="claim-median">{esc(value) or "n/a"}'
+            f'</span><span class="claim-threshold">threshold: {esc(cl.threshold)}</span></td>',
+            "</tr>"]
+
+
 def render_markdown(profile: str) -> str:
-    """The claims tables (essay claims, then extensions) as MyST markdown, full page width."""
+    """The claims tables (essay claims, then extensions) as MyST markdown holding raw HTML tables:
+    one compact row per claim (styles in book/_static/claims.css, a card per claim on a phone)."""
     recs = {r["id"]: r for r in load(profile)}
     counts = summary(profile)
+    n_max = max((len(r.get("seeds", [])) for r in recs.values()), default=0)
     lines = []
     if profile == "smoke":
         lines += [":::{warning}", "This build ran at the `smoke` profile: tiny models, a few steps and two seeds. "
@@ -147,23 +187,14 @@ def render_markdown(profile: str) -> str:
         k = counts[prefix]
         lines += [f"### {title}", "",
                   f"Profile `{profile}`: {k['measured']} of {k['total']} measured: {k[verdict.HOLDS]} hold, "
-                  f"{k[verdict.FAILS]} do not hold, {k[verdict.INCONCLUSIVE]} inconclusive.", "",
-                  ":::{div} full-width claims-table", "",
-                  "| claim | statement | median [range] over seeds | threshold | verdict | reason |",
-                  "|---|---|---|---|---|---|"]
+                  f"{k[verdict.FAILS]} do not hold, {k[verdict.INCONCLUSIVE]} inconclusive"
+                  + (f"; values are medians over {n_max} seeds, with their range." if n_max else "."), "",
+                  '<div class="claims-wrap"><table class="claims-table">',
+                  "<thead><tr><th>claim</th><th>verdict</th><th>median [range] and threshold</th></tr></thead>",
+                  "<tbody>"]
         for c in ids:
-            cl = claims.REGISTRY[c]
-            r = recs.get(c)
-            link = f"{{ref}}`{c} <{cl.anchor}>`"
-            if r is None:
-                lines.append(f"| {c} | {_cell(cl.statement)} | | {_cell(cl.threshold)} | not yet measured | |")
-                continue
-            rng = r.get("range")
-            val = _fmt(r.get("median")) + (f" [{_fmt(rng[0])}, {_fmt(rng[1])}]" if rng else "")
-            n = len(r.get("seeds", []))
-            lines.append(f"| {link} | {_cell(cl.statement)} | {val} ({n} seeds) | {_cell(cl.threshold)} | "
-                         f"{verdict_badge(r['verdict'])} | {_cell(r.get('reason', ''))} |")
-        lines += ["", ":::", ""]
+            lines += _row(c, recs.get(c), n_max)
+        lines += ["</tbody></table></div>", ""]
     return "\n".join(lines)
 
 
@@ -178,6 +209,8 @@ def _reason_kind(reason: str) -> str:
         return "the control clears the threshold too, so the measure cannot discriminate"
     if reason.startswith("seeds disagree"):
         return "the seeds disagree"
+    if reason.startswith("only ") and "a verdict needs at least" in reason:
+        return "too few seeds ran for a verdict"
     return "other reasons"
 
 
@@ -189,7 +222,7 @@ def render_summary(profile: str) -> str:
     by = {v: [r for r in recs if r["verdict"] == v] for v in verdict.VERDICTS}
 
     def ids(rs):
-        return ", ".join(f"{{ref}}`{r['id']} <{r['anchor']}>`" for r in rs) or "none"
+        return ", ".join(claim_link(r["id"]) for r in rs) or "none"
 
     lines = [f"At the `{profile}` profile, {len(recs)} claims were measured on "
              f"{max(len(r.get('seeds', [])) for r in recs)} seeds each.", ""]

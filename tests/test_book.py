@@ -26,6 +26,7 @@ def smoke_book(tmp_path_factory):
     book = root / "book"
     shutil.copytree(REPO / "book", book, symlinks=False,
                     ignore=shutil.ignore_patterns("_build", "*.ipynb", "_generated", ".ipynb_checkpoints"))
+    shutil.copy(REPO / "DATA.md", root / "DATA.md")  # book/data.md includes ../DATA.md
     env = {"AELIB_HOME": str(home), "AELIB_PROFILE": "smoke", "AELIB_PROGRESS": "0"}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -76,7 +77,7 @@ def test_claims_reach_the_ledger_with_seeds_gates_controls_and_verdicts(smoke_bo
         # two seeds cannot decide anything: smoke verdicts are inconclusive, with the reason
         assert r["verdict"] == verdict.INCONCLUSIVE and r["reason"], cid
     md = (smoke_book[0] / "_generated" / "claims.md").read_text()
-    assert "{ref}`C5 <claim-c5>`" in md and "mean nothing" in md
+    assert 'href="02_denoising.html#claim-c5">C5</a>' in md and "mean nothing" in md
     data = json.loads((smoke_book[0] / "_generated" / "claims.json").read_text())
     assert data["identity"]["profile"]["seeds"] == [0, 1] and len(data["claims"]) == len(recs)
 

@@ -203,7 +203,7 @@ def test_ledger_keeps_decided_records_and_the_first_page_shows_them(aelib_home, 
     c98 = next(r for r in recs if r["id"] == "C98")
     assert c98["anchor"] == "claim-c98" and c98["control"]["what"] == "the identity map"
     md = ledger.render_markdown("cpu")
-    assert "{ref}`C98 <claim-c98>`" in md and 'verdict-holds' in md and 'verdict-inconclusive' in md
+    assert 'href="99_test.html#claim-c98">C98</a>' in md and 'verdict-holds' in md and 'verdict-inconclusive' in md
     assert "seeds disagree" in md and "not yet measured" in md and "0.900 [0.800, 0.950]" in md
     assert ledger.summary("cpu")["C"]["holds"] == 1
     with pytest.raises(ledger.LedgerError, match="unknown claim"):
@@ -242,7 +242,7 @@ def test_first_page_summary_is_written_from_the_verdicts(aelib_home, monkeypatch
     led.add(_measure("C98", [0.8, 0.9, 0.95], 1.0))
     led.add(_measure("C97", [2.5, 2.5, 2.5], 1.0, [verdict.check("model works", "m", 2.0)]))
     text = ledger.render_summary("cpu")
-    assert "**Hold on every seed** (1): {ref}`C98 <claim-c98>`" in text
+    assert '**Hold on every seed** (1): <a class="claim-link" href="99_test.html#claim-c98">C98</a>' in text
     assert "another validity gate failed" in text and "C97" in text
     led.add(_measure("C98", [1.8, 1.9, 1.95], 1.0))  # a different result changes the sentence
     assert "**Hold on every seed** (0)" in ledger.render_summary("cpu")
