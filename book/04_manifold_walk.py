@@ -32,8 +32,8 @@
 # $\varepsilon = 0$ the walk is the plain iteration $g_n = O(g_{n-1})$: if the images still move,
 # the movement comes from the model and not from the noise. As everywhere in this book the
 # model stays in train mode, so each batch norm normalises with the statistics of the batch being
-# walked; `aelib.walk` walks fixed batches of images (8 at the `cpu` and `paper` profiles: the
-# essay's "7 of 8" suggests that size) and leaves the model's running statistics untouched.
+# walked; the walk moves fixed batches of images (of {glue:text}`walk_batch` here: the essay's
+# "7 of 8" suggests batches of 8) and leaves the model's running statistics untouched.
 #
 # This chapter measures:
 #
@@ -57,7 +57,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import display
 
 import aelib.chapter
 from aelib import claims, corruption, figures, metrics, models, report, verdict
@@ -65,7 +64,7 @@ from aelib.walk import Contraction, draw_walkers, walk, walkers_per_seed
 
 ch = aelib.chapter.start("04_manifold_walk", PROFILE)
 P = ch.profile
-print(ch.data.describe())
+ch.show_data()
 
 # %% [markdown]
 # ## What is measured, and when a claim holds
@@ -113,7 +112,6 @@ ch.glue("tol", TOL)
 for key, val in {"steps_short": SHORT, "steps_long": LONG, "n_walk": N_WALK, "n_seeds": len(ch.seeds),
                  "walk_K": cfg.steps, "walk_batch": cfg.batch_size}.items():
     ch.glue(key, str(val))
-cfg
 
 # %% [markdown]
 # ## The models: two training lengths per seed, both trained by the rule
@@ -146,12 +144,17 @@ for s in ch.seeds:
                           "fall over last doubling": run.improvement, "stopped by": run.reason,
                           "error / mean-image error": works.value,
                           "gates pass": run.gate().passed and works.passed})
-t_models = ch.elapsed()
-print(f"U-Net: {models.n_params(short_runs[ch.seeds[0]].model):,} parameters; models ready after {t_models:.0f} s")
-report.table(gate_rows, ["seed", "training steps"], 4)
+ch.glue("unet_params", f"{models.n_params(short_runs[ch.seeds[0]].model):,}")
+report.show(gate_rows)
+
+# %% [markdown]
+# The U-Net has {glue:text}`unet_params` parameters. One row per seed and training length: the
+# held-out reconstruction error at the end of the run, how much it fell over the last doubling,
+# what stopped the run, the error relative to the mean training image's, and whether both gates
+# pass.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 for i, s in enumerate(ch.seeds):
     pts = sorted((dict(short_runs[s].curve) | dict(long_runs[s].curve)).items())
@@ -169,28 +172,36 @@ for ax in axes:
 axes[0].set_xscale("log")
 axes[0].set_xlabel("optimiser steps")
 axes[0].set_ylabel("held-out |O(a) - a| / |a| (median)")
-axes[0].set_title("stopping-rule points (o: short, s: long; filled: gate fails)", fontsize=9)
+axes[0].set_title("stopping-rule points", fontsize=10)
 axes[1].set_yscale("log")
 axes[1].set_xlabel("optimiser steps")
 axes[1].set_ylabel(f"training MSE (mean of {win} steps)")
-axes[1].set_title(f"dotted: {SHORT} steps (C12, C13); dashed: {LONG} steps (C14)", fontsize=9)
-axes[0].legend(fontsize=8)
+axes[1].set_title("training loss of the longer run", fontsize=10)
+axes[0].legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "training_lengths");
+ch.figure(fig, "training_lengths")
 
 # %% [markdown]
-# Left: the held-out reconstruction error at each point of the stopping rule's schedule, one line
-# per seed, with the two lengths compared in C14 marked (a filled marker is a length whose
-# last doubling still improved the error by more than the rule allows). Right: the training loss
-# of the longer run, whose first part is the shorter run itself; the dotted and dashed lines mark
-# the two lengths.
+# ```{glue:figure} training_lengths
+# :name: fig-04-training-lengths
+# :alt: Left, held-out reconstruction error against optimiser steps on a log axis, one line per seed; right, training loss against steps for the longer runs.
+#
+# The two training lengths of every seed. Left: the held-out reconstruction error at each point
+# of the stopping rule's schedule, one line per seed, with the two lengths compared in C14
+# marked (circles: {glue:text}`steps_short` steps, squares: {glue:text}`steps_long` steps; a
+# filled marker is a length whose last doubling still improved the error by more than the rule
+# allows). Right: the training loss of the longer run, whose first part is the shorter run
+# itself. In both panels the dotted line marks the shorter length (C12, C13) and the dashed line
+# the longer one (C14).
+# ```
 
 # %% [markdown]
 # ## The walkers
 #
 # Each seed walks {glue:text}`n_walk` held-out images drawn at random (in batches of
-# {glue:text}`walk_batch`); the held-out images it does not walk are its reference set for the
-# distribution distance. The same walkers serve all three claims of that seed.
+# {glue:text}`walk_batch`); the {glue:text}`n_ref` held-out images it does not walk are its
+# reference set for the distribution distance. Every walk runs for $K$ = {glue:text}`walk_K`
+# steps. The same walkers serve all three claims of that seed.
 
 # %%
 held = ch.data.to_float(ch.data.heldout)
@@ -200,8 +211,7 @@ for s in ch.seeds:
     walkers[s], refs[s] = held[idx].to(ch.device), held[rest].to(ch.device)
 a_all = torch.cat([walkers[s] for s in ch.seeds]).cpu()
 pair_dist = float(((a_all - a_all.roll(1, 0)).flatten(1).norm(dim=1) / a_all.flatten(1).norm(dim=1)).median())
-print(f"{N_WALK} walkers per seed, {len(ch.seeds)} seeds; K = {cfg.steps} steps; "
-      f"SW reference: {len(refs[ch.seeds[0]])} other held-out images")
+ch.glue("n_ref", f"{len(refs[ch.seeds[0]]):,}")
 
 # %% [markdown]
 # (claim-c12)=
@@ -209,9 +219,7 @@ print(f"{N_WALK} walkers per seed, {len(ch.seeds)} seeds; K = {cfg.steps} steps;
 #
 # Every walker is walked for $K$ steps with $\varepsilon$ = {glue:text}`eps`, by the trained U-Net
 # and, as the control, by an untrained U-Net of the same architecture with the same walkers and
-# the same noise. The animation shows seed {glue:text}`seed0`'s walkers (pixel values clipped to
-# $[0, 1]$, not rescaled per image as in the essay's videos, so that drifts in brightness stay
-# visible).
+# the same noise.
 
 # %%
 S0 = ch.seeds[0]
@@ -246,16 +254,24 @@ for s in ch.seeds:
                      "untrained: d_K / d_1": qc["value"], "untrained: SW ratio": qc["sw"]})
 c12 = ch.claim(m12, figure="walk_distances", details={"pair_distance": pair_dist})
 c12_table = pd.DataFrame(c12_rows).set_index("seed")
-scale = max(1, 64 // P.data.image_size)
-gif = figures.gif_bytes(noisy[S0].frames, n=min(8, N_WALK), nrow=8, scale=scale, fps=8)
-figures.save_gif(gif, ch.figure_dir, "walk_noisy")
-display(figures.show_gif(gif))
-c12_table.round(3)
+ch.player("walk_noisy", {float(cfg.eps): noisy[S0].frames}, noisy[S0].frame_steps, n=min(8, N_WALK), nrow=4)
+ch.glue("n_shown", str(min(8, N_WALK)))
+report.show(c12_table.rename(columns={"d_1": "d_1 (after one step)", "d_K": "d_K (after K steps)"}))
 
 # %% [markdown]
-# The same walk as a strip: each row is one recorded step of seed {glue:text}`seed0`, each column
-# one walker, with the starting held-out images on top and the untrained U-Net's last frames at
-# the bottom.
+# Per seed: the median distance from the start after one step and after $K$ steps, their ratio,
+# and the distribution distance of the last frames and of the starting images, as a fraction of
+# pure noise's; the last two columns are the untrained U-Net's.
+#
+# ```{glue:figure} walk_noisy
+# :name: fig-04-walk-noisy
+# :alt: A player showing the first walkers of the trained U-Net, in rows of four images, with a slider over the recorded steps.
+#
+# The noisy walk of seed {glue:text}`seed0`'s trained U-Net ($\varepsilon$ = {glue:text}`eps`):
+# the first {glue:text}`n_shown` walkers at every recorded step; press play or drag the slider. Pixel values
+# are clipped to $[0, 1]$, not rescaled per image as in the essay's videos, so that drifts in
+# brightness stay visible.
+# ```
 
 # %%
 steps_rec = noisy[S0].frame_steps
@@ -264,12 +280,22 @@ rows_at = sorted({round(i * (len(steps_rec) - 1) / (n_rows - 1)) for i in range(
 strip = {f"step {steps_rec[i]}" + (" (a)" if i == 0 else ""): noisy[S0].frames[i] for i in rows_at}
 strip[f"step {steps_rec[-1]}, untrained"] = noisy_u[S0].last
 fig = figures.image_rows(strip, n=min(10, N_WALK))
-ch.figure(fig, "walk_strip");
+ch.figure(fig, "walk_strip")
+
+# %% [markdown]
+# ```{glue:figure} walk_strip
+# :name: fig-04-walk-strip
+# :alt: Rows of walker images, one row per recorded step from the starting held-out images down to the last step, and a last row of the untrained U-Net's final frames.
+#
+# The same walk as a strip: each row is one recorded step of seed {glue:text}`seed0`, each column
+# one walker, with the starting held-out images on top and the untrained U-Net's last frames at
+# the bottom.
+# ```
 
 # %%
 sw_limit = claims.get("C12").test("sw").limit
 move_limit = claims.get("C12").test().limit
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
 x = torch.arange(cfg.steps + 1)
 for i, s in enumerate(ch.seeds):
     c = colors[i % len(colors)]
@@ -282,23 +308,28 @@ for i, s in enumerate(ch.seeds):
 axes[0].axhline(pair_dist, color="grey", ls=":", label="two different held-out images")
 axes[0].set_xlabel("step n")
 axes[0].set_ylabel("median |g_n - a| / |a|")
-axes[0].legend(fontsize=7)
+axes[0].legend(fontsize=9)
 axes[1].axhline(1.0, color="tab:red", ls="--", label="pure noise")
 axes[1].axhline(sw_limit, color="tab:red", ls=":", label="threshold")
 axes[1].set_xlabel("step n")
 axes[1].set_ylabel("SW(frames) / SW(noise), to held-out")
 axes[1].set_ylim(bottom=0)
-axes[1].legend(fontsize=7)
+axes[1].legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "walk_distances");
+ch.figure(fig, "walk_distances")
 
 # %% [markdown]
-# Left: how far the walkers have moved from their starting images, step by step (median over
-# walkers), for the trained U-Net (solid) and the untrained one (dashed), next to the typical
-# distance between two *different* held-out images. Right: the distribution distance of the
-# trained walk's frames to held-out images at a few recorded steps, as a fraction of pure noise's
-# (the starting frames are held-out photographs themselves: the floor), and that of the untrained
-# U-Net's last frames (crosses).
+# ```{glue:figure} walk_distances
+# :name: fig-04-walk-distances
+# :alt: Left, median distance from the start against the walk step for trained and untrained U-Nets per seed; right, distribution distance to held-out images as a fraction of noise's against the step.
+#
+# How far the noisy walk goes, and whether it stays image-like. Left: how far the walkers have
+# moved from their starting images, step by step (median over walkers), for the trained U-Net
+# (solid) and the untrained one (dashed), next to the typical distance between two *different*
+# held-out images. Right: the distribution distance of the trained walk's frames to held-out
+# images at a few recorded steps, as a fraction of pure noise's (the starting frames are held-out photographs themselves: the floor), and that of the untrained
+# U-Net's last frames (crosses). The dotted red line is C12's threshold.
+# ```
 
 # %% [markdown]
 # (claim-c13)=
@@ -330,10 +361,23 @@ for s in ch.seeds:
                     | {"d_K / d_1 (eps = 0)": still[s].move_ratio(),
                        "median last change": float(still[s].change[-1].median()), "contraction: fraction": fc})
 c13 = ch.claim(m13, figure="noise_free_walk")
-gif0 = figures.gif_bytes(still[S0].frames, n=min(8, N_WALK), nrow=8, scale=scale, fps=8)
-figures.save_gif(gif0, ch.figure_dir, "walk_noise_free")
-display(figures.show_gif(gif0))
-report.table(c13_rows, "seed", 4)
+ch.player("walk_noise_free", {0.0: still[S0].frames}, still[S0].frame_steps, n=min(8, N_WALK), nrow=4)
+report.show(c13_rows)
+
+# %% [markdown]
+# Per seed: how many walkers still walk after $K$ re-encodings at the tolerance $\tau$, and the
+# fraction at ten times smaller and larger tolerances; how far the noise-free walk travelled
+# ($d_K / d_1$), the median change made by the last re-encoding, and the fraction the
+# contraction control leaves walking.
+#
+# ```{glue:figure} walk_noise_free
+# :name: fig-04-walk-noise-free
+# :alt: A player showing the first walkers of the trained U-Net without noise, in rows of four images, with a slider over the recorded steps.
+#
+# The walk without noise ($\varepsilon = 0$) of seed {glue:text}`seed0`'s trained U-Net, from the
+# same walkers: the model applied to its own output again and again. Press play or drag the
+# slider; pixel values are clipped to $[0, 1]$.
+# ```
 
 # %% [markdown]
 # (claim-c14)=
@@ -370,10 +414,16 @@ for i, s in enumerate(ch.seeds):
                        for t in TOL_SENSITIVITY if t != TOL})
 c14 = ch.claim(m14, figure="walking_vs_training")
 c14_table = pd.DataFrame(c14_rows).set_index("seed")
-c14_table.round(3)
+report.show(c14_table.T.rename(columns=lambda s: f"seed {s}").rename_axis("per seed"))
+
+# %% [markdown]
+# One column per seed: the fraction of walkers still walking after the shorter and the longer training,
+# their difference, how many walkers stopped and how many started walking with more training;
+# then the control (the next seed's model of the shorter length, walked from this seed's
+# walkers) and the difference at ten times smaller and larger tolerances.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
 k = torch.arange(1, cfg.steps + 1)
 for i, s in enumerate(ch.seeds):
     c = colors[i % len(colors)]
@@ -392,14 +442,21 @@ axes[1].set_xlabel("re-encodings K")
 axes[1].set_ylabel("fraction still walking")
 axes[1].set_ylim(-0.03, 1.03)
 for ax in axes:
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "noise_free_walk");
+ch.figure(fig, "noise_free_walk")
 
 # %% [markdown]
-# Left: how much each re-encoding still changes the image (median over walkers) for the model at
-# both training lengths and for the contraction, against the tolerance. Right: the fraction of
-# walkers still walking after $K$ re-encodings, for every $K$ up to the walk's length.
+# ```{glue:figure} noise_free_walk
+# :name: fig-04-noise-free-walk
+# :alt: Left, median change per re-encoding on a log axis against the number of re-encodings, per seed and training length, with the contraction and the tolerance; right, fraction of walkers still walking against the number of re-encodings.
+#
+# The walk without noise. Left: how much each re-encoding still changes the image (median over
+# walkers) for the model at both training lengths (solid: {glue:text}`steps_short` steps,
+# dashed: {glue:text}`steps_long` steps) and for the contraction control (grey, seed
+# {glue:text}`seed0`), against the tolerance $\tau$. Right: the fraction of walkers still
+# walking after $K$ re-encodings, for every $K$ up to the walk's length.
+# ```
 
 # %%
 f13_limit = claims.get("C13").test().limit
@@ -417,23 +474,27 @@ ax.minorticks_off()
 ax.set_xlabel("training steps (optimiser updates)")
 ax.set_ylabel(f"fraction walking at K = {cfg.steps}")
 ax.set_ylim(-0.03, 1.05)
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "walking_vs_training");
+ch.figure(fig, "walking_vs_training")
 
 # %% [markdown]
+# ```{glue:figure} walking_vs_training
+# :name: fig-04-walking-vs-training
+# :alt: Fraction of walkers still walking without noise against training steps on a log axis, circles joined per seed for the two lengths, crosses for the control.
+#
 # The fraction of each seed's walkers that still walk without noise after the two training
 # lengths (circles, joined per seed; the seeds are drawn a hair apart vertically so that equal
 # fractions stay visible), and the fraction for the same walkers under the next seed's model of
 # the shorter length (crosses, drawn just right of it): the spread of the crosses around the
-# circles at the shorter length is what retraining alone changes.
+# circles at the shorter length is what retraining alone changes. The dotted line is C13's
+# threshold for "many".
+# ```
 #
 # ## Explore the walks
 #
-# Run this notebook in Jupyter to get a slider over the recorded steps and buttons for the noise
-# level (seed {glue:text}`seed0`'s walkers and model). In the rendered book, and whenever
-# `AELIB_HEADLESS=1`, the same frames appear as a static grid: one row per noise level, the first
-# four walkers at evenly spaced steps.
+# The same walkers of seed {glue:text}`seed0`, walked by the same model at each noise level
+# $\varepsilon$ in {glue:text}`eps_list`.
 
 # %%
 walks = {float(P.walk.eps): noisy[S0], 0.0: still[S0]}
@@ -441,12 +502,19 @@ for eps in P.walk.eps_list:
     if float(eps) not in walks:
         walks[float(eps)] = walk(short_runs[S0].model, walkers[S0], dataclasses.replace(cfg, eps=float(eps)),
                                  ch.rng("walk noise", S0, f"eps {float(eps):g}"))
-view = figures.frame_explorer({eps: walks[float(eps)].frames for eps in sorted(P.walk.eps_list)},
-                              noisy[S0].frame_steps)
-if figures.headless():
-    ch.figure(view, "walk_explorer")
-else:
-    display(view)
+ch.player("walk_explorer", {eps: walks[float(eps)].frames for eps in sorted(P.walk.eps_list)},
+          noisy[S0].frame_steps, n=8, nrow=4, label="eps", slider="step")
+ch.glue("eps_list", ", ".join(f"{float(e):g}" for e in sorted(P.walk.eps_list)))
+
+# %% [markdown]
+# ```{glue:figure} walk_explorer
+# :name: fig-04-walk-explorer
+# :alt: A player showing the first walkers, in rows of four images, with buttons to choose the noise level and a slider over the recorded steps.
+#
+# Seed {glue:text}`seed0`'s walkers under its trained U-Net at every noise level: choose
+# $\varepsilon$ with the buttons, then press play or drag the slider over the recorded steps.
+# $\varepsilon = 0$ is C13's walk, and the chapter's $\varepsilon$ = {glue:text}`eps` is C12's.
+# ```
 
 # %% [markdown]
 # ## What the essay gets right, what it gets wrong, and why
@@ -544,8 +612,6 @@ else:
                "photographs, and its held-out error had stopped falling by the rule's measure.")
 for key, text in {"conclusion_c12": s12, "conclusion_c13": s13, "conclusion_c14": s14, "conclusion_gates": s_gates}.items():
     ch.glue(key, text)
-print("\n\n".join((s12, s13, s14, s_gates)))
-print(f"\nchapter time {ch.elapsed():.0f} s, of which {ch.elapsed() - t_models:.0f} s after the models were ready")
 
 # %% [markdown]
 # - {glue:text}`conclusion_c12`

@@ -22,8 +22,11 @@
 # ability is iterated. Starting from pure noise, the model's output is mixed with fresh noise,
 # the noise's share falling step by step:
 #
-# $$a_0 \sim \mathcal N(0.7,\, 0.2^2), \qquad a_{n+1} = c_n\, O(a_n) + d_n\, \varepsilon_n,
-# \quad \varepsilon_n \sim \mathcal N(0.7,\, 0.2^2), \qquad n = 0, \dots, N-1,$$
+# $$\begin{aligned}
+# a_0 &\sim \mathcal N(0.7,\, 0.2^2), \\
+# a_{n+1} &= c_n\, O(a_n) + d_n\, \varepsilon_n, \qquad \varepsilon_n \sim \mathcal N(0.7,\, 0.2^2),
+# \qquad n = 0, \dots, N-1,
+# \end{aligned}$$
 #
 # with the linear schedule $c_n = n/N$, $d_n = 1 - n/N$, and the sample is $O(a_N)$. Each mixture
 # $a_{n+1}$ is exactly the corruption of chapter {ref}`identity`, $\hat a = \alpha a + (1 - \alpha)
@@ -32,7 +35,7 @@
 # none ($\alpha = (N-1)/N$). A sample costs $N + 1$ network evaluations. As everywhere in this
 # book, the model stays in train mode, so its batch norms use the statistics of the batch of
 # chains being sampled (chapter {ref}`manifold-walk` does the same and restores the running
-# statistics afterwards; `aelib.sampler` reuses that code).
+# statistics afterwards; the sampler reuses that code).
 #
 # The idea has published relatives. Kadkhodaie and Simoncelli (2021) drew samples from the prior
 # implicit in a *blind* denoiser (one with no noise-level input) by a coarse-to-fine stochastic
@@ -43,7 +46,7 @@
 #
 # The essay's author wrote later versions of this sampler with $c_n = n/20$ over 30 or 60
 # steps, which takes $c_n$ above 1 and makes $d_n$ negative; the essay's text gives only the
-# linear schedule, which is what this chapter uses (`aelib.sampler` refuses weights outside
+# linear schedule, which is what this chapter uses (the book's sampler refuses weights outside
 # $[0, 1]$). This chapter measures:
 #
 # - **C15** the sampler turns pure noise into image-like samples at $N = 30$ and $N = 200$;
@@ -61,12 +64,10 @@ PROFILE = "cpu"
 
 # %%
 import dataclasses
-import time
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
-from IPython.display import display
 
 import aelib.chapter
 from aelib import claims, compute, corruption, figures, gates, metrics, models, report, sampler, verdict
@@ -77,7 +78,7 @@ from aelib.walk import walk
 
 ch = aelib.chapter.start("05_diffusion", PROFILE)
 P = ch.profile
-print(ch.data.describe(), "| seeds:", ch.seeds)
+ch.show_data()
 
 # %% [markdown]
 # ## Claims, thresholds and controls
@@ -91,7 +92,7 @@ print(ch.data.describe(), "| seeds:", ch.seeds)
 # set is compared with the held-out images through the same patches and projections, so that
 # differences between sets are not differences of the draw; each seed draws its own.
 #
-# The thresholds, controls and gates come from the book's registry of claims (`aelib.claims`):
+# The thresholds, controls and gates come from the book's registry of claims:
 
 # %%
 ch.claims_table()
@@ -114,7 +115,7 @@ ch.claims_table()
 # 300 steps with the base U-Net after 150, two architectures and two training states at once, and
 # its own table had the base U-Net at 300 steps beating the base U-Net at 1500. Here compute is
 # the only thing that varies: the same U-Net, the same seed, after $4\times$ the training FLOPs
-# against after $1\times$ (FLOPs counted by `aelib.compute` on real passes). The architecture
+# against after $1\times$ (FLOPs counted on real forward and backward passes). The architecture
 # half of the essay's "bigger model" is C17's business, and C17 now compares its three models at
 # *equal* training FLOPs. "Better" must mean at least 10 % nearer the data, the same margin the
 # stopping rule uses for "still improving": the control, the larger budget sampled twice, sits
@@ -125,9 +126,10 @@ ch.claims_table()
 # The no-skip U-Net and the U-Net with the MLP bottleneck are the book's shared models, trained
 # for each seed to the stopping rule (held-out reconstruction error measured at a quarter, half
 # and all of the profile's steps; the model counts as trained when the last doubling improved it
-# by less than 10 %). Each seed draws `diff.samples / 2` chains per sample set, in batches of
-# `diff.batch` that share batch-norm statistics; three seeds draw more chains in total than the
-# chapter's single seed did before.
+# by less than 10 %). Each seed draws {glue:text}`n_chains` chains per sample set, in batches of
+# {glue:text}`chain_batch` that share batch-norm statistics; three seeds draw more chains in total
+# than the chapter's single seed did before. Every distance is measured against the
+# {glue:text}`n_held` held-out images.
 
 # %%
 unet_cfg = ch.shared_config("unet")
@@ -171,7 +173,6 @@ def untrained(cfg, seed: int):
 
 
 S = {s: {} for s in ch.seeds}                               # everything measured, per seed
-t_start = ch.elapsed()
 for s in ch.seeds:
     r = S[s]
     r["unet"], r["hidden"] = ch.shared("unet", s), ch.shared("unet_hidden", s)
@@ -180,33 +181,42 @@ for s in ch.seeds:
     idx = torch.randperm(len(pool), generator=ch.rng("training subset", s, device="cpu"))[:n_s]
     r["sw_train"] = mean(sw_levels(ch.data.to_float(pool[idx]), s))
     r["works"] = {k: ch.model_works(name, r[k].model, s) for k, name in (("unet", "no-skip U-Net"), ("hidden", "MLP U-Net"))}
-print(f"U-Net: {models.n_params(S[ch.seeds[0]]['unet'].model):,} parameters; MLP U-Net: "
-      f"{models.n_params(S[ch.seeds[0]]['hidden'].model):,}; {n_s} chains per set and seed; "
-      f"{len(held)} held-out images as reference; {ch.elapsed() - t_start:.0f} s")
-pd.DataFrame({f"seed {s}": {
-    "U-Net: steps, stopped by": f"{S[s]['unet'].steps}, {S[s]['unet'].reason}",
-    "U-Net: held-out error / mean image's": round(S[s]["works"]["unet"].value, 3),
-    "MLP U-Net: steps, stopped by": f"{S[s]['hidden'].steps}, {S[s]['hidden'].reason}",
-    "MLP U-Net: held-out error / mean image's": round(S[s]["works"]["hidden"].value, 3),
-    "SW(training images) / SW(noise): the floor": round(S[s]["sw_train"] / S[s]["sw_noise"], 3),
-} for s in ch.seeds})
+ch.glue("unet_params", f"{models.n_params(S[ch.seeds[0]]['unet'].model):,}")
+ch.glue("hidden_params", f"{models.n_params(S[ch.seeds[0]]['hidden'].model):,}")
+ch.glue("n_chains", f"{n_s:,}")
+ch.glue("chain_batch", str(P.diff.batch))
+ch.glue("n_held", f"{len(held):,}")
+report.show(pd.DataFrame([{
+    "seed": s,
+    "U-Net: steps": S[s]["unet"].steps, "U-Net: stopped by": S[s]["unet"].reason,
+    "U-Net: held-out error / mean image's": S[s]["works"]["unet"].value,
+    "MLP U-Net: steps": S[s]["hidden"].steps, "MLP U-Net: stopped by": S[s]["hidden"].reason,
+    "MLP U-Net: held-out error / mean image's": S[s]["works"]["hidden"].value,
+    "SW(training images) / SW(noise): the floor": S[s]["sw_train"] / S[s]["sw_noise"],
+} for s in ch.seeds]).set_index("seed").T.rename(columns=lambda s: f"seed {s}").rename_axis("per seed"))
+
+# %% [markdown]
+# The no-skip U-Net has {glue:text}`unet_params` parameters, the MLP U-Net
+# {glue:text}`hidden_params`. One column per seed: how long each was trained and what stopped it, its
+# held-out reconstruction error relative to the mean training image's (below 1: the model works),
+# and the distance of a set of real training images to the held-out ones, as a fraction of
+# noise's: the floor a perfect generator could reach.
 
 # %% [markdown]
 # (claim-c15)=
 # ## C15: samples at $N = 30$ and $N = 200$
 #
 # Each chain starts from its own pure noise. For every seed the trained U-Net is sampled at both
-# $N$ from the same noise, and the untrained U-Net of that seed from the same noise at $N = 30$
-# (at $N = 200$ too whenever its $N = 30$ value would clear the threshold, since otherwise the
-# larger of its two values cannot clear it either).
+# $N$ (here {glue:text}`n_lo` and {glue:text}`n_hi`) from the same noise, and the untrained U-Net
+# of that seed from the same noise at $N$ = {glue:text}`n_lo` (at $N$ = {glue:text}`n_hi` too
+# whenever its value at {glue:text}`n_lo` would clear the threshold, since otherwise the larger of
+# its two values cannot clear it either).
 
 # %%
 m15 = ch.measurement("C15")
 for s in ch.seeds:
     r = S[s]
-    t0 = time.perf_counter()
     r["runs"] = {N: draw(r["unet"].model, N, "chains", s) for N in N_LIST}
-    r["sec"] = time.perf_counter() - t0
     r["sw"] = {N: sw_levels(r["runs"][N].final, s) for N in N_LIST}
     r["c15"] = {N: mean(r["sw"][N]) / r["sw_noise"] for N in N_LIST}
     r["control_model"] = untrained(unet_cfg, s)
@@ -226,17 +236,14 @@ for s in ch.seeds:
             | {"nn_train_median_heldout": float(r["nn_held"][0].median()),
                "sw_train_floor_ratio": r["sw_train"] / r["sw_noise"]}
             | {f"spread_ratio_N{N}": r["spread"][N] for N in N_LIST})
-    print(f"seed {s}: SW / SW(noise) " + ", ".join(f"N = {N}: {r['c15'][N]:.3f}" for N in N_LIST)
-          + "; untrained: " + ", ".join(f"N = {N}: {v:.3f}" for N, v in r["c15_ctrl"].items())
-          + f"; sampling {r['sec']:.1f} s")
 rec15 = ch.claim(m15, figure="sample_quality", details={"samples_per_seed": n_s, "N": list(N_LIST)})
-print(rec15["verdict"], "|", rec15["reason"])
+report.show([{"seed": s} | {f"SW / SW(noise), N = {N}": S[s]["c15"][N] for N in N_LIST}
+             | {f"untrained U-Net, N = {N}": S[s]["c15_ctrl"].get(N) for N in N_LIST} for s in ch.seeds])
 
 # %% [markdown]
-# The first seed's samples: the starting noise $a_0$, the samples $O(a_N)$ at both $N$ (same
-# noise, so column by column the runs start alike), the untrained U-Net's output from the same
-# noise, and real held-out images. Pixel values are clipped to $[0, 1]$ for display, not rescaled
-# per image as in the essay's figures, so that brightness and contrast errors stay visible.
+# Per seed, the distance of the samples to the held-out images as a fraction of the noise's, at
+# both $N$, and the same for the untrained U-Net (at the larger $N$ only where its smaller-$N$
+# value would clear the threshold; blank otherwise).
 
 # %%
 s0 = ch.seeds[0]
@@ -246,47 +253,59 @@ rows |= {f"O(a_N), N = {N}": r0["runs"][N].final for N in N_LIST}
 rows[f"untrained U-Net, N = {N_LO}"] = r0["ctrl_runs"][N_LO].final
 rows["held-out a"] = held
 fig = figures.image_rows(rows, n=12)
-ch.figure(fig, "samples");
+ch.figure(fig, "samples")
 
 # %% [markdown]
-# How a sample forms: the model's output $O(a_n)$ at evenly spaced steps of the $N = 30$ run (the
-# essay's figure shows the same sequence), eight chains side by side.
+# ```{glue:figure} samples
+# :name: fig-05-samples
+# :alt: Rows of twelve images: the starting noise, the samples at both numbers of steps, the untrained U-Net's outputs and held-out photographs.
+#
+# The first seed's samples: the starting noise $a_0$, the samples $O(a_N)$ at both $N$ (same
+# noise, so column by column the runs start alike), the untrained U-Net's output from the same
+# noise, and real held-out images. Pixel values are clipped to $[0, 1]$ for display, not rescaled
+# per image as in the essay's figures, so that brightness and contrast errors stay visible.
+# ```
 
 # %%
 r_lo = r0["runs"][N_LO]
 n_rows = min(7, len(r_lo.frame_steps))
 at = sorted({round(i * (len(r_lo.frame_steps) - 1) / max(1, n_rows - 1)) for i in range(n_rows)})
 fig = figures.image_rows({f"O(a_{r_lo.frame_steps[i]})": r_lo.frames[i] for i in at}, n=8)
-ch.figure(fig, "sampling_steps");
+ch.figure(fig, "sampling_steps")
 
 # %% [markdown]
-# And the $N = 200$ run as an animation of $O(a_n)$, one frame every few steps.
+# ```{glue:figure} sampling_steps
+# :name: fig-05-sampling-steps
+# :alt: Rows of eight images, one row per evenly spaced step of the sampler, from noise at the top to the finished samples at the bottom.
+#
+# How a sample forms: the model's output $O(a_n)$ at evenly spaced steps of the $N$ =
+# {glue:text}`n_lo` run of the first seed, eight chains side by side (the essay's figure shows
+# the same sequence).
+# ```
 
 # %%
 r_big = r0["runs"][N_HI]
-scale = max(1, 64 // P.data.image_size)
-gif = figures.gif_bytes(r_big.frames, n=8, nrow=8, scale=scale, fps=8)
-figures.save_gif(gif, ch.figure_dir, f"sampling_N{N_HI}")
-display(figures.show_gif(gif))
-print(f"{len(r_big.frame_steps)} frames, steps 0..{r_big.frame_steps[-1]}, {len(gif) / 1024:.0f} KiB")
+ch.player("sampling", {N_HI: r_big.frames}, r_big.frame_steps, n=8, nrow=4, label="N", slider="step")
 
 # %% [markdown]
-# Image-like, and copied or not? Left: each seed's distance ratio (dots; the bar is the median
-# over seeds) for the samples at both $N$, for the untrained U-Net's output, and for a set of real
-# *training* images (the floor a perfect generator of photos could reach). Right: the L2 distance
-# from each sample to its nearest training image (pixels in $[0, 1]$, 3×32×32 numbers), beside
-# the same distance for held-out photos; samples far *below* the held-out photos would be copies.
-# The table adds the spread, the median distance between two images of a set over that of as many
-# held-out images (a generator that always produces one image has spread 0).
+# ```{glue:figure} sampling
+# :name: fig-05-sampling
+# :alt: A player showing eight sampler chains, two rows of four images, with a slider over the sampler's steps.
+#
+# The $N$ = {glue:text}`n_hi` run of the first seed as an animation of the model's output
+# $O(a_n)$, one frame every few steps: press play or drag the slider.
+# ```
 
+# %% [markdown]
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 cats = {f"samples, N = {N}": [S[s]["c15"][N] for s in ch.seeds] for N in N_LIST}
 cats[f"untrained U-Net, N = {N_LO}"] = [S[s]["c15_ctrl"][N_LO] for s in ch.seeds]
 cats["training images (floor)"] = [S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds]
 figures.seed_dots(axes[0], cats, "SW(set, held-out) / SW(noise, held-out)",
                   {f"threshold {C15_LIMIT:g}": (C15_LIMIT, dict(color="tab:red", ls=":")),
                    "pure noise": (1.0, dict(color="grey", ls="--", lw=0.8))})
+axes[0].legend(fontsize=9)
 hist = {f"samples, N = {N}": torch.cat([S[s]["nn"][N][0] for s in ch.seeds]) for N in N_LIST}
 hist["held-out images"] = torch.cat([S[s]["nn_held"][0] for s in ch.seeds])
 bins = torch.linspace(0, float(max(v.max() for v in hist.values())) * 1.05, 30)
@@ -294,26 +313,38 @@ for label, d in hist.items():
     axes[1].hist(d.numpy(), bins=bins.numpy(), alpha=0.5, label=label)
 axes[1].set_xlabel("L2 distance to the nearest training image")
 axes[1].set_ylabel("images (all seeds)")
-axes[1].legend(fontsize=8)
+axes[1].legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "sample_quality");
+ch.figure(fig, "sample_quality")
 
+# %% [markdown]
+# ```{glue:figure} sample_quality
+# :name: fig-05-sample-quality
+# :alt: Left, per-seed distance ratios as dots with median bars for samples, the untrained U-Net and training images; right, histograms of the distance from each image to its nearest training image for samples and held-out images.
+#
+# Image-like, and copied or not? Left: each seed's distance ratio (dots; the bar is the median
+# over seeds) for the samples at both $N$, for the untrained U-Net's output, and for a set of real
+# *training* images (the floor a perfect generator of photos could reach). Right: the L2 distance
+# from each sample to its nearest training image (pixels in $[0, 1]$, 3×32×32 numbers), beside
+# the same distance for held-out photos; samples far *below* the held-out photos would be copies.
+# ```
+#
+# The table gathers the same numbers as medians and adds the spread, the median distance between
+# two images of a set over that of as many held-out images (a generator that always produces one
+# image has spread 0).
 
+# %%
 med = report.median
-pd.DataFrame({
+report.show(pd.DataFrame({
     "SW / SW(noise), median over seeds": {f"samples, N = {N}": med([S[s]["c15"][N] for s in ch.seeds]) for N in N_LIST}
     | {f"untrained U-Net, N = {N_LO}": med([S[s]["c15_ctrl"][N_LO] for s in ch.seeds]),
        "training images (floor)": med([S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds])},
     "median distance to nearest training image": {f"samples, N = {N}": float(hist[f"samples, N = {N}"].median())
                                                   for N in N_LIST} | {"held-out images": float(hist["held-out images"].median())},
     "spread / spread(held-out)": {f"samples, N = {N}": med([S[s]["spread"][N] for s in ch.seeds]) for N in N_LIST},
-}).round(3)
+}).rename_axis("set"))
 
 # %% [markdown]
-# The first seed's ten samples ($N = 200$) nearest to a training image, each above the training
-# image it is nearest to, and below them the ten held-out images nearest to a training image, for
-# scale: if the model copied, the top pairs would match better than the bottom ones.
-
 # %%
 d_big, i_big = r0["nn"][N_HI]
 nn_held, nn_held_idx = r0["nn_held"]
@@ -325,7 +356,18 @@ fig = figures.image_rows({
     "held-out image": held[:n_s][top_held],
     "nearest training image ": ch.data.to_float(pool[nn_held_idx[top_held]]),
 }, n=10)
-ch.figure(fig, "nearest_training_images");
+ch.figure(fig, "nearest_training_images")
+
+# %% [markdown]
+# ```{glue:figure} nearest_training_images
+# :name: fig-05-nearest-training-images
+# :alt: Four rows of ten images: samples, the training images nearest to them, held-out images, and the training images nearest to those.
+#
+# The first seed's ten samples ($N$ = {glue:text}`n_hi`) nearest to a training image, each above
+# the training image it is nearest to, and below them the ten held-out images nearest to a
+# training image, for scale: if the model copied, the top pairs would match better than the
+# bottom ones.
+# ```
 
 # %%
 nn_med = {N: float(hist[f"samples, N = {N}"].median()) for N in N_LIST}
@@ -344,7 +386,7 @@ ch.glue("c15_floor", med([S[s]["sw_train"] / S[s]["sw_noise"] for s in ch.seeds]
 # The essay remarks that these samples look statistically like the frames of the manifold walk
 # of chapter {ref}`manifold-walk` on the same model. For the first seed, the walk starts from
 # *training* images (so that every held-out image stays in the reference set), perturbs the
-# bottleneck with $\varepsilon = $ `walk.eps` and runs for as many steps as the larger $N$, in
+# bottleneck with $\varepsilon$ = {glue:text}`walk_eps` and runs for as many steps as the larger $N$, in
 # batches of the same size as the sampler's: both cost one network evaluation per step and image.
 # This is an illustration, not a claim, so it is run once.
 
@@ -357,22 +399,39 @@ nn_walk, _ = nearest(w.last, pool)
 walk_from_start = float(w.from_start[-1].median())
 fig = figures.image_rows({"walk start (training image)": w.start, f"walk, step {walk_cfg.steps}": w.last,
                           f"sampler, N = {N_HI}": r_big.final}, n=12)
-ch.figure(fig, "walk_vs_sampler");
+ch.figure(fig, "walk_vs_sampler")
 ch.glue("walk_sw", sw_walk)
 ch.glue("walk_from_start", walk_from_start)
 ch.glue("walk_nn", float(nn_walk.median()))
-pd.DataFrame({"SW / SW(noise)": [sw_walk, r0["c15"][N_HI]],
+ch.glue("walk_eps", f"{float(P.walk.eps):g}")
+
+# %% [markdown]
+# ```{glue:figure} walk_vs_sampler
+# :name: fig-05-walk-vs-sampler
+# :alt: Three rows of twelve images: the training images the walk starts from, the walk's last frames, and the sampler's samples.
+#
+# The manifold walk and the sampler on the first seed's U-Net, at the same cost per image: the
+# training images the walk starts from (top), where the walk is after {glue:text}`n_hi` steps
+# (middle), and the sampler's samples at $N$ = {glue:text}`n_hi` (bottom).
+# ```
+#
+# The table compares the two sets by the distribution distance, the distance to the nearest
+# training image and the spread.
+
+# %%
+report.show(pd.DataFrame({"SW / SW(noise)": [sw_walk, r0["c15"][N_HI]],
               "median distance to nearest training image": [float(nn_walk.median()), float(d_big.median())],
               "spread / spread(held-out)": [metrics.spread(w.last) / metrics.spread(held[:n_s]), r0["spread"][N_HI]]},
              index=[f"walk, {walk_cfg.steps} steps from training images",
-                    f"sampler, N = {N_HI}, from noise"]).round(3)
+                    f"sampler, N = {N_HI}, from noise"]).rename_axis("set"))
 
 # %% [markdown]
 # (claim-c16)=
 # ## C16: the MLP U-Net's own style
 #
-# The U-Net whose bottleneck passes through three narrow linear layers (widths `unet.hidden_mlp`;
-# chapter {ref}`denoising`, C8), sampled at $N = $ `diff.compare_steps` from the same noise as
+# The U-Net whose bottleneck passes through three narrow linear layers (widths
+# {glue:text}`hidden_widths`; chapter {ref}`denoising`, C8), sampled at $N$ = {glue:text}`n_cmp`
+# from the same noise as
 # the plain U-Net's first set. The texture statistic is the share of each image's variance in the
 # finest Laplacian band, $\sum L_0^2 / \sum (a - \bar a)^2$; it does not change with brightness
 # or contrast, so it measures texture and not exposure. The control is a second set of the plain
@@ -381,6 +440,8 @@ pd.DataFrame({"SW / SW(noise)": [sw_walk, r0["c15"][N_HI]],
 # say nothing about a style.
 
 # %%
+ch.glue("hidden_widths", ", ".join(map(str, P.unet.hidden_mlp)))
+ch.glue("n_cmp", str(N_CMP))
 m16 = ch.measurement("C16")
 for s in ch.seeds:
     r = S[s]
@@ -404,21 +465,24 @@ for s in ch.seeds:
                      "median_share_plain": sep["median_b"], "median_share_heldout": float(hf["held-out"].median()),
                      "auc_plain_vs_heldout": metrics.separation(hf["plain A"], hf["held-out"])["auc"],
                      "sw_ratio_mlp": mean(r["sw_cmp"]["MLP"]) / r["sw_noise"]})
-    print(f"seed {s}: folded AUC MLP vs plain {r['c16']:.3f} (AUC {sep['auc']:.3f}), control {r['c16_ctrl']:.3f}; "
-          f"SW / SW(noise) of the MLP U-Net's samples {mean(r['sw_cmp']['MLP']) / r['sw_noise']:.3f}")
+    r["c16_sep"] = sep
 rec16 = ch.claim(m16, figure="mlp_unet_style", details={"N": N_CMP, "samples_per_seed": n_s})
-print(rec16["verdict"], "|", rec16["reason"])
+report.show([{"seed": s, "folded AUC, MLP vs plain": S[s]["c16"], "AUC, MLP vs plain": S[s]["c16_sep"]["auc"],
+              "control: folded AUC, plain vs plain": S[s]["c16_ctrl"],
+              "MLP samples: SW / SW(noise)": mean(S[s]["sw_cmp"]["MLP"]) / S[s]["sw_noise"]} for s in ch.seeds])
 
 # %% [markdown]
-# The first seed's sets (top: the plain U-Net, middle: the MLP U-Net from the same noise, bottom:
-# held-out photos) and, on the right, the distribution of the high-frequency share over all seeds.
+# Per seed: how well the high-frequency share separates the MLP U-Net's samples from the plain
+# U-Net's (folded AUC, and the AUC before folding: below 0.5, the MLP U-Net's share is the
+# lower), the control's folded AUC, and how near the MLP U-Net's samples are to the data.
 
 # %%
-fig = plt.figure(figsize=(12, 4.2))
-gs = fig.add_gridspec(1, 2, width_ratios=[2.2, 1])
+fig = plt.figure(figsize=(9, 7.5))
+gs = fig.add_gridspec(2, 1, height_ratios=[1.3, 1])
 ax = fig.add_subplot(gs[0])
-strip = torch.cat([r0["plain_a"][:8], r0["hid_set"][:8], held[:8]])
-ax.imshow(figures.grid_image(strip, nrow=8), interpolation="nearest")
+k8 = min(8, len(r0["plain_a"]))  # images per row
+strip = torch.cat([r0["plain_a"][:k8], r0["hid_set"][:k8], held[:k8]])
+ax.imshow(figures.grid_image(strip, nrow=k8), interpolation="nearest")
 ax.set_yticks([(i + 0.5) * (P.data.image_size + 1) for i in range(3)])
 ax.set_yticklabels([f"plain U-Net\nN = {N_CMP}", f"MLP U-Net\nN = {N_CMP}", "held-out"], fontsize=9)
 ax.set_xticks([])
@@ -431,9 +495,20 @@ for label, name in (("held-out", "held-out images"), ("plain A", "plain U-Net"),
     ax2.hist(pooled[label].numpy(), bins=bins, alpha=0.45, density=True, label=name)
 ax2.set_xlabel("share of variance in the finest band")
 ax2.set_ylabel("density")
-ax2.legend(fontsize=8)
+ax2.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "mlp_unet_style");
+ch.figure(fig, "mlp_unet_style")
+
+# %% [markdown]
+# ```{glue:figure} mlp_unet_style
+# :name: fig-05-mlp-unet-style
+# :alt: Top, three rows of eight images: plain U-Net samples, MLP U-Net samples from the same noise, held-out photos; bottom, density histograms of the finest band's share of variance.
+#
+# The first seed's sample sets at $N$ = {glue:text}`n_cmp` (top row: the plain U-Net; middle:
+# the MLP U-Net from the same noise; bottom: held-out photos) and, below, the distribution of
+# the high-frequency share (the share of an image's variance in the finest Laplacian band) over
+# all seeds, for both models, the plain U-Net's second set from other noise, and held-out photos.
+# ```
 
 # %%
 aucs = [S[s]["c16"] for s in ch.seeds]
@@ -457,7 +532,7 @@ ch.glue("c16_direction", c16_dir)
 # U-Nets of this book, which changes the parameter count of the decoder but not what it can see.
 #
 # Every model gets the same training compute: the FLOPs of the base U-Net at a quarter of its
-# steps (`aelib.compute` counts one real forward and backward pass). Within that cap each is
+# steps (counted on one real forward and backward pass). Within that cap each is
 # trained to the stopping rule: held-out reconstruction error at a quarter, half and all of its
 # step cap, trained when the last doubling improved it by less than 10 %. A wide model costs about
 # four times the base's FLOPs per step, so it gets about a quarter of the base's steps; when the
@@ -485,9 +560,7 @@ def budget_run(kind: str, seed: int) -> gates.RuleRun:
 m17 = ch.measurement("C17")
 for s in ch.seeds:
     r = S[s]
-    t0 = time.perf_counter()
     r["var"] = {k: budget_run(k, s) for k in variants}
-    r["train_sec"] = time.perf_counter() - t0
     r["var_set"] = {k: draw(run.model, N_CMP, "chains", s).final for k, run in r["var"].items()}
     r["var_sw"] = {k: sw_levels(x, s) for k, x in r["var_set"].items()}
     r["c17_cond"] = sampler.order_conditions(r["var_sw"])
@@ -506,20 +579,25 @@ for s in ch.seeds:
             | {f"steps_{k}": run.steps for k, run in r["var"].items()}
             | {f"stopped_by_{k}": run.reason for k, run in r["var"].items()}
             | {"control_conditions": {k: bool(v) for k, v in r["c17_ctrl_cond"].items()}})
-    print(f"seed {s}: conditions {r['c17_cond']} | control {sum(r['c17_ctrl_cond'].values())} of 3 | "
-          + ", ".join(f"{k}: {run.steps} steps ({run.reason}, last doubling {run.improvement:+.1%})"
-                      for k, run in r["var"].items()) + f" | {r['train_sec']:.0f} s")
 rec17 = ch.claim(m17, figure="variants_sw",
                     details={"budget_tflop": budget / 1e12, "caps": caps,
                              "flops_per_step_ratio": {k: costs[k].train_step / costs["base"].train_step for k in variants}})
-print(rec17["verdict"], "|", rec17["reason"])
+report.show(pd.DataFrame([{"seed": s} | {c.replace("_", " "): bool(v) for c, v in S[s]["c17_cond"].items()}
+                          | {"control: conditions met": sum(S[s]["c17_ctrl_cond"].values())}
+                          | {f"{k}: fall over last doubling": run.improvement for k, run in S[s]["var"].items()}
+                          for s in ch.seeds]).set_index("seed").T.rename(columns=lambda s: f"seed {s}")
+            .rename_axis("per seed"))
 
 # %% [markdown]
-# The models at the common budget: parameters, the size of the bottleneck relative to the image,
-# step caps, and what ended each seed's training.
+# One column per seed: which of the three orderings hold, how many hold in the control, and by how much
+# each model's held-out error fell over its last doubling of steps.
+#
+# The models at the common budget, one column each: parameters, the size of the bottleneck
+# relative to the image, step caps, what ended each seed's training, and the distances of their
+# samples at the finest and the coarsest pyramid level.
 
 # %%
-pd.DataFrame.from_dict({k: {
+report.show(pd.DataFrame.from_dict({k: {
     "parameters": models.n_params(S[s0]["var"][k].model),
     "latent h / image size": u.base * 2 ** u.depth * (P.data.image_size // 2 ** u.depth) ** 2 / held[0].numel(),
     "GFLOP per training step": costs[k].train_step / 1e9,
@@ -528,15 +606,20 @@ pd.DataFrame.from_dict({k: {
     "stopped by (per seed)": ", ".join(S[s]["var"][k].reason for s in ch.seeds),
     "SW finest (median)": med([S[s]["var_sw"][k][0] for s in ch.seeds]),
     "SW coarsest (median)": med([S[s]["var_sw"][k][-1] for s in ch.seeds]),
-} for k, u in ((k, cfg.params) for k, cfg in variants.items())}, orient="index").round(3)
-
-# %% [markdown]
-# The first seed's samples of each model at the common budget ($N = $ `diff.compare_steps`, the
-# same noise for every model):
+} for k, u in ((k, cfg.params) for k, cfg in variants.items())}).rename_axis("per model"))
 
 # %%
 fig = figures.image_rows({k: S[s0]["var_set"][k] for k in variants} | {"held-out a": held}, n=12)
-ch.figure(fig, "variant_samples");
+ch.figure(fig, "variant_samples")
+
+# %% [markdown]
+# ```{glue:figure} variant_samples
+# :name: fig-05-variant-samples
+# :alt: Four rows of twelve images: samples of the base, wide and wide + deep U-Nets from the same noise, and held-out photos.
+#
+# The first seed's samples of each model at the common budget ($N$ = {glue:text}`n_cmp`, the
+# same noise for every model), above held-out photos.
+# ```
 
 # %% [markdown]
 # (claim-c18)=
@@ -567,26 +650,25 @@ for s in ch.seeds:
             details={"sw_small": small, "sw_mid": mean(r["mid_sw"]), "sw_big": big, "ratio_2x": r["c18_mid"],
                      "steps_small": r["var"]["base"].steps, "steps_mid": half, "steps_big": r["unet"].steps,
                      "heldout_error_small": r["var"]["base"].curve[-1][1], "heldout_error_big": r["unet"].curve[-1][1]})
-    print(f"seed {s}: SW(4x) / SW(1x) = {r['c18']:.3f}, SW(2x) / SW(1x) = {r['c18_mid']:.3f}, control {r['c18_ctrl']:.3f}")
 flops = {"1x": costs["base"].training(base_cap), "2x": costs["base"].training(half),
          "4x": costs["base"].training(S[s0]["unet"].steps)}
 rec18 = ch.claim(m18, figure="variants_sw",
                     details={"tflop": {k: v / 1e12 for k, v in flops.items()}, "N": N_CMP})
-print(rec18["verdict"], "|", rec18["reason"])
+report.show([{"seed": s, "SW(4x) / SW(1x)": S[s]["c18"], "SW(2x) / SW(1x)": S[s]["c18_mid"],
+              "control: 4x sampled twice": S[s]["c18_ctrl"]} for s in ch.seeds])
 
 # %% [markdown]
-# Per pyramid level, the distance of each model's samples to held-out images (left; the median
-# over seeds, with the seeds' range as error bars), and on the right the distance averaged over
-# levels against training compute: the base U-Net along its run ($1\times$, $2\times$, $4\times$)
-# and the wide and wide + deep models at the $1\times$ budget, one dot per seed.
+# Per seed: the distance of the base U-Net's samples after four and after two times the
+# smallest budget, relative to that budget's, and the control.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 markers = {"base": "o", "wide": "s", "wide + deep": "^"}
 sets = {f"{k}, 1x": [S[s]["var_sw"][k] for s in ch.seeds] for k in variants}
 sets["base, 4x (shared U-Net)"] = [S[s]["sw_cmp"]["plain A"] for s in ch.seeds]
 figures.sw_by_level(axes[0], sets, {label: dict(marker=markers[label.split(",")[0]], ls=":" if "4x" in label else "-")
                                     for label in sets})
+axes[0].legend(fontsize=9)
 for s in ch.seeds:
     r = S[s]
     xs = [flops["1x"], flops["2x"], flops["4x"]]
@@ -598,17 +680,22 @@ for s in ch.seeds:
 axes[1].set_xscale("log")
 axes[1].set_xlabel("training compute (TFLOP)")
 axes[1].set_ylabel("SW, mean over levels")
-axes[1].legend(fontsize=8)
+axes[1].legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "variants_sw");
+ch.figure(fig, "variants_sw")
 
 # %% [markdown]
-# ## The stopping rule's curves
+# ```{glue:figure} variants_sw
+# :name: fig-05-variants-sw
+# :alt: Left, distance to held-out images per pyramid level for each model; right, the distance averaged over levels against training compute on a log axis, the base U-Net's run as lines and the wide models as single markers.
 #
-# Held-out reconstruction error against training compute for every model this chapter rests on,
-# one line per model and seed (the shared U-Nets to the profile's steps; the C17 models to the
-# common budget, marked by the dotted line). A line still falling steeply at its last point was
-# stopped by its cap.
+# Per pyramid level, the distance of each model's samples to held-out images (left; the median
+# over seeds, with the seeds' range as error bars), and on the right the distance averaged over
+# levels against training compute: the base U-Net along its run ($1\times$, $2\times$, $4\times$)
+# and the wide and wide + deep models at the $1\times$ budget, one dot per seed.
+# ```
+#
+# ## The stopping rule's curves
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4))
@@ -631,9 +718,20 @@ ax.axvline(budget / 1e12, color="grey", ls=":", lw=1)
 ax.set_xscale("log")
 ax.set_xlabel("training compute (TFLOP)")
 ax.set_ylabel("held-out reconstruction error")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "training_rule");
+ch.figure(fig, "training_rule")
+
+# %% [markdown]
+# ```{glue:figure} training_rule
+# :name: fig-05-training-rule
+# :alt: Held-out reconstruction error against training compute on a log axis, one line per model and seed, with a dotted vertical line at the common budget.
+#
+# Held-out reconstruction error against training compute for every model this chapter rests on,
+# one line per model and seed (the shared U-Nets to the profile's steps; the C17 models to the
+# common budget, marked by the dotted line). A line still falling steeply at its last point was
+# stopped by its cap.
+# ```
 
 # %%
 def fine_coarse(k):
@@ -653,7 +751,6 @@ ch.glue("c18_tflop_small", flops["1x"] / 1e12)
 ch.glue("c18_tflop_big", flops["4x"] / 1e12)
 ch.glue("c18_err_small", med([S[s]["var"]["base"].curve[-1][1] for s in ch.seeds]))
 ch.glue("c18_err_big", med([S[s]["unet"].curve[-1][1] for s in ch.seeds]))
-print(f"chapter time: {ch.elapsed():.0f} s")
 
 # %% [markdown]
 # ## What the numbers say
@@ -794,7 +891,6 @@ else:
                  "the first quarter of training varies more between seeds than it improves with compute.")
 conclusion = " ".join(parts)
 ch.glue("c05_conclusion", conclusion)
-print(conclusion)
 
 # %% [markdown]
 # ## References
