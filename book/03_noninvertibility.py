@@ -325,7 +325,7 @@ ch.figure(fig, "many_starts")
 # the same statistics for the trained model (C11 below) and for the uniform-start control, and
 # for the sums the central limit theorem is actually about: the first layer's pre-activations
 # $z_j = \sum_i W_{ji} a_{g,i}$ over the $K$ representations, standardised per unit and pooled.
-# The last columns are the share of each pixel's spread explained by its own starting value
+# The last rows are the share of each pixel's spread explained by its own starting value
 # (`aelib.gaussianity.own_start_share`) and the raw standard deviation of the deviations. All are
 # medians over seeds.
 
