@@ -59,6 +59,8 @@
 PROFILE = "cpu"
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -72,7 +74,7 @@ from aelib.seeding import set_seed
 ch = aelib.chapter.start("02_denoising", PROFILE)
 P = ch.profile
 SEEDS = ch.seeds
-print(ch.data.describe())
+ch.show_data()
 
 # %% [markdown]
 # ## Claims, measures and thresholds
@@ -90,6 +92,17 @@ ALPHAS = (0.9, 0.7, 0.5, 0.3)   # the corruption levels of C5 (alpha = 1: clean,
 C7_ALPHA = 0.5                  # the corruption of the inputs represented in C7 and of r in C8
 REP_TARGETS = max(2, P.rep.targets // 4)   # held-out targets represented per seed (the same for every seed)
 rep_every = log_steps(P.rep.steps, 10)     # steps at which e is read along each descent
+
+
+def few_rows(rows: dict, n: int, min_width: float = 5.5):
+    """figures.image_rows, widened to ``min_width`` inches: with the few targets of a small profile
+    the library's width (0.9 inch per image) leaves no room beside the row labels."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Tight layout not applied")
+        fig = figures.image_rows(rows, n=n)
+    fig.set_size_inches(max(fig.get_figwidth(), min_width), fig.get_figheight())
+    fig.tight_layout()
+    return fig
 
 
 def other(s):
@@ -121,11 +134,22 @@ for s in SEEDS:
     MODEL_GATES["unet", s] = [RUN[s].gate(), ch.model_works(f"unet (seed {s})", RUN[s].model, s)]
     MODEL_GATES["unet_hidden", s] = [HID[s].gate(), ch.model_works(f"unet_hidden (seed {s})", HID[s].model, s)]
 m0 = RUN[SEEDS[0]].model
-print(f"no-skip U-Net: {models.n_params(m0):,} parameters; h has {m0.E(a[:2])[0].numel()} numbers for an input "
-      f"of {a[0].numel()}; MLP U-Net: {models.n_params(HID[SEEDS[0]].model):,} parameters, "
-      f"widths {hid_cfg.params.hidden_mlp}")
-pd.DataFrame([{"model": name, "seed": s, **{g.gate: round(g.value, 3) for g in gs}}
-              for (name, s), gs in MODEL_GATES.items()]).set_index(["model", "seed"])
+ch.glue("unet_params", f"{models.n_params(m0):,}")
+ch.glue("h_numbers", f"{m0.E(a[:2])[0].numel():,}")
+ch.glue("input_numbers", f"{a[0].numel():,}")
+ch.glue("hid_size", f"{models.n_params(HID[SEEDS[0]].model):,} parameters, with MLP widths "
+        f"{', '.join(map(str, hid_cfg.params.hidden_mlp))}")
+report.show(pd.DataFrame([{"model": {"unet": "no-skip U-Net", "unet_hidden": "MLP U-Net"}[name], "seed": s,
+                           **{g.gate: g.value for g in gs}}
+                          for (name, s), gs in MODEL_GATES.items()]))
+
+# %% [markdown]
+# The no-skip U-Net has {glue:text}`unet_params` parameters, and its $h$ holds
+# {glue:text}`h_numbers` numbers for an input of {glue:text}`input_numbers`; the MLP U-Net has
+# {glue:text}`hid_size`. The table
+# gives each model's two gate values per seed: the last doubling's fall of the held-out error
+# (*trained to rule*) and the clean reconstruction error over that of the mean training image
+# (*model works*).
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
@@ -137,15 +161,21 @@ for subject, r in ch.rule_runs.items():
 ax.set_xscale("log")
 ax.set_xlabel("optimiser steps")
 ax.set_ylabel("held-out |O(a) - a| / |a| (median)")
-ax.legend(fontsize=7)
+ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "training_rule");
+ch.figure(fig, "training_rule")
 
 # %% [markdown]
+# ```{glue:figure} training_rule
+# :name: fig-02-training-rule
+# :alt: Held-out reconstruction error against optimiser steps on a log axis, one line per model and seed.
+#
 # The held-out reconstruction error of each model at each point of the stopping rule's doubling
-# schedule, one line per model and seed (train-mode batch norm). A model whose error still fell by
+# schedule, one line per model and seed (train-mode batch norm); the legend gives why each run
+# stopped and how much its error fell over the last doubling. A model whose error still fell by
 # more than the gate's limit over the last doubling was stopped by the budget cap; a verdict that
 # rests on it is inconclusive.
+# ```
 #
 # ## What batch norm lets the U-Net see
 #
@@ -178,18 +208,13 @@ ch.glue("brightness", f"{'brighter' if brighter else 'darker'} than the training
         f"{' / '.join(f'{v:.2f}' for v in held_means)} against {' / '.join(f'{v:.2f}' for v in train_means)})")
 ch.glue("recon_train_mode", float(recon_df["train mode"].median()))
 ch.glue("recon_eval_mode", float(recon_df["eval mode"].median()))
-recon_df.round(3)
+report.show(recon_df)
 
 # %% [markdown]
 # The held-out photographs are {glue:text}`brightness`. The no-skip U-Net's median clean
 # reconstruction error is {glue:text}`recon_train_mode:.3f` in train mode and
-# {glue:text}`recon_eval_mode:.3f` in eval mode (medians over seeds).
-#
-# The figure below shifts a batch of held-out images by a random per-channel offset of growing
-# size (the horizontal axis: the shift's norm over the image's) and measures how far the output
-# moves (over the output's norm). With one offset for the whole batch, the train-mode model hardly
-# moves: its batch norms subtract the shift. One offset per image (which the batch mean does not
-# remove) and the eval-mode model (running statistics) move as much as the input does.
+# {glue:text}`recon_eval_mode:.3f` in eval mode (medians over seeds). The next figure asks what
+# a train-mode batch norm hides from the model: a per-channel offset of the whole batch.
 
 # %%
 SIZES = [0.0, 0.05, 0.1, 0.2, 0.3, 0.44, 0.6]
@@ -208,14 +233,26 @@ for (label, s), rows in offsets.items():
 ax.plot([0, max(SIZES)], [0, max(SIZES)], "k:", lw=1, label="output moves as much as the input")
 ax.set_xlabel("|per-channel offset| / |a|")
 ax.set_ylabel("|O(a + offset) - O(a)| / |O(a)| (median)")
-ax.legend(fontsize=7)
+ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "bn_offset_blindness");
+ch.figure(fig, "bn_offset_blindness")
 i44 = SIZES.index(0.44)
 blind = ch.glue_median("offset_train", [offsets["train mode, one offset per batch", s][i44]["output_change"] for s in SEEDS])
 seen = ch.glue_median("offset_eval", [offsets["eval mode, one offset per batch", s][i44]["output_change"] for s in SEEDS])
 
 # %% [markdown]
+# ```{glue:figure} bn_offset_blindness
+# :name: fig-02-bn-offset-blindness
+# :alt: Relative change of the U-Net's output against the relative size of a per-channel offset added to its input, for three ways of adding it.
+#
+# A batch of held-out images shifted by a random per-channel offset of growing size (horizontal:
+# the shift's norm over the image's) and how far the no-skip U-Net's output moves (vertical: over
+# the output's norm), one line per seed and setting. With one offset for the whole batch, the
+# train-mode model hardly moves: its batch norms subtract the shift. One offset per image (which
+# the batch mean does not remove) and the eval-mode model (running statistics) move as much as
+# the input does (dotted line).
+# ```
+#
 # Shifting every image of the batch by 44 % of its norm moves the train-mode output by
 # {glue:text}`offset_train:.3f` of its norm, the eval-mode output by {glue:text}`offset_eval:.3f`
 # (medians over seeds). This is why the descent's grey start is never corrected, and why the
@@ -249,11 +286,16 @@ for s in SEEDS:
 
 rows = []
 for (name, s, _kind), r in REP.items():
-    rows.append({"model": name, "seed": s, "e0": r["e0"]["raw"], "e": r["e"]["raw"], "e0_aff": r["e0"]["affine"],
-                 "e_aff": r["e"]["affine"], "loss first": r["losses"][0] if r["losses"] else float("nan"),
-                 "loss last": r["losses"][-1] if r["losses"] else float("nan"),
+    rows.append({"model": name, "seed": s, "e at start": r["e0"]["raw"], "e at end": r["e"]["raw"],
+                 "e_aff at start": r["e0"]["affine"], "e_aff at end": r["e"]["affine"],
+                 "first loss": r["losses"][0] if r["losses"] else float("nan"),
+                 "last loss": r["losses"][-1] if r["losses"] else float("nan"),
                  **{g.gate: g.value for g in r["gates"]}})
-report.table(rows, ["model", "seed"])
+report.show(rows, ["model", "seed"])
+
+# %% [markdown]
+# One row per model and seed: the two representation errors at the descent's start and end, its
+# first and last loss, and the values of the two descent gates.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharex=True)
@@ -269,27 +311,52 @@ for ax, title in zip(axes, ("e (the essay's)", "e_aff (after a per-channel affin
     ax.set_xlabel("descent steps (0 plotted at 0.5)")
     ax.set_title(title, fontsize=9)
 axes[0].set_ylabel("representation error (median over targets)")
-axes[0].legend(fontsize=7)
+axes[0].legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "representation_error_along_descent");
+ch.figure(fig, "representation_error_along_descent")
 
 # %% [markdown]
-# Both errors along the descents, one line per seed. The loss of each descent, every step, is
-# in the next figure; the images of one seed follow it.
+# ```{glue:figure} representation_error_along_descent
+# :name: fig-02-representation-error
+# :alt: Two line plots of the representation error against descent steps on a log axis, the essay's e on the left and e_aff on the right, trained and untrained U-Net.
+#
+# The representation errors along the descents, one line per model and seed: the essay's $e$
+# (left) and $e_\text{aff}$, after the best per-channel gain and offset (right); step 0 is
+# plotted at 0.5.
+# ```
 
 # %%
 fig = figures.representation_loss({f"{'trained' if n == 'unet' else 'untrained'} U-Net, seed {s}": r["losses"]
                                    for (n, s, kind), r in REP.items() if kind == "clean"}, every=1)
-ch.figure(fig, "representation_loss");
+fig.axes[0].legend(fontsize=9)
+ch.figure(fig, "representation_loss")
+
+# %% [markdown]
+# ```{glue:figure} representation_loss
+# :name: fig-02-representation-loss
+# :alt: The loss of each representation descent against its step, one line per model and seed.
+#
+# The loss of each descent at every step, for the trained and the untrained U-Net of every seed.
+# ```
 
 # %%
 s0 = SEEDS[0]
-fig = figures.image_rows({"target a": targets, "start a_0": REP["unet", s0, "clean"]["a0"],
+fig = few_rows({"target a": targets, "start a_0": REP["unet", s0, "clean"]["a0"],
                           "a_g, untrained": REP["untrained unet", s0, "clean"]["a_g"],
                           "a_g, trained": REP["unet", s0, "clean"]["a_g"],
                           "a_g, trained, affine fit": metrics.affine_fit(REP["unet", s0, "clean"]["a_g"], targets)},
                          n=min(8, REP_TARGETS))
-ch.figure(fig, "representation_trained_untrained");
+ch.figure(fig, "representation_trained_untrained")
+
+# %% [markdown]
+# ```{glue:figure} representation_trained_untrained
+# :name: fig-02-representation-images
+# :alt: Rows of held-out targets, the descent's starts, and the representations by the untrained and the trained U-Net, the last also after an affine fit.
+#
+# Held-out targets, the descent's grey starts and the output layer's representations $a_g$ by
+# the untrained and the trained U-Net (seed {glue:text}`seed0`); the last row is the trained
+# model's $a_g$ after its best per-channel gain and offset toward the target.
+# ```
 
 # %%
 m4 = ch.measurement("C4")
@@ -321,7 +388,7 @@ for key in ("e_aff trained", "e_aff untrained", "e0_aff", "e trained", "e untrai
 #
 # For each seed's model and $\alpha$: $r$ on the essay's corruption (mixing toward
 # $\mathcal N(0.7, 0.2^2)$) and, as a second condition, on zero-mean white noise of the same RMS
-# per image (`r_control`), both in train mode and in eval mode; $k$ is the noise gain. The
+# per image ("noise" in the tables), both in train mode and in eval mode; $k$ is the noise gain. The
 # identity map is the control ($r = 1$ on both). The registry's test is the largest $r$ over
 # $\alpha$ on each condition; the table after it gives a verdict per $\alpha$ and condition,
 # by the same rule over seeds.
@@ -329,8 +396,14 @@ for key in ("e_aff trained", "e_aff untrained", "e0_aff", "e trained", "e untrai
 # %%
 TABLES = {s: metrics.ratio_table(RUN[s].model, a, ALPHAS, seed=s, eval_mode=True) for s in SEEDS}
 IDENT = {s: metrics.ratio_table(lambda x: x, a, ALPHAS, seed=s) for s in SEEDS}
-pd.concat({s: t[["r", "r_control", "k", "k_control", "r_eval", "r_control_eval", "recon", "recon_eval"]]
-           for s, t in TABLES.items()}, names=["seed"]).round(3)
+report.show(pd.concat({s: t[["r", "r_control", "k", "k_control", "r_eval", "r_control_eval", "recon", "recon_eval"]]
+                       for s, t in TABLES.items()}, names=["seed"])
+            .rename(columns={"r_control": "r, noise", "k_control": "k, noise", "r_eval": "r, eval",
+                             "r_control_eval": "r, noise, eval", "recon_eval": "recon, eval"}))
+
+# %% [markdown]
+# Per seed and $\alpha$: $r$ and $k$ on the essay's corruption and on zero-mean noise of the same
+# RMS ("noise"), in train mode and in eval mode ("eval"), and the clean reconstruction error.
 
 # %%
 limit5 = claims.get("C5").test()
@@ -353,7 +426,7 @@ def seed_rule(values) -> str:
 per_alpha = pd.DataFrame({cond: {x: f"{seed_rule([TABLES[s].loc[x, col] for s in SEEDS])} "
                                     f"({report.span(TABLES[s].loc[x, col] for s in SEEDS)})" for x in ALPHAS}
                           for cond, col in conditions.items()}).rename_axis("alpha")
-per_alpha
+report.show(per_alpha)
 
 # %%
 g = ch.rng("example corruptions", SEEDS[0])
@@ -368,12 +441,17 @@ with torch.no_grad():
     rows["zero-mean noise, same RMS as alpha=0.5"] = z.clamp(0, 1)
     rows["O(zero-mean noise)"] = RUN[SEEDS[0]].model(z)
 fig = figures.image_rows(rows, n=10)
-ch.figure(fig, "unet_denoising");
+ch.figure(fig, "unet_denoising")
 
 # %% [markdown]
+# ```{glue:figure} unet_denoising
+# :name: fig-02-unet-denoising
+# :alt: Ten held-out crops, then for three corruption strengths the corrupted crops and the no-skip U-Net's outputs, then zero-mean noise and its outputs.
+#
 # Held-out images, their corrupted versions and the no-skip U-Net's outputs (seed
 # {glue:text}`seed0`), with the essay's corruption at three levels and, in the last two rows,
 # zero-mean noise of the same size as at $\alpha = 0.5$ (shown clipped to $[0, 1]$).
+# ```
 
 # %%
 ch.glue("seed0", SEEDS[0])
@@ -438,17 +516,22 @@ for s in SEEDS:
            details={"sw_output": sw_out, "sw_noise": sw_noise, "sw_untrained": sw_u, "sw_floor": sw_floor})
 c6 = ch.claim(m6, figure="pure_noise")
 ch.glue("c6_floor", sw_floor / float(np.median([r["pure noise"] for r in sw_rows.values()])))
-report.per_seed(sw_rows).round(3)
+report.show(report.per_seed(sw_rows))
 
 # %%
 noise, out, out_u = OUT_NOISE[SEEDS[0]]
 fig = figures.image_rows({"noise n": noise, "O(n), trained": out, "O(n), untrained": out_u, "held-out a": held_all},
                          n=10)
-ch.figure(fig, "pure_noise");
+ch.figure(fig, "pure_noise")
 
 # %% [markdown]
-# Pure noise, the trained and the untrained U-Net's outputs for it (seed
-# {glue:text}`seed0`), and held-out photographs.
+# ```{glue:figure} pure_noise
+# :name: fig-02-pure-noise
+# :alt: Rows of pure-noise images, the trained and the untrained U-Net's outputs for them, and held-out photographs.
+#
+# Pure noise, the trained and the untrained U-Net's outputs for it (seed {glue:text}`seed0`),
+# and held-out photographs for comparison.
+# ```
 #
 # **C6 {glue:text}`c6_verdict`** ({glue:text}`c6_reason`). The trained U-Net's outputs on pure
 # noise are
@@ -489,15 +572,22 @@ for s in SEEDS:
 c7 = ch.claim(m7, figure="representation_of_noisy_input")
 ch.glue("c7_raw", report.seed_median(c7, "raw ratio"))
 a_hat, res = C7[SEEDS[0]]
-fig = figures.image_rows({"clean a": targets, f"a_hat (alpha={C7_ALPHA})": a_hat,
+fig = few_rows({"clean a": targets, f"a_hat (alpha={C7_ALPHA})": a_hat,
                           "a_g(a_hat), trained": res["unet"]["a_g"],
                           "a_g(a_hat), trained, affine fit": metrics.affine_fit(res["unet"]["a_g"], targets),
                           "a_g(a_hat), untrained": res["untrained unet"]["a_g"]}, n=min(8, REP_TARGETS))
-ch.figure(fig, "representation_of_noisy_input");
+ch.figure(fig, "representation_of_noisy_input")
 
 # %% [markdown]
-# Clean targets, their corrupted versions and the representations of the corrupted versions
-# (seed {glue:text}`seed0`).
+# ```{glue:figure} representation_of_noisy_input
+# :name: fig-02-representation-noisy
+# :alt: Rows of clean targets, their corrupted versions, and the representations of the corrupted versions by the trained U-Net, with and without an affine fit, and by the untrained U-Net.
+#
+# Clean targets, their corrupted versions ($\alpha$ = {glue:text}`c7_alpha`) and the output
+# layer's representations of the corrupted versions (seed {glue:text}`seed0`): by the trained
+# U-Net, the same after its best per-channel gain and offset toward the clean image, and by the
+# untrained U-Net.
+# ```
 #
 # **C7 {glue:text}`c7_verdict`** ({glue:text}`c7_reason`). After the affine fit, the trained
 # U-Net's representation of a
@@ -546,25 +636,30 @@ ch.glue("c8_recon_ratio", report.seed_median(c8, "recon_ratio", "quantities"))
 ch.glue("c8_r", report.seed_median(c8, "r", "quantities"))
 ch.glue("c8_r_control", report.seed_median(c8, "r_control hidden"))
 ch.glue("c8_raw", report.seed_median(c8, "raw e ratio"))
-report.per_seed({s: {"e_aff hidden": d["details"]["e_aff hidden"], "e_aff plain": d["details"]["e_aff plain"],
+report.show(report.per_seed({s: {"e_aff hidden": d["details"]["e_aff hidden"], "e_aff plain": d["details"]["e_aff plain"],
                      "e hidden": d["details"]["e hidden"], "e plain": d["details"]["e plain"],
                      "recon hidden": d["details"]["recon hidden"], "recon plain": d["details"]["recon plain"],
-                     "r(0.5) hidden": d["quantities"]["r"], "r_control(0.5) hidden": d["details"]["r_control hidden"]}
-                   for s, d in zip(SEEDS, c8["seeds"])}).round(3)
+                     "r(0.5) hidden": d["quantities"]["r"], "r(0.5) hidden, noise": d["details"]["r_control hidden"]}
+                   for s, d in zip(SEEDS, c8["seeds"])}))
 
 # %%
 s0 = SEEDS[0]
 with torch.no_grad():
     a_hat = corruption.corrupt(targets, C7_ALPHA, generator=ch.rng("representation targets corrupted", s0))
-    fig = figures.image_rows({"target a": targets, "O_mlp(a)": HID[s0].model(targets),
+    fig = few_rows({"target a": targets, "O_mlp(a)": HID[s0].model(targets),
                               "a_hat (alpha=0.5)": a_hat, "O_mlp(a_hat)": HID[s0].model(a_hat),
                               "a_g, MLP U-Net": REP["unet_hidden", s0, "clean"]["a_g"],
                               "a_g, plain U-Net": REP["unet", s0, "clean"]["a_g"]}, n=min(8, REP_TARGETS))
-ch.figure(fig, "mlp_unet_representation");
+ch.figure(fig, "mlp_unet_representation")
 
 # %% [markdown]
-# The MLP U-Net's outputs for clean and corrupted targets, and both U-Nets' representations of
-# the clean targets (seed {glue:text}`seed0`).
+# ```{glue:figure} mlp_unet_representation
+# :name: fig-02-mlp-unet
+# :alt: Rows of targets, the MLP U-Net's outputs for them, corrupted targets and its outputs for those, and the representations of the targets by the MLP U-Net and the plain U-Net.
+#
+# The MLP U-Net's outputs for clean and corrupted ($\alpha = 0.5$) targets, and both U-Nets'
+# output-layer representations of the clean targets (seed {glue:text}`seed0`).
+# ```
 #
 # **C8 {glue:text}`c8_verdict`** ({glue:text}`c8_reason`). The MLP U-Net's $e_\text{aff}$ is
 # {glue:text}`c8_value:.2f`
@@ -641,7 +736,6 @@ sent = [
 ]
 conclusion = " ".join(sent)
 ch.glue("conclusion", conclusion)
-print(conclusion)
 
 # %% [markdown]
 # {glue:text}`conclusion`

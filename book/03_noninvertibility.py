@@ -111,13 +111,12 @@ from aelib.seeding import set_seed
 ch = aelib.chapter.start("03_noninvertibility", PROFILE)
 P = ch.profile
 data = ch.data_at(P.fc.image_size)
-print(data.describe())
-print(f"seeds {ch.seeds}: each retrains the MLP, takes another held-out target and redraws every start")
+ch.show_data(data)
 
 # %% [markdown]
 # ## The claims, their tests and their controls
 #
-# All normality statistics are computed on the pooled, per-pixel standardised deviations: for
+# Each seed retrains the MLP, takes another held-out target and redraws every start. All normality statistics are computed on the pooled, per-pixel standardised deviations: for
 # each pixel, its value in the $K$ representations minus its mean over them, divided by its
 # standard deviation over them, all pixels pooled into one sample of $K \times n$ values. The
 # tests, controls and gates below are read from the book's registry, where every threshold was
@@ -185,10 +184,15 @@ with torch.no_grad():
                                                                         "stopped by": m["run"].reason}
                           for s, m in mlps.items()}).T
 recon.index.name = "seed"
-print(f"MLP {n_in} -> {' -> '.join(map(str, widths))} -> ... -> {n_in}: "
-      f"{models.n_params(mlps[ch.seeds[0]]['trained']):,} parameters. Held-out clean reconstruction error "
-      f"|O(a) - a| / |a| per seed:")
-recon
+ch.glue("mlp_shape", f"{n_in:,} → {' → '.join(f'{w:,}' for w in widths)} → … → {n_in:,} numbers, "
+        f"{models.n_params(mlps[ch.seeds[0]]['trained']):,} parameters")
+report.show(recon.rename(columns={"untrained": "error, untrained", "trained": "error, trained",
+                                  "steps": "training steps"}))
+
+# %% [markdown]
+# The MLP maps {glue:text}`mlp_shape`. The table gives, per seed, the held-out clean
+# reconstruction error $\lVert O(a) - a \rVert / \lVert a \rVert$ (median over images) of the
+# untrained and the trained copy, and the training steps and why training stopped.
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -198,15 +202,20 @@ for subject, r in ch.rule_runs.items():
 ax.set_xscale("log")
 ax.set_xlabel("optimiser steps")
 ax.set_ylabel("held-out |O(a) - a| / |a| (median)")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "training_rule");
+ch.figure(fig, "training_rule")
 
 # %% [markdown]
+# ```{glue:figure} training_rule
+# :name: fig-03-training-rule
+# :alt: Held-out reconstruction error of the MLP against optimiser steps on a log axis, one line per seed.
+#
 # The MLP's held-out reconstruction error at each point of the stopping rule's schedule, one
-# line per seed. The legend says whether the last doubling of steps still improved it by more
-# than the *trained to rule* gate allows (then the step budget, not a plateau, ended training,
-# and C11, which rests on the trained MLP, is inconclusive).
+# line per seed. The legend says why each run stopped and how much the last doubling of steps
+# still improved the error; above the *trained to rule* gate's limit, the step budget, not a
+# plateau, ended training, and C11, which rests on the trained MLP, is inconclusive.
+# ```
 #
 # ## Many representations of one target
 #
@@ -218,7 +227,7 @@ ch.figure(fig, "training_rule");
 # own: in exact arithmetic the result would be the same as in the batch. In floating point a
 # matrix product rounds differently for different batch sizes, and near convergence the sign in
 # the $L^1$ loss turns such rounding into whole steps, so the two differ by a small amount,
-# printed next to the spread between starts.
+# given below next to the spread between starts.
 #
 # The descent is the essay's (plain gradient steps on $s \sum |\hat y - O(a)|$, constant step,
 # no blur, no clamping) with a larger step than its 0.1, because the untrained MLP's output
@@ -267,13 +276,22 @@ assert grad_gap < 1e-4, grad_gap
 alone, _ = represent(m0, targets[s0], rep_cfg, start=starts[s0, "gaussian"][K - 1:])
 row_gap = float((alone - runs[s0, "untrained", "gaussian"][K - 1:]).abs().max())
 spread = float(G.deviations(runs[s0, "untrained", "gaussian"]).std())
-print(f"{K} starts per seed of one {tuple(targets[s0].shape[1:])} target. Row 0's gradient after changing all other "
-      f"rows: relative change {grad_gap:.1e}.\nLast row represented alone vs in the batch, after the whole descent: "
-      f"max difference {row_gap:.1e}, against a spread of {spread:.1e} between starts.")
+ch.glue("target_shape", "×".join(map(str, targets[s0].shape[1:])))
+ch.glue("grad_gap", f"{grad_gap:.1e}")
+ch.glue("row_gap", f"{row_gap:.1e}")
+ch.glue("row_spread", f"{spread:.1e}")
 desc_table = pd.DataFrame({(s, m, k): {"loss fall (x)": d["loss fall (x)"], "e0": d["e0"], "e": d["e"]}
                            | {g.gate: g.value for g in d["gates"]} for (s, m, k), d in desc.items()}).T
 desc_table.index.names = ["seed", "model", "start"]
-desc_table.groupby(level=["model", "start"]).median().round(4)
+report.show(desc_table.groupby(level=["model", "start"]).median()
+            .rename(columns={"loss fall (x)": "loss first / last", "e0": "e at start", "e": "e at end"}))
+
+# %% [markdown]
+# Each seed represents one {glue:text}`target_shape` target from {glue:text}`K` starts. Changing
+# every row but the first changes the first row's gradient by a relative
+# {glue:text}`grad_gap`; the last row represented alone differs from the same row in the batch,
+# after the whole descent, by at most {glue:text}`row_gap`, against a spread of
+# {glue:text}`row_spread` between starts.
 
 # %%
 show = 8
@@ -284,12 +302,19 @@ for m in ("untrained", "trained"):
     rows[f"a_g, {m}"] = a_g[:show]
     rows[f"a_g - mean, {m}"] = 0.5 + dev[:show] / (6 * dev.std())
 fig = figures.image_rows(rows, n=show, scale=1.3)
-ch.figure(fig, "many_starts");
+ch.figure(fig, "many_starts")
 
 # %% [markdown]
-# Each column is one start (first seed). The rows marked "$a_g -$ mean" show what varies from
-# start to start (scaled so that $\pm 3$ standard deviations fill the grey range): the noise
-# whose distribution the rest of the chapter measures.
+# ```{glue:figure} many_starts
+# :name: fig-03-many-starts
+# :alt: Rows of the repeated target, its representations by the untrained and the trained MLP from different starts, and each representation's deviation from their mean.
+#
+# Each column is one start (first seed, Gaussian starts): the target, then for the untrained and
+# the trained MLP the representations $a_g$ and their deviations from the mean over starts.
+# The rows marked "$a_g -$ mean" show what varies from start to start (scaled so that
+# $\pm 3$ standard deviations fill the grey range): the noise whose distribution the rest of the
+# chapter measures.
+# ```
 
 # %% [markdown]
 # (claim-c9)=
@@ -300,7 +325,7 @@ ch.figure(fig, "many_starts");
 # the same statistics for the trained model (C11 below) and for the uniform-start control, and
 # for the sums the central limit theorem is actually about: the first layer's pre-activations
 # $z_j = \sum_i W_{ji} a_{g,i}$ over the $K$ representations, standardised per unit and pooled.
-# The last columns are the share of each pixel's spread explained by its own starting value
+# The last rows are the share of each pixel's spread explained by its own starting value
 # (`aelib.gaussianity.own_start_share`) and the raw standard deviation of the deviations. All are
 # medians over seeds.
 
@@ -321,9 +346,13 @@ ks_floor = {s: G.ks_null(K, n_in, seed=s) for s in ch.seeds}
 stats_table = pd.DataFrame(table).T
 stats_table.index.names = ["seed", "model", "start"]
 stat = stats_table.groupby(level=["model", "start"]).median()
-print(f"pooled sample per seed: {len(pooled[s0, 'untrained', 'gaussian']):,} values; KS floor of a Gaussian array "
-      f"of the same shape: {np.median(list(ks_floor.values())):.4f}; a uniform law has excess kurtosis -1.2")
-stat.round(4)
+ch.glue("n_pooled", f"{len(pooled[s0, 'untrained', 'gaussian']):,}")
+report.show(stat.T.set_axis([f"{m}, {k} start" for m, k in stat.index], axis=1).rename_axis("statistic"))
+
+# %% [markdown]
+# One column per model and start: medians over seeds of the statistics of each seed's pooled sample of {glue:text}`n_pooled`
+# standardised deviations. A truly Gaussian array of the same shape has a KS distance of
+# {glue:text}`ks_floor:.4f` (the floor); a uniform law has excess kurtosis $-1.2$.
 
 # %%
 STYLES = {("untrained", "gaussian"): dict(color="tab:blue"), ("trained", "gaussian"): dict(color="tab:red"),
@@ -334,17 +363,28 @@ STYLES = {("untrained", "gaussian"): dict(color="tab:blue"), ("trained", "gaussi
 def hist_qq(keys, title):
     """Histogram and Q-Q plot of the deviations pooled over seeds, per (model, start)."""
     label = {key: f"{key[0]}, {key[1]} start" for key in keys}
-    return figures.hist_qq({label[k]: np.concatenate([pooled[(s,) + k] for s in ch.seeds]) for k in keys}, title,
-                           {label[k]: STYLES[k] for k in keys})
+    fig = figures.hist_qq({label[k]: np.concatenate([pooled[(s,) + k] for s in ch.seeds]) for k in keys}, title,
+                          {label[k]: STYLES[k] for k in keys})
+    for ax in fig.axes:  # the library's legends are at 8 points; the page needs 9
+        for text in ax.get_legend().get_texts():
+            text.set_fontsize(9)
+    fig.tight_layout()
+    return fig
 
 
 fig = hist_qq([("untrained", "gaussian"), ("untrained", "uniform")],
               "Representation noise at initialisation: pooled per-pixel deviations, all seeds")
-ch.figure(fig, "noise_at_init");
+ch.figure(fig, "noise_at_init")
 
 # %% [markdown]
-# Histogram (log scale) and normal Q-Q plot of the pooled deviations of every seed, from the
-# Gaussian start (the measurement) and from the uniform start (the control).
+# ```{glue:figure} noise_at_init
+# :name: fig-03-noise-at-init
+# :alt: Histogram on a log scale and normal Q-Q plot of the pooled representation deviations of the untrained MLP, from a Gaussian and from a uniform start.
+#
+# The untrained MLP's representation noise: histogram (log scale) and normal Q-Q plot of the
+# pooled deviations of every seed, from the Gaussian start (the measurement) and from the
+# uniform start (the control).
+# ```
 
 # %%
 m9 = ch.measurement("C9")
@@ -447,10 +487,10 @@ w_kurt = {(s, m): float(stats.kurtosis(mlps[s][m].linears()[0].weight.detach().c
 lyap_table = pd.DataFrame({key: {"slope": v[1], f"L_n at n={ns[0]}": v[0][0], f"L_n at n={ns[-1]}": v[0][-1],
                                  "Var(z_j) / s_n^2": v[3]} for key, v in lyap.items()}).T
 lyap_table.index.names = ["seed", "model", "start"]
-lyap_table.groupby(level=["model", "start"]).median().round(4)
+report.show(lyap_table.groupby(level=["model", "start"]).median())
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 7.6))
 for (m, kind), color, marker in ((("untrained", "gaussian"), "tab:blue", "o"), (("trained", "gaussian"), "tab:red", "x"),
                                  (("untrained", "uniform"), "tab:green", "s"),
                                  (("control: Cauchy weights", "gaussian"), "tab:grey", "d")):
@@ -466,7 +506,7 @@ ax1.set_xscale("log")
 ax1.set_yscale("log")
 ax1.set_xlabel("number of summed terms n")
 ax1.set_ylabel("Lyapunov ratio L_n (mean over units)")
-ax1.legend(fontsize=7)
+ax1.legend(fontsize=9, loc="lower left")
 bins = np.linspace(-5, 5, 61)
 for m, color in (("untrained", "tab:blue"), ("trained", "tab:red")):
     w = mlps[s0][m].linears()[0].weight.detach().cpu().numpy()
@@ -476,15 +516,20 @@ for m, color in (("untrained", "tab:blue"), ("trained", "tab:red")):
 ax2.set_yscale("log")
 ax2.set_xlabel("first-layer weight / RMS of its unit's weights")
 ax2.set_ylabel("density (log scale)")
-ax2.legend(fontsize=8)
+ax2.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "lyapunov_ratio");
+ch.figure(fig, "lyapunov_ratio")
 
 # %% [markdown]
-# Left: the mean Lyapunov ratio against the number of summed terms, one set of points per seed,
-# with each seed's fitted line; the legend gives the median slope. Right: the first layer's
-# weights of the first seed, each divided by the RMS of its unit's weights, before and after
-# training.
+# ```{glue:figure} lyapunov_ratio
+# :name: fig-03-lyapunov-ratio
+# :alt: Top, the Lyapunov ratio against the number of summed terms on log-log axes for four settings; bottom, histograms of the first layer's normalised weights before and after training.
+#
+# Top: the mean Lyapunov ratio against the number of summed terms, one set of points per seed,
+# with each seed's fitted line; the legend gives the median slope, the dotted line a slope of
+# $-1/2$. Bottom: the first layer's weights of the first seed, each divided by the RMS of its
+# unit's weights, before and after training.
+# ```
 
 # %%
 m10 = ch.measurement("C10")
@@ -538,11 +583,16 @@ for key, val in {"c10_slope_trained": med(lyap[s, "trained", "gaussian"][1] for 
 # %%
 fig = hist_qq([("untrained", "gaussian"), ("trained", "gaussian"), ("trained", "uniform")],
               "Representation noise before and after training, all seeds")
-ch.figure(fig, "noise_trained_vs_untrained");
+ch.figure(fig, "noise_trained_vs_untrained")
 
 # %% [markdown]
-# The pooled deviations of every seed before and after training from the Gaussian start, and
-# after training from the uniform start.
+# ```{glue:figure} noise_trained_vs_untrained
+# :name: fig-03-noise-trained
+# :alt: Histogram on a log scale and normal Q-Q plot of the pooled representation deviations before and after training.
+#
+# Histogram (log scale) and normal Q-Q plot of the pooled deviations of every seed before and
+# after training from the Gaussian start, and after training from the uniform start.
+# ```
 
 # %%
 s_next = {s: ch.seeds[(i + 1) % len(ch.seeds)] for i, s in enumerate(ch.seeds)}
@@ -664,8 +714,6 @@ conclusion = " ".join(lines)
 ch.glue("conclusion_c9", lines[0])
 ch.glue("conclusion_c10", lines[1])
 ch.glue("conclusion_c11", lines[2])
-print("\n\n".join(lines))
-print(f"\nchapter time {ch.elapsed():.0f} s")
 
 # %% [markdown]
 # - {glue:text}`conclusion_c9`

@@ -60,7 +60,6 @@ import time
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
-from IPython.display import display
 
 import aelib.chapter
 from aelib import claims, compute, corruption, diffusion, figures, metrics, models, report, verdict
@@ -71,7 +70,7 @@ from aelib.seeding import set_seed
 ch = aelib.chapter.start("09_diffusion_baseline", PROFILE)
 P = ch.profile
 X6 = claims.get("X6")
-print(ch.data.describe())
+ch.show_data()
 
 # %% [markdown]
 # ## The models
@@ -113,9 +112,9 @@ print(ch.data.describe())
 # embedding. They are sampled in evaluation mode, so a sample does not depend on which other
 # chains share its batch.
 #
-# **Training to a rule.** Both models are trained for the profile's `train.steps` optimiser steps of
-# `train.batch_size` images with Adam at the profile's learning rate, on the same batches in the same
-# order. The book's stopping rule records a held-out error at a quarter, half and all of the
+# **Training to a rule.** Both models are trained for {glue:text}`x6_steps` optimiser steps of
+# {glue:text}`x6_batch` images with Adam at the profile's learning rate, on the same batches in the
+# same order. The book's stopping rule records a held-out error at a quarter, half and all of the
 # steps and calls a model trained when the last doubling improved it by less than 10 %. For the
 # essay's U-Net the error is its held-out clean reconstruction error; for the baseline it is its
 # own objective on the held-out images, with the noise levels and the noise fixed
@@ -136,8 +135,11 @@ N = max(P.ddpm.steps)                                   # X6 is measured at the 
 N_LO = min(P.ddpm.steps)
 n_s = diffusion.samples_per_seed(P.ddpm.samples)
 s0 = ch.seeds[0]
-print(f"{len(ch.seeds)} seeds; {n_s} samples per sampler and seed, in batches of {P.diff.batch}; "
-      f"SW reference: {len(held)} held-out images")
+ch.glue("x6_steps", str(P.train.steps))
+ch.glue("x6_batch", str(B))
+ch.glue("n_samples", f"{n_s:,}")
+ch.glue("sample_batch", f"{P.diff.batch:,}")
+ch.glue("n_held", f"{len(held):,}")
 
 
 def objective_of(seed: int):
@@ -207,13 +209,11 @@ ch.glue("diag_beats_noskip", diag_beats["eps, no skips"])
 ch.glue("diag_beats_skip", diag_beats["eps, skips"])
 ch.glue("diag_beats_x0", diag_beats["x0, no skips (the baseline)"])
 ch.glue("diag_n_lo", str(N_LO))
-level_table.round(4)
+report.show(level_table.rename(columns=lambda c: c.replace("abar_t", "ᾱ_t").replace("eps-MSE: ", "noise MSE, ")))
 
 # %% [markdown]
-# The same errors on a log scale, and below them the first samples of each model with DDIM in
-# {glue:text}`diag_n_lo` steps (one row per model, all from the same starting noise), with the
-# distance of each sample set to the held-out photos as a fraction of pure noise's in the row
-# label.
+# Per noise level $t$: $\bar\alpha_t$ and the mean squared error of each model's noise estimate on
+# the held-out batch, with the copy of the input as the reference.
 
 # %%
 fig, ax = plt.subplots(figsize=(6.2, 3.4))
@@ -224,11 +224,31 @@ ax.set_yscale("log")
 ax.set_ylim(1e-5, 1e2)
 ax.set_xlabel("noise level t")
 ax.set_ylabel("MSE of the noise estimate (held-out)")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 fig.tight_layout()
 ch.figure(fig, "eps_by_level")
 fig = figures.image_rows({f"{k}: SW / SW(noise) {diag_beats[k]:.2f}": x for k, x in diag_samples.items()}, n=8)
-ch.figure(fig, "eps_samples");
+ch.figure(fig, "eps_samples")
+
+# %% [markdown]
+# ```{glue:figure} eps_by_level
+# :name: fig-09-eps-by-level
+# :alt: The mean squared error of the noise estimate against the noise level on a log axis, one line per diagnostic model and a dashed line for a copy of the input.
+#
+# The errors of the table above on a log scale: the noise estimate's mean squared error at each
+# level for the two noise-predicting U-Nets and the $x_0$-predicting baseline (seed
+# {glue:text}`x6_seed0`, {glue:text}`diag_steps` training steps), and for the copy of the input
+# (dashed).
+# ```
+#
+# ```{glue:figure} eps_samples
+# :name: fig-09-eps-samples
+# :alt: Three rows of eight samples, one row per diagnostic model, all from the same starting noise.
+#
+# The first samples of each diagnostic model with DDIM in {glue:text}`diag_n_lo` steps (one row
+# per model, all from the same starting noise); the row label gives the distance of each sample
+# set to the held-out photos as a fraction of pure noise's.
+# ```
 
 # %% [markdown]
 # At level {glue:text}`diag_top` the noisy input *is* the noise, up to a factor: the copy
@@ -253,7 +273,7 @@ ch.figure(fig, "eps_samples");
 # projections. Lower is closer to real photos.
 
 # %%
-display(ch.claims_table())
+ch.claims_table()
 
 # %% [markdown]
 # **Why this test.** The essay presents its sampler as a cheap way to generate with a model that
@@ -276,8 +296,8 @@ display(ch.claims_table())
 # For the baseline that is its $x_0$ estimate when given the clean held-out image at the lowest
 # level, $t = 0$.
 #
-# **Per seed.** Each sampler draws `ddpm.samples / 2` samples per seed (three seeds give more
-# samples in all than the previous single run), the essay's sampler and its control from the
+# **Per seed.** Each sampler draws {glue:text}`n_samples` samples per seed, in batches of
+# {glue:text}`sample_batch` (three seeds give more samples in all than the previous single run), the essay's sampler and its control from the
 # same noise. The nearest-training-image distances (is a sampler copying the training set?), the
 # spread of the samples (is it producing one image over and over?) and the wall time per sample
 # are reported beside the verdict and are not part of it.
@@ -286,7 +306,7 @@ display(ch.claims_table())
 # untimed warm-ups, so that the first timed run does not pay for one-off set-up
 sample(models.build(unet_cfg).to(ch.device), shape, SamplerConfig(steps=2, n_samples=2, batch_size=2),
        ch.rng("warm-up"), device=ch.device)
-diffusion.sample_ddim(diag_models["eps, no skips"], shape, 2, 2, 2, ch.rng("warm-up"), device=ch.device)
+diffusion.sample_ddim(diag_models["eps, no skips"], shape, 2, 2, 2, ch.rng("warm-up"), device=ch.device);
 
 m = ch.measurement("X6")
 held_sub = held[:n_s]
@@ -343,12 +363,12 @@ rec = ch.claim(m, figure="x6_sw_by_seed",
                          "sw_training_images_floor_seed0": train_floor, "sw_heldout_nn_median": nn_held,
                          "steps": P.train.steps, "batch_size": B, "ddpm": str(runs_of[s0]["baseline"].model.ddpm)})
 seed_table = report.per_seed(rows)
-seed_table.round(3)
+report.show(seed_table.T.rename(columns=lambda s: f"seed {s}").rename_axis("per seed"))
 
 # %% [markdown]
-# The distances per seed (a dot per seed, the bar at the median): each sampler's SW to the
-# held-out photos, the control's and pure noise's, with the distance of as many random training
-# photos (seed {glue:text}`x6_seed0`'s patches) as the floor that real photos reach.
+# Every quantity measured per seed (one column per seed): the SW distances to all
+# {glue:text}`n_held` held-out photos and their ratios, the baseline's gate values, how near the
+# samples come to the training photos and how spread out they are, and the wall time per sample.
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.0))
@@ -357,15 +377,23 @@ keys = (("SW essay's sampler", "essay's sampler"), ("SW baseline (DDIM)", "basel
 figures.seed_dots(ax, {label: [rows[s][col] for s in ch.seeds] for col, label in keys}, "SW to held-out photos",
                   {f"training photos, seed {s0} (floor)": (train_floor, dict(color="0.3", ls="--", lw=1))})
 fig.tight_layout()
-ch.figure(fig, "x6_sw_by_seed");
+ch.figure(fig, "x6_sw_by_seed")
+
+# %% [markdown]
+# ```{glue:figure} x6_sw_by_seed
+# :name: fig-09-sw-by-seed
+# :alt: Dots per seed of the SW distance to the held-out photos for the essay's sampler, the baseline, the control and pure noise, with a dashed line for training photos.
+#
+# The distances per seed (a dot per seed, the bar at the median): each sampler's SW to the
+# held-out photos, the control's and pure noise's, with the distance of as many random training
+# photos (seed {glue:text}`x6_seed0`'s patches) as the floor that real photos reach (dashed).
+# ```
 
 # %%
 ch.glue("x6_N", str(N))
 ch.glue("x6_seed0", str(s0))
 ch.glue("x6_n_seeds", str(len(ch.seeds)))
-print(f"X6: {rec['verdict']} ({rec['reason'] or 'all seeds clear'}); median {rec['median']:.3f}, "
-      f"range {rec['range'][0]:.3f}-{rec['range'][1]:.3f}; control median {rec['control']['value']:.3f}")
-report.gate_table(rec)
+report.show(report.gate_table(rec))
 
 # %% [markdown]
 # **X6 {glue:text}`x6_verdict`** ({glue:text}`x6_reason`). Over {glue:text}`x6_n_seeds` seeds
@@ -373,7 +401,8 @@ report.gate_table(rec)
 # distance to the held-out photos is {glue:text}`x6_value:.2f` times the baseline's (median; seeds
 # from {glue:text}`x6_range`; competitive means at most
 # {glue:text}`x6_limit`). The control, the same sampler on the untrained U-Net, gives
-# {glue:text}`x6_ctrl:.2f`.
+# {glue:text}`x6_ctrl:.2f`. The table above it gives each gate of the verdict, its limit and its
+# worst value over the seeds.
 
 # %% [markdown]
 # ## Training to the rule
@@ -391,24 +420,37 @@ groups: dict[str, dict[str, list]] = {name: {} for name in titles}
 for subject, r in ch.rule_runs.items():
     groups.setdefault(subject.split(" (seed")[0], {})[subject] = r["curve"]
 groups = {k: v for k, v in groups.items() if v}
-fig, axes = plt.subplots(1, len(groups), figsize=(3.3 * len(groups), 3.0), squeeze=False)
-for ax, (name, curves) in zip(axes[0], groups.items()):
+ncols = min(2, len(groups))
+nrows = -(-len(groups) // ncols)
+fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.2 * nrows), squeeze=False)
+for ax in axes.flat[len(groups):]:
+    ax.set_visible(False)
+for ax, (name, curves) in zip(axes.flat, groups.items()):
     for subject, curve in curves.items():
         ax.plot([c[0] for c in curve], [c[1] for c in curve], marker="o", label=subject.split(" (")[-1].rstrip(")"))
     ax.set_xscale("log", base=2)
     ax.set_xlabel("optimiser steps")
     ax.set_title(titles.get(name, name), fontsize=9)
-    ax.legend(fontsize=7)
-axes[0][0].set_ylabel("held-out error")
+    ax.legend(fontsize=9)
+for row in axes:
+    row[0].set_ylabel("held-out error")
 fig.tight_layout()
-ch.figure(fig, "training_rule");
+ch.figure(fig, "training_rule")
+
+# %% [markdown]
+# ```{glue:figure} training_rule
+# :name: fig-09-training-rule
+# :alt: Panels of held-out error against optimiser steps on a log axis, one panel per kind of model and one line per seed.
+#
+# The stopping rule's points for every model of this chapter, one panel per kind of model and
+# one line per seed: the essay's U-Net, the baseline and the two diagnostic noise predictors.
+# ```
 
 # %% [markdown]
 # ## Samples
 #
-# Seed {glue:text}`x6_seed0`'s first samples (not chosen), each sampler above the training image
-# nearest to each sample in pixel space; then the control's samples, the essay's pure noise and
-# held-out photos for scale. A sample that matches the image below it is a copy of that training
+# The figure below shows each sampler's first samples above the training image nearest to each
+# sample in pixel space. A sample that matches the image below it is a copy of that training
 # image.
 
 # %%
@@ -421,7 +463,17 @@ rows_img["control: untrained U-Net"] = shown["control"].final
 rows_img["pure noise"] = shown["noise"].clamp(0, 1)
 rows_img["held-out photos"] = held[:10].cpu()
 fig = figures.image_rows(rows_img, n=10)
-ch.figure(fig, "x6_samples");
+ch.figure(fig, "x6_samples")
+
+# %% [markdown]
+# ```{glue:figure} x6_samples
+# :name: fig-09-samples
+# :alt: Rows of ten samples of the essay's sampler and of the baseline, each above the nearest training images, then the control's samples, pure noise and held-out photos.
+#
+# Seed {glue:text}`x6_seed0`'s first samples, not chosen: the essay's sampler and DDIM on the
+# baseline with {glue:text}`x6_N` network calls, each above the training images nearest to its
+# samples in pixel space; then the control's samples, the essay's pure noise and held-out photos.
+# ```
 
 # %% [markdown]
 # ## Training compute
@@ -446,14 +498,12 @@ flop_table = pd.DataFrame({k: {"parameters": models.n_params(cost_models[k][0]),
                            for k, c in cost.items()}).T
 flop_ratio = cost["baseline: x0 DDPM, no skips"].training(P.train.steps) / cost["essay's U-Net (copy)"].training(P.train.steps)
 ch.glue("x6_flop_ratio", flop_ratio)
-ch.glue("x6_tflop_unet", cost["essay's U-Net (copy)"].training(P.train.steps) / 1e12)
-ch.glue("x6_steps", str(P.train.steps))
-ch.glue("x6_batch", str(B))
-flop_table
+ch.glue("x6_tflop_unet", report.number(cost["essay's U-Net (copy)"].training(P.train.steps) / 1e12))
+report.show(flop_table.astype({"parameters": int, "optimiser steps": int, "images seen": int}).rename_axis("model"))
 
 # %% [markdown]
 # Both were trained for {glue:text}`x6_steps` steps of {glue:text}`x6_batch` images, the essay's
-# U-Net at {glue:text}`x6_tflop_unet:.2f` TFLOP; the baseline's training FLOPs are
+# U-Net at {glue:text}`x6_tflop_unet` TFLOP; the baseline's training FLOPs are
 # {glue:text}`x6_flop_ratio:.4f` times that: matched.
 #
 # ## What we found
@@ -531,8 +581,6 @@ s_essay = (f"For the essay, the loop does generate: its samples are nearer the p
 for key, text in {"x6_found_base": s_base, "x6_found_verdict": s_x6, "x6_found_control": s_ctrl,
                   "x6_found_eps": s_eps, "x6_found_essay": s_essay, "x6_found_copy": s_copy}.items():
     ch.glue(key, text)
-    print(text)
-print(f"chapter time: {ch.elapsed():.0f} s wall, {time.process_time():.0f} s CPU in this kernel")
 
 # %% [markdown]
 # - {glue:text}`x6_found_verdict`
