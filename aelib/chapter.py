@@ -244,10 +244,8 @@ class Chapter:
 
     # --- outputs -------------------------------------------------------------------------
     def claims_table(self):
-        """The thresholds, controls and gates of the claims this chapter measures, as Markdown to display."""
-        from IPython.display import Markdown
-
-        return Markdown(claims.thresholds_table(self.name, self.profile))
+        """The thresholds, controls and gates of the claims this chapter measures, as a table to show."""
+        return report.show(claims.thresholds_rows(self.name, self.profile))
 
     def show_data(self, data_set: data.ImageSet | None = None) -> None:
         """Show, as a line of prose, the data this chapter runs on and the profile it runs at."""

@@ -564,11 +564,17 @@ def with_numbers(text: str, profile=None) -> str:
     return _SETTING.sub(value, text)
 
 
+def thresholds_rows(chapter: str, profile=None) -> list[dict]:
+    """One row per claim of a chapter: value measured, threshold, control, gates; the settings
+    the texts name are written as their values at ``profile`` (:func:`with_numbers`)."""
+    return [{"claim": c.id, "measured as": with_numbers(c.measure, profile), "holds when": c.threshold,
+             "control (must not clear)": with_numbers(c.control, profile), "gates": ", ".join(c.gates) or "none"}
+            for c in for_chapter(chapter)]
+
+
 def thresholds_table(chapter: str, profile=None) -> str:
-    """Markdown table of a chapter's claims: value measured, threshold, control, gates; the
-    settings the texts name are written as their values at ``profile`` (:func:`with_numbers`)."""
+    """:func:`thresholds_rows` as a Markdown table (pipes in the texts escaped)."""
     rows = ["| claim | measured as | holds when | control (must not clear) | gates |", "|---|---|---|---|---|"]
-    for c in for_chapter(chapter):
-        measure, control = with_numbers(c.measure, profile), with_numbers(c.control, profile)
-        rows.append(f"| {c.id} | {measure} | {c.threshold} | {control} | {', '.join(c.gates) or 'none'} |")
+    for r in thresholds_rows(chapter, profile):
+        rows.append("| " + " | ".join(str(v).replace("|", "\\|") for v in r.values()) + " |")
     return "\n".join(rows)
