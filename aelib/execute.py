@@ -100,6 +100,33 @@ def _notebook_key(ipynb: Path) -> tuple[str | None, bool]:
     return meta.get("key"), has_outputs
 
 
+def foreign_notebook(src: Path) -> Path | None:
+    """The notebook at ``src``'s build path when the build did not write it, else ``None``.
+
+    Every notebook the build publishes carries its run key in ``metadata.aelib``; a notebook at
+    that path without one (``jupytext --to notebook book/NN_x.py``, a copy saved from Jupyter) is a
+    reader's, and publishing would silently replace it."""
+    out = Path(src).with_suffix(".ipynb")
+    if not out.exists():
+        return None
+    nb = _read_json(out)
+    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    mark = meta.get(KEY_FIELD) if isinstance(meta, dict) else None
+    return None if isinstance(mark, dict) and mark.get("key") else out
+
+
+def refuse_foreign_notebooks(srcs: list[Path]) -> None:
+    """:class:`StateError` naming every notebook at a build path that the build did not write."""
+    found = [nb for s in srcs if (nb := foreign_notebook(s))]
+    if found:
+        names = ", ".join(str(p) for p in found)
+        raise StateError(f"{names}: not written by the build (no '{KEY_FIELD}' run key in its metadata), so it "
+                         f"looks like a reader's notebook, and the build writes its executed chapter to that path. "
+                         f"Nothing was executed or overwritten. Move it out of the book folder (e.g. "
+                         f"mkdir -p notebooks && mv {found[0]} notebooks/) or delete it, then run again. Opened "
+                         f"from the .py in Jupyter, a chapter saves its outputs to notebooks/ (jupytext.toml).")
+
+
 def chapter_state(src: Path, profile: str, key: str) -> str:
     """``""`` when the chapter is up to date for ``key``, else why it is not (one phrase)."""
     nb_key, has_outputs = _notebook_key(Path(src).with_suffix(".ipynb"))
@@ -192,6 +219,7 @@ def _select(profile: str, book_dir: Path, only: list[str] | None) -> list[Path]:
         if unknown:
             raise ValueError(f"unknown chapter(s) {unknown}; have {[s.stem for s in srcs]}")
         srcs = [s for s in srcs if any(s.stem == o or s.stem.startswith(o) for o in only)]
+    refuse_foreign_notebooks(srcs)  # before any training or execution, not at publishing time
     return srcs
 
 
@@ -357,6 +385,7 @@ def _publish(src: Path, profile: str, key: str, ident: dict, stage: Path, second
     killed in between leaves a notebook whose key no longer matches its ledger, so it re-executes."""
     import nbformat
 
+    refuse_foreign_notebooks([src])  # checked before executing too; a reader may have saved one since
     nb = page.for_reading(nbformat.read(stage / "notebook.ipynb", as_version=4))
     nb.metadata[KEY_FIELD] = {"key": key, "profile": profile, "seconds": seconds, "identity": ident}
     staged_ledger = stage / "ledger.json"
@@ -435,6 +464,7 @@ def build(book_dir: Path = BOOK, strict: bool = True, profile: str | None = None
     check_book(book_dir)
     profile = profile or executed_profile(book_dir) or os.environ.get("AELIB_PROFILE", "cpu")
     profiles.get(profile)
+    refuse_foreign_notebooks(chapter_sources(book_dir))
     ident = identity.run_identity(profile)
     bad = {s.stem: why for s in chapter_sources(book_dir)
            if (why := chapter_state(s, profile, identity.chapter_key(s, ident)))}
