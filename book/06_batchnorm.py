@@ -19,9 +19,11 @@
 # position $m$), subtracts the mean and divides by the standard deviation computed over the
 # whole batch *and* all positions, and then applies a learned scale $\gamma_c$ and shift $\beta_c$:
 #
-# $$\mathrm{BN}(x)_{n,c,m} = \gamma_c\,\frac{x_{n,c,m} - \mu_c}{\sqrt{\sigma_c^2 + \epsilon}} + \beta_c,
-# \qquad \mu_c = \frac{1}{NM}\sum_{n,m} x_{n,c,m},\quad
-# \sigma_c^2 = \frac{1}{NM}\sum_{n,m} (x_{n,c,m} - \mu_c)^2 .$$
+# $$\begin{aligned}
+# \mathrm{BN}(x)_{n,c,m} &= \gamma_c\,\frac{x_{n,c,m} - \mu_c}{\sqrt{\sigma_c^2 + \epsilon}} + \beta_c,\\
+# \mu_c = \frac{1}{NM}\sum_{n,m} x_{n,c,m},&\quad
+# \sigma_c^2 = \frac{1}{NM}\sum_{n,m} (x_{n,c,m} - \mu_c)^2 .
+# \end{aligned}$$
 #
 # In evaluation mode, $\mu_c$ and $\sigma_c^2$ are replaced by running averages collected during
 # training. The essay keeps its models in training mode throughout, also when it denoises and
@@ -68,7 +70,7 @@ from aelib.seeding import set_seed
 ch = aelib.chapter.start("06_batchnorm", PROFILE)
 P = ch.profile
 SEEDS = ch.seeds
-print(ch.data.describe())
+ch.show_data()
 
 # %% [markdown]
 # ## Claims, thresholds, controls and gates
@@ -84,7 +86,7 @@ print(ch.data.describe())
 # colour balance are off. SW is the sliced Wasserstein distance between Laplacian-pyramid patches of
 # two image sets (chapter {ref}`denoising`). $e_\text{aff}$ is the representation error after the
 # per-image, per-channel gain and offset that bring the representation closest to its target (see
-# C22). The table is read from the book's claim registry (`aelib.claims`), where the thresholds were
+# C22). The table is read from the book's claim registry, where the thresholds were
 # fixed before the runs they judge; a verdict holds only when every seed clears every condition, the
 # control does not, and every gate passes.
 
@@ -124,6 +126,21 @@ def span(xs) -> str:
     return f"{med(xs):.2f} ({min(xs):.2f} to {max(xs):.2f})"
 
 
+def rows_figure(rows: dict, n: int):
+    """figures.image_rows, at least 6 inches wide: with few images per row (small profiles) its
+    long row labels would not fit beside them."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)   # tight_layout on a figure too narrow for its labels
+        fig = figures.image_rows(rows, n=n)
+    w, h = fig.get_size_inches()
+    if w < 6:
+        fig.set_size_inches(6, h)
+        fig.tight_layout()
+    return fig
+
+
 # %% [markdown]
 # ## The data: held-out photos are brighter than the training photos
 #
@@ -136,8 +153,8 @@ def span(xs) -> str:
 # %%
 train_means = batchnorm.set_channel_means(ch.data.train)
 held_means = batchnorm.set_channel_means(ch.data.heldout)
-pd.DataFrame({"training photos": train_means.tolist(), "held-out photos": held_means.tolist()},
-             index=["red", "green", "blue"]).T.round(3)
+report.show([{"photos": name} | dict(zip(("red", "green", "blue"), means.tolist()))
+             for name, means in (("training", train_means), ("held-out", held_means))])
 
 # %%
 ch.glue("train_means", " / ".join(f"{m:.2f}" for m in train_means))
@@ -158,7 +175,7 @@ ch.glue("brightness_shift", float((held_means - train_means).mean()));
 # - `unet_nobn`: the same U-Net with every batch norm removed (its convolutions get biases
 #   instead), trained like `unet`: same steps, batch, learning rate;
 # - `unet_b1` and `unet_b8`: the same U-Net *with* batch norm, trained with batches of one and of
-#   eight images on the same number of images (`bn.b1_steps` of the profile), so the batch-1 model
+#   eight images on the same number of images ({glue:text}`c21_images`), so the batch-1 model
 #   takes eight times as many optimiser steps. Equal images rather than equal steps, because with
 #   equal steps the batch-1 model would see an eighth of the data and any gap would be a gap in
 #   training, not in normalization.
@@ -205,10 +222,9 @@ for s in SEEDS:
     for k, r in M[s]["runs"].items():
         bs = {"unet_b1": 1, f"unet_b{B8}": B8}.get(k, B)
         rows.append({"model": k, "seed": s, "parameters": models.n_params(r.model), "batch": bs, "steps": r.steps,
-                     "images seen": r.steps * bs, "held-out error": r.curve[-1][1],
-                     "last doubling improved by": r.improvement, "stopped by": r.reason,
+                     "held-out error": r.curve[-1][1], "last doubling": r.improvement, "stopped by": r.reason,
                      "error / mean image's": M[s]["works"][k].value})
-report.table(rows, ["model", "seed"])
+report.show(rows)
 
 # %%
 colors = {"unet": "tab:blue", "fc": "tab:orange", "unet_nobn": "tab:green", "unet_b1": "tab:red",
@@ -221,15 +237,24 @@ for s in SEEDS:
 ax.set_xscale("log")
 ax.set_xlabel("optimiser steps")
 ax.set_ylabel("held-out |O(a) - a| / |a|")
-ax.legend(fontsize=7)
+ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "training_rule");
+ch.figure(fig, "training_rule")
 
 # %% [markdown]
+# One row per model and seed: its size, the batch it was trained with and the steps it took (so it
+# saw batch × steps images), its held-out error at the end, how much the last doubling of steps
+# improved that error, why it stopped, and its held-out error over that of the mean training image.
+#
+# ```{glue:figure} training_rule
+# :name: fig-06-training-rule
+# :alt: Held-out reconstruction error against optimiser steps on a log axis, one line per model and seed, five models in five colours.
+#
 # The stopping rule's points: held-out clean reconstruction error of each model after a quarter, a
 # half and all of its step budget, one line per seed. A line still falling steeply at its last point
 # was stopped by the budget, not by a plateau, and its "trained to rule" gate fails. The FC model
 # works at its own, lower resolution; the batch-1 and batch-8 models see the same number of images.
+# ```
 
 # %%
 s0 = SEEDS[0]
@@ -270,16 +295,25 @@ xmax = max(r["input_change"] for r in offset_rows["U-Net without BN"])
 ax.plot([0, xmax], [0, xmax], color="grey", lw=0.7, ls=":", label="output moves as much as input")
 ax.set_xlabel("|a + d - a| / |a|  (grey offset added to the whole batch)")
 ax.set_ylabel("|O(a + d) - O(a)| / |O(a)|")
-ax.legend(fontsize=7)
+ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "bn_offset_blindness");
+ch.figure(fig, "bn_offset_blindness")
 blind = {name: rows_[2] for name, rows_ in offset_rows.items()}      # the offset 0.2
 ch.glue("blind_in", blind["BN U-Net, train mode"]["input_change"])
 ch.glue("blind_train", blind["BN U-Net, train mode"]["output_change"])
 ch.glue("blind_eval", blind["BN U-Net, eval mode"]["output_change"])
-ch.glue("blind_nobn", blind["U-Net without BN"]["output_change"]);
+ch.glue("blind_nobn", blind["U-Net without BN"]["output_change"])
 
 # %% [markdown]
+# ```{glue:figure} bn_offset_blindness
+# :name: fig-06-offset-blindness
+# :alt: Relative change of the output against relative change of the input for a grey offset added to the whole batch, for the BN U-Net in train mode, in eval mode, and the U-Net without batch norm, with a dotted diagonal.
+#
+# How far a grey offset $d$ added to every pixel of a batch moves the output (seed
+# {glue:text}`seed0`'s models): the train-mode BN U-Net, the same model in eval mode, and the
+# U-Net without batch norm. On the dotted diagonal the output moves as much as the input.
+# ```
+#
 # Moving the whole batch by {glue:text}`blind_in:.0%` of its norm moves the train-mode BN U-Net's
 # output by {glue:text}`blind_train:.1%`; the same model in eval mode moves by
 # {glue:text}`blind_eval:.1%`, the U-Net without batch norm by {glue:text}`blind_nobn:.1%`. Two
@@ -292,7 +326,7 @@ ch.glue("blind_nobn", blind["U-Net without BN"]["output_change"]);
 # ## C19: the U-Net against the fully connected autoencoder
 #
 # The two models do not work at the same resolution at this profile: the FC autoencoder sees the
-# held-out crops at `fc.image_size`, the U-Net at `data.image_size` (at full resolution the FC model
+# held-out crops at {glue:text}`fc_res`, the U-Net at {glue:text}`data_res` (at full resolution the FC model
 # would cost many times more per image). Both are scored on the *same* held-out crops, each at its
 # own resolution, with ratios that have no unit. The corruption has the same per-pixel statistics
 # at both resolutions, so relative to the image's content the FC model's noise is coarser-grained:
@@ -318,18 +352,23 @@ for s in SEEDS:
             | {f"recon_{m}": float(RT[m, s]["recon"].iloc[0]) for m in ("unet", "fc")}
             | {f"recon_eval_{m}": float(RT[m, s]["recon_eval"].iloc[0]) for m in ("unet", "fc")})
 c19 = ch.claim(m19, figure="unet_vs_fc_ratios")
+ch.glue("fc_res", f"{fc_cfg.image_size}×{fc_cfg.image_size}")
+ch.glue("data_res", f"{P.data.image_size}×{P.data.image_size}")
 
 cols = ["r", "r_control", "k", "recon", "r_eval", "r_control_eval", "recon_eval"]
-pd.concat({(m, s): RT[m, s].loc[[ALPHA], cols] for s in SEEDS for m in ("unet", "fc")},
-          names=["model", "seed"]).droplevel("alpha").round(3)
+# the columns as the tables show them
+COL_NAMES = {"r": "r", "r_control": "r zero-mean", "k": "k", "recon": "clean error", "r_eval": "r eval",
+             "r_control_eval": "r zero-mean eval", "recon_eval": "clean error eval"}
+report.show(pd.concat({(m, s): RT[m, s].loc[[ALPHA], cols] for s in SEEDS for m in ("unet", "fc")},
+                      names=["model", "seed"]).droplevel("alpha").rename(columns=COL_NAMES))
 
 # %% [markdown]
 # Denoise ratio, noise gain and clean reconstruction error at $\alpha = 0.5$ for every seed, on the
-# essay's corruption (`r`, `k`) and on zero-mean Gaussian noise of the same RMS (`r_control`), in
-# train mode and, in the `_eval` columns, with the models' running statistics.
+# essay's corruption ($r$, $k$) and on zero-mean Gaussian noise of the same RMS ("r zero-mean"), in
+# train mode and, in the "eval" columns, with the models' running statistics.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.3))
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4))
 for ax, col in zip(axes, ("r", "k")):
     for m, color in (("unet", "tab:blue"), ("fc", "tab:orange")):
         for s in SEEDS:
@@ -342,15 +381,20 @@ for ax, col in zip(axes, ("r", "k")):
     ax.set_xlabel("alpha (1 = clean)")
     ax.set_title({"r": "denoise ratio r = |O(a_hat) - a| / |a_hat - a|",
                   "k": "noise gain k = |O(a_hat) - O(a)| / |a_hat - a|"}[col], fontsize=9)
-axes[0].legend(fontsize=7)
+axes[0].legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "unet_vs_fc_ratios");
+ch.figure(fig, "unet_vs_fc_ratios")
 
 # %% [markdown]
+# ```{glue:figure} unet_vs_fc_ratios
+# :name: fig-06-unet-vs-fc-ratios
+# :alt: Two line plots against alpha, the denoise ratio r on the left and the noise gain k on the right, for the U-Net and the FC autoencoder on the essay's corruption and on zero-mean noise.
+#
 # $r$ and $k$ against $\alpha$ for every seed (one line each), train mode. Solid: the essay's
 # corruption; dotted: zero-mean noise of the same RMS. At light corruption ($\alpha = 0.9$) the
 # corruption is smaller than the models' clean reconstruction error, so $r(0.9)$ measures
 # reconstruction error, not denoising; the verdicts use $\alpha = 0.5$.
+# ```
 
 # %%
 a_hat0 = corruption.corrupt(a, ALPHA, generator=ch.rng("corruption", s0))
@@ -361,11 +405,18 @@ with torch.no_grad():
                               "U-Net O(a_hat)": Grouped(mdl0["unet"], B)(a_hat0),
                               "FC O(a_hat)": up(Grouped(mdl0["fc"], B)(a_hat0_fc)), "FC input (its size)": up(a_hat0_fc)},
                              n=10)
-ch.figure(fig, "unet_vs_fc_images");
+ch.figure(fig, "unet_vs_fc_images")
 
 # %% [markdown]
-# Seed {glue:text}`seed0`. The FC rows are enlarged from the FC model's resolution for display
-# (pixel repetition); for the figure only, the FC model gets the U-Net's corrupted crops downsized.
+# ```{glue:figure} unet_vs_fc_images
+# :name: fig-06-unet-vs-fc-images
+# :alt: Five rows of ten held-out crops: clean, corrupted, the U-Net's outputs, the FC autoencoder's outputs and the FC autoencoder's downsized input.
+#
+# Clean held-out crops, the same crops corrupted at $\alpha = 0.5$, and the outputs of the U-Net
+# and of the FC autoencoder (seed {glue:text}`seed0`, train mode). The FC rows are enlarged from
+# the FC model's resolution for display (pixel repetition); for the figure only, the FC model gets
+# the U-Net's corrupted crops downsized.
+# ```
 
 # %%
 def at(m, col, x=ALPHA):
@@ -410,13 +461,14 @@ for m in ("unet", "fc"):
 #
 # The essay also blurred its inputs with a Gaussian kernel (torchvision's `GaussianBlur`, kernel 19,
 # $\sigma = 8$, on 128×128 landscapes) and found that the model without batch norm still sharpens
-# them. We scale kernel and $\sigma$ by `data.image_size / 128`, which keeps the blur's extent as a
+# them. We scale kernel and $\sigma$ by {glue:text}`blur_scale` (the image size over 128), which keeps the blur's extent as a
 # fraction of the image and its truncation at the same multiple of $\sigma$; the ratio reported is
 # $r$ with blurring as the corruption, $\lVert O(b(a)) - a\rVert / \lVert b(a) - a\rVert$.
 
 # %%
 blur = EssayBlur(ref_size=P.bn.blur_ref_size)
 kernel, sigma = blur.scaled(P.data.image_size)
+ch.glue("blur_scale", f"{P.data.image_size}/{P.bn.blur_ref_size}")
 
 
 def image_stats(x: torch.Tensor) -> dict:
@@ -465,7 +517,7 @@ for j, s in enumerate(SEEDS):
                      "recon_nobn": float(RT["unet_nobn", s]["recon"].iloc[0]),
                      "blur_kernel": kernel, "blur_sigma": sigma} | deblur)
 c20 = ch.claim(m20, figure="nobn_statistics")
-pd.concat({s: pd.DataFrame(STATS[s]).T for s in SEEDS}, names=["seed", "images"]).round(4)
+report.show(pd.concat({s: pd.DataFrame(STATS[s]).T for s in SEEDS}, names=["seed", "images"]))
 
 # %% [markdown]
 # Median statistics of each set of images against the clean held-out images $a$, per seed; the
@@ -475,7 +527,9 @@ pd.concat({s: pd.DataFrame(STATS[s]).T for s in SEEDS}, names=["seed", "images"]
 out0 = OUTS[s0]
 s_a, s_bn, s_nobn, s_hat = (batchnorm.channel_stats(out0[k]) for k in (
     "clean images a", "with BN: O(a_hat)", "without BN: O(a_hat)", f"a_hat (alpha={ALPHA})"))
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+fig = plt.figure(figsize=(9.5, 7.2))
+grid = fig.add_gridspec(2, 2)
+axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
 for j, (ax, what) in enumerate(zip(axes[:2], ("mean", "standard deviation"))):
     lo, hi = float(s_a[..., j].min()), float(s_a[..., j].max())
     ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, label="output = original")
@@ -486,22 +540,28 @@ for j, (ax, what) in enumerate(zip(axes[:2], ("mean", "standard deviation"))):
     ax.set_xlabel(f"channel {what} of the clean image")
     ax.set_ylabel(f"channel {what} of the output")
     ax.set_title(f"per-image, per-channel {what} (alpha = {ALPHA})", fontsize=9)
-axes[0].legend(fontsize=7)
+axes[0].legend(fontsize=9)
 names = ["clean images a", f"a_hat (alpha={ALPHA})", "with BN: O(a_hat)", "without BN: O(a_hat)"]
 axes[2].bar(range(len(names)), [STATS[s0][n]["high-frequency energy"] for n in names],
             color=["grey", "lightgrey", "tab:blue", "tab:orange"])
 axes[2].axhline(STATS[s0]["clean images a"]["high-frequency energy"], color="k", ls=":", lw=0.8)
-axes[2].set_xticks(range(len(names)), ["data a", "input a_hat", "with BN", "without BN"], fontsize=8)
+axes[2].set_xticks(range(len(names)), ["data a", "input a_hat", "with BN", "without BN"], fontsize=9)
 axes[2].set_yscale("log")
 axes[2].set_ylabel("median finest-band energy")
 axes[2].set_title("high-frequency energy (noise and detail)", fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "nobn_statistics");
+ch.figure(fig, "nobn_statistics")
 
 # %% [markdown]
-# Seed {glue:text}`seed0`. Left and middle: every dot is one colour channel of one held-out image;
-# on the grey line the output has exactly the channel mean (or contrast) of its clean original.
-# Right: the energy of the finest pyramid band, on a log scale; the dotted line is the clean images'.
+# ```{glue:figure} nobn_statistics
+# :name: fig-06-nobn-statistics
+# :alt: Top, two scatter plots of each output channel's mean and standard deviation against the clean image's, with and without batch norm; bottom, a bar chart of the finest-band energy of the data, the corrupted input and the two models' outputs.
+#
+# Seed {glue:text}`seed0`, $\alpha = 0.5$. Top: every dot is one colour channel of one held-out
+# image; on the grey line the output has exactly the channel mean (left) or contrast (right) of its
+# clean original. Bottom: the energy of the finest pyramid band, on a log scale; the dotted line is
+# the clean images'.
+# ```
 
 # %%
 with torch.no_grad():
@@ -510,7 +570,17 @@ with torch.no_grad():
                               "with BN": out0["with BN: O(a_hat)"], "without BN": out0["without BN: O(a_hat)"],
                               "blurred b(a)": a_blur, "with BN: O(b(a))": Grouped(mdl0["unet"], B)(a_blur),
                               "without BN: O(b(a))": mdl0["unet_nobn"](a_blur)}, n=10)
-ch.figure(fig, "nobn_denoising");
+ch.figure(fig, "nobn_denoising")
+
+# %% [markdown]
+# ```{glue:figure} nobn_denoising
+# :name: fig-06-nobn-denoising
+# :alt: Seven rows of ten held-out crops: clean, corrupted, the outputs with and without batch norm, the blurred crops, and the outputs with and without batch norm on the blurred crops.
+#
+# The U-Net with and without batch norm on the same corrupted held-out crops ($\alpha = 0.5$, top
+# four rows) and on the same crops blurred with the essay's Gaussian blur, scaled to this
+# resolution (bottom three rows); seed {glue:text}`seed0`, train mode.
+# ```
 
 # %%
 ch.glue("c20_hf", span(s["quantities"]["hf"] for s in c20["seeds"]))
@@ -579,16 +649,17 @@ for s in SEEDS:
 c21 = ch.claim(m21, figure="batch1_ratios")
 bs_names = {"unet_b1": "batch 1", "unet_b8": f"batch {B8}", "unet": f"batch {B} (unet)",
             "unet one by one": f"batch {B}, evaluated one by one"}
-pd.concat({(bs_names[m], s): RT[m, s].loc[[ALPHA], [c for c in cols if c in RT[m, s]]]
-           for s in SEEDS for m in bs_names}, names=["training batch", "seed"]).droplevel("alpha").round(3)
+report.show(pd.concat({(bs_names[m], s): RT[m, s].loc[[ALPHA], [c for c in cols if c in RT[m, s]]]
+                       for s in SEEDS for m in bs_names},
+                      names=["training batch", "seed"]).droplevel("alpha").rename(columns=COL_NAMES))
 
 # %% [markdown]
-# At $\alpha = 0.5$, per seed: the batch-1 and batch-8 models, the batch-32 `unet` for reference,
-# and that `unet` fed one image at a time. Train mode at each model's own batch size; `_eval`
-# columns with running statistics.
+# At $\alpha = 0.5$, per seed: the batch-1 and batch-{glue:text}`ref_batch` models, the
+# batch-{glue:text}`batch` `unet` for reference, and that `unet` fed one image at a time. Train mode
+# at each model's own batch size; "eval" columns with running statistics.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), sharey=True)
 for ax, col, title in zip(axes, ("r", "r_control"), ("essay's corruption", "zero-mean noise of the same RMS")):
     for m, color in (("unet_b1", "tab:red"), ("unet_b8", "tab:purple"), ("unet", "tab:blue")):
         for s in SEEDS:
@@ -597,13 +668,20 @@ for ax, col, title in zip(axes, ("r", "r_control"), ("essay's corruption", "zero
     ax.set_xlabel("alpha (1 = clean)")
     ax.set_title(title, fontsize=9)
 axes[0].set_ylabel("r = |O(a_hat) - a| / |a_hat - a|")
-axes[0].legend(fontsize=8)
+axes[0].legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "batch1_ratios");
+ch.figure(fig, "batch1_ratios")
 
 # %% [markdown]
-# $r$ against $\alpha$ for the batch-1, batch-8 and batch-32 models, one line per seed, train mode
-# at each model's own batch size. Below the grey line a model denoises.
+# ```{glue:figure} batch1_ratios
+# :name: fig-06-batch1-ratios
+# :alt: Two line plots of the denoise ratio r against alpha, on the essay's corruption and on zero-mean noise, for the models trained with batches of one, of eight and the standard batch.
+#
+# $r$ against $\alpha$ for the batch-1, batch-{glue:text}`ref_batch` and
+# batch-{glue:text}`batch` models, one line per seed, train mode at each model's own batch size;
+# left the essay's corruption, right zero-mean noise of the same RMS. Below the grey line a model
+# denoises.
+# ```
 
 # %%
 with torch.no_grad():
@@ -611,7 +689,17 @@ with torch.no_grad():
                               "batch 1": Grouped(mdl0["unet_b1"], 1)(a_hat0),
                               f"batch {B8}": Grouped(mdl0[f"unet_b{B8}"], B8)(a_hat0),
                               f"batch {B} (unet)": Grouped(mdl0["unet"], B)(a_hat0)}, n=10)
-ch.figure(fig, "batch1_denoising");
+ch.figure(fig, "batch1_denoising")
+
+# %% [markdown]
+# ```{glue:figure} batch1_denoising
+# :name: fig-06-batch1-denoising
+# :alt: Five rows of ten held-out crops: clean, corrupted, and the outputs of the U-Nets trained with batches of one, of eight and the standard batch.
+#
+# The same corrupted held-out crops ($\alpha = 0.5$) denoised by the U-Nets trained with batches
+# of one, of {glue:text}`ref_batch` and of {glue:text}`batch` images, each in train mode at its own
+# batch size (seed {glue:text}`seed0`).
+# ```
 
 # %%
 ch.glue("c21_zm", span(s["quantities"]["zm"] for s in c21["seeds"]))
@@ -682,8 +770,8 @@ for j, s in enumerate(SEEDS):
             | {f"loss_fall_{k}": rep[k]["losses"][0] / max(rep[k]["losses"][-1], 1e-12)
                for k in ("BN", "no BN", "untrained BN") if rep[k]["losses"]})
 c22 = ch.claim(m22, figure="representation_bn")
-pd.DataFrame({s: {f"{q} {k}": REP[s][k][q] for k in ("start", "BN", "no BN", "untrained BN") for q in ("e", "e_aff")}
-              for s in SEEDS}).T.round(3)
+report.show(pd.DataFrame({s: {f"{q} {k}": REP[s][k][q] for k in ("start", "BN", "no BN", "untrained BN")
+                              for q in ("e", "e_aff")} for s in SEEDS}).T.rename_axis("seed"))
 
 # %% [markdown]
 # Per seed, raw $e$ and $e_\text{aff}$ of the grey start and of the representations by the BN
@@ -692,23 +780,35 @@ pd.DataFrame({s: {f"{q} {k}": REP[s][k][q] for k in ("start", "BN", "no BN", "un
 # %%
 rep0 = REP[s0]
 n_show = min(8, REP_TARGETS)
-fig = figures.image_rows({"target a": rep0["targets"], "a_g, with BN": rep0["BN"]["a_g"],
+fig = rows_figure({"target a": rep0["targets"], "a_g, with BN": rep0["BN"]["a_g"],
                           "a_g, with BN, gain and offset fitted": metrics.affine_fit(rep0["BN"]["a_g"], rep0["targets"]),
                           "a_g, without BN": rep0["no BN"]["a_g"],
                           "a_g, untrained BN U-Net": rep0["untrained BN"]["a_g"]}, n=n_show)
-ch.figure(fig, "representation_bn");
+ch.figure(fig, "representation_bn")
 
 # %% [markdown]
-# Seed {glue:text}`seed0`: targets and their representations. The third row is the BN U-Net's
+# ```{glue:figure} representation_bn
+# :name: fig-06-representation-bn
+# :alt: Five rows of held-out crops: the targets, the BN U-Net's representations raw and after a fitted gain and offset, the representations of the U-Net without batch norm and of an untrained BN U-Net.
+#
+# Seed {glue:text}`seed0`: targets and their representations $a_g$. The third row is the BN U-Net's
 # representation after the per-channel gain and offset that fit its target best: what $e_\text{aff}$
 # scores.
+# ```
 
 # %%
 fig = figures.representation_loss({k: REP[s0][k]["losses"] for k in ("BN", "no BN", "untrained BN")}, every=1)
-ch.figure(fig, "representation_loss_bn");
+for t in fig.axes[0].get_legend().get_texts():   # legend text readable on the page
+    t.set_fontsize(9)
+ch.figure(fig, "representation_loss_bn")
 
 # %% [markdown]
+# ```{glue:figure} representation_loss_bn
+# :name: fig-06-representation-loss-bn
+# :alt: The representation descent's loss against its step on a log axis, for the BN U-Net, the U-Net without batch norm and an untrained BN U-Net.
+#
 # The descents' loss curves (seed {glue:text}`seed0`).
+# ```
 
 # %%
 ch.glue("c22_raw", span(report.seed_values(c22, "e_ratio_raw")))
@@ -745,13 +845,15 @@ ch.glue("c22_fall_nobn", report.seed_median(c22, "loss_fall_no BN"));
 # running averages collected over the training batches). Two tests: denoising the corrupted
 # held-out images (essay's corruption and zero-mean noise), and sampling with the iterated
 # denoise-and-renoise chain of the essay's "diffusion with no diffusion" section (chapter
-# {ref}`diffusion`, whose sampler `aelib.sampler` is used here unchanged),
+# {ref}`diffusion`, whose sampler is used here unchanged),
 #
-# $$a_0 \sim \mathcal N(0.7, 0.2^2), \qquad a_{n+1} = \tfrac{n}{N}\, O(a_n) + \big(1 - \tfrac{n}{N}\big)\, \mathcal N(0.7, 0.2^2),
-# \qquad n = 0, \dots, N-1,$$
+# $$\begin{aligned}
+# a_0 &\sim \mathcal N(0.7, 0.2^2),\\
+# a_{n+1} &= \tfrac{n}{N}\, O(a_n) + \big(1 - \tfrac{n}{N}\big)\, \mathcal N(0.7, 0.2^2), \qquad n = 0, \dots, N-1,
+# \end{aligned}$$
 #
 # keeping $O(a_N)$ as the sample. Both runs start from the same noise and draw the same fresh
-# noise; in train mode, the chains of one batch of `bn.sample_batch` share statistics. The train-mode
+# noise; in train mode, the chains of one batch of {glue:text}`sample_batch` share statistics. The train-mode
 # samples must be nearer the held-out images than pure noise is (the "beats noise" gate). The control
 # runs the same comparison on the U-Net without batch norm, whose two modes compute the same thing.
 
@@ -789,7 +891,8 @@ for s in SEEDS:
                "spread_train": metrics.spread(SAMPLES[s]["train mode"]), "spread_eval": metrics.spread(SAMPLES[s]["eval mode"]),
                "sampler_steps": s_cfg.steps, "samples": P.bn.samples, "sample_batch": P.bn.sample_batch})
 c23 = ch.claim(m23, figure="train_vs_eval_samples")
-pd.DataFrame(SW).round(3)
+ch.glue("sample_batch", str(P.bn.sample_batch))
+report.show(pd.DataFrame(SW).rename(columns=lambda s: f"seed {s}").rename_axis("images"))
 
 # %% [markdown]
 # SW of each sample set to the held-out images that are not among the evaluation images $a$ (one
@@ -799,18 +902,33 @@ pd.DataFrame(SW).round(3)
 # %%
 fig = figures.image_rows({"train mode": SAMPLES[s0]["train mode"], "eval mode": SAMPLES[s0]["eval mode"],
                           "no BN": SAMPLES[s0]["no BN, train mode"], "held-out images": a}, n=10)
-ch.figure(fig, "train_vs_eval_samples");
+ch.figure(fig, "train_vs_eval_samples")
 
 # %% [markdown]
-# Samples of seed {glue:text}`seed0`'s models from the same noise: the BN U-Net in train mode and in
-# eval mode, and the U-Net without batch norm.
+# ```{glue:figure} train_vs_eval_samples
+# :name: fig-06-train-vs-eval-samples
+# :alt: Four rows of ten images: samples of the BN U-Net in train mode, in eval mode, samples of the U-Net without batch norm, and held-out photos.
+#
+# Samples of seed {glue:text}`seed0`'s models from the same noise ({glue:text}`sample_steps` steps
+# of the sampler): the BN U-Net in train mode and in eval mode, and the U-Net without batch norm,
+# above held-out crops for comparison.
+# ```
 
 # %%
 with torch.no_grad():
     fig = figures.image_rows({"clean a": a, f"a_hat (alpha={ALPHA})": a_hat0,
                               "train mode": Grouped(mdl0["unet"], B)(a_hat0),
                               "eval mode": RunningStatistics(mdl0["unet"])(a_hat0)}, n=10)
-ch.figure(fig, "train_vs_eval_denoising");
+ch.figure(fig, "train_vs_eval_denoising")
+
+# %% [markdown]
+# ```{glue:figure} train_vs_eval_denoising
+# :name: fig-06-train-vs-eval-denoising
+# :alt: Four rows of ten held-out crops: clean, corrupted, and the BN U-Net's outputs in train mode and in eval mode.
+#
+# The same BN U-Net denoising corrupted held-out crops ($\alpha = 0.5$) in train mode (statistics
+# of the batch) and in eval mode (running statistics); seed {glue:text}`seed0`.
+# ```
 
 # %%
 ch.glue("c23_r_ratio", span(s["quantities"]["r_ratio"] for s in c23["seeds"]))
@@ -934,8 +1052,6 @@ s23 = (f"{lead('C23')}: eval-mode samples are {sw23:.2f} times as far from held-
 ch.glue("conclusion_cause", cause)
 for cid, text in (("c19", s19), ("c20", s20), ("c21", s21), ("c22", s22), ("c23", s23)):
     ch.glue(f"conclusion_{cid}", text)
-print(cause, s19, s20, s21, s22, s23, sep="\n\n")
-print(f"chapter time: {ch.elapsed():.0f} s")
 
 # %% [markdown]
 # {glue:text}`conclusion_cause`

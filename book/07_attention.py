@@ -72,13 +72,13 @@
 #
 # ## The models
 #
-# `aelib.attention` builds them; every one is an encoder $E$ and a decoder $D$ with
+# The book's attention module builds them; every one is an encoder $E$ and a decoder $D$ with
 # $O = D(E(a))$, so the book's tools apply unchanged.
 #
 # | name here | essay | what it is |
 # |---|---|---|
 # | attention U-Net (code) | the "attention U-Net" figure | the author's code: residual blocks with GroupNorm and SiLU, efficient attention at every level, **dot-product attention in the middle**, encoder-to-decoder **concatenation skips kept**, and every residual connection passing only 5% of its input plus 95% fresh noise $\mathcal N(0.5, 0.2^2)$ on every forward pass |
-# # | conv + efficient attention + conv | "one linear attention ... 64 feature maps" | the U-Net's input double convolution to 64 maps, one efficient attention, a 1×1 output convolution; no residual |
+# | conv + efficient attention + conv | "one linear attention ... 64 feature maps" | the U-Net's input double convolution to 64 maps, one efficient attention, a 1×1 output convolution; no residual |
 # | conv + dot-product attention + conv | the same at 32×32 | the same with dot-product attention |
 # | dot-product attention alone | "only dot-product attention" | queries, keys and values from the three colour channels, one dot-product attention, a 1×1 projection back to RGB: nothing else |
 #
@@ -91,8 +91,8 @@
 # The single-attention models were not published; their convolutions are our reading (input:
 # the U-Net's double convolution, with batch norm; output: its 1×1 convolution). The essay
 # restricted the dot-product versions to 32×32 for memory. We run all three single-attention
-# models at one resolution so that C26 compares mechanisms and not resolutions: `attn.small_size`
-# (16×16 at the `cpu` profile, where dot-product attention over 32×32 would cost 15 times as much
+# models at one resolution so that C26 compares mechanisms and not resolutions:
+# {glue:text}`small_res` here (16×16 at the `cpu` profile, where dot-product attention over 32×32 would cost 15 times as much
 # per step; 32×32 at `paper`).
 #
 # This chapter measures:
@@ -114,7 +114,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown
 
 import aelib.chapter
 from aelib import attention, claims, corruption, evaluation, figures, metrics, models, report, verdict
@@ -123,12 +122,12 @@ from aelib.representation import offset_response
 ch = aelib.chapter.start("07_attention", PROFILE)
 P = ch.profile
 SEEDS = ch.seeds
-print(ch.data.describe())
+ch.show_data()
 
 # %% [markdown]
 # ## Claims, measures and thresholds
 #
-# Fixed before the first run, in the book's claim registry (`aelib.claims`); every verdict below is
+# Fixed before the first run, in the book's claim registry; every verdict below is
 # computed from them over the seeds. A claim holds when every seed clears its threshold, does not
 # hold when none does, and is inconclusive otherwise, or when a validity gate fails (a model that
 # does not beat the mean training image, a model still improving at its step cap, a representation
@@ -162,6 +161,21 @@ ATTN = ("attn_unet", "eff_attn_ae", "dot_attn_ae", "dot_attn_only")
 SMALL = ("eff_attn_ae", "dot_attn_ae", "dot_attn_only")
 
 
+def rows_figure(rows: dict, n: int):
+    """figures.image_rows, at least 6 inches wide: with few images per row (small profiles) its
+    long row labels would not fit beside them."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)   # tight_layout on a figure too narrow for its labels
+        fig = figures.image_rows(rows, n=n)
+    w, h = fig.get_size_inches()
+    if w < 6:
+        fig.set_size_inches(6, h)
+        fig.tight_layout()
+    return fig
+
+
 def other(s):
     """The next seed of the profile: the 'another seed' of the controls of C24 and C26."""
     return SEEDS[(SEEDS.index(s) + 1) % len(SEEDS)]
@@ -173,7 +187,7 @@ def other(s):
 # The no-skip U-Net is the shared one of chapter {ref}`identity`, one per seed. The attention
 # models are trained here with the book's data, loss (MSE on copying), optimiser and batch size,
 # each seed from its own initialisation and data order, along the stopping rule's doubling schedule
-# up to a cap of `attn.steps` optimiser steps: the held-out reconstruction error is read at a
+# up to a cap of {glue:text}`attn_steps` optimiser steps: the held-out reconstruction error is read at a
 # quarter, half and all of the cap, and a model whose error still fell by 10 % or more over the last
 # doubling was stopped by the cap, which makes every verdict resting on it inconclusive.
 #
@@ -217,11 +231,13 @@ mean_mse = float(((ch.data.train.float().mean(0, keepdim=True) / 255.0 - ch.eval
 ch.glue("attn_first_loss", float(RUN["attn_unet", s0].trained.losses[0]))
 ch.glue("mean_image_mse", mean_mse)
 ch.glue("attn_lr", f"{attention.ATTN_UNET_LR:g}")
-pd.DataFrame([{"model": LABELS[n], "seed": s, "resolution": f"{SIZE[n]}²",
-               "parameters": f"{models.n_params(RUN[n, s].model):,}", "steps": RUN[n, s].steps,
-               "stopped by": RUN[n, s].reason, "last doubling": round(RUN[n, s].improvement, 3),
-               "error / mean image": round(MODEL_GATES[n, s][1].value, 3)}
-              for (n, s) in MODEL_GATES]).set_index(["model", "seed"])
+ch.glue("attn_steps", str(P.attn.steps))
+ch.glue("small_res", f"{P.attn.small_size}×{P.attn.small_size}")
+report.show([{"model": LABELS[n], "seed": s, "resolution": f"{SIZE[n]}²",
+              "parameters": f"{models.n_params(RUN[n, s].model):,}", "steps": RUN[n, s].steps,
+              "stopped by": RUN[n, s].reason, "last doubling improved by": RUN[n, s].improvement,
+              "error / mean image's": MODEL_GATES[n, s][1].value}
+             for (n, s) in MODEL_GATES])
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.8))
@@ -236,14 +252,23 @@ ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("optimiser steps")
 ax.set_ylabel("held-out |O(a) - a| / |a| (median)")
-ax.legend(fontsize=7)
+ax.legend(fontsize=9)
 fig.tight_layout()
-ch.figure(fig, "training_rule");
+ch.figure(fig, "training_rule")
 
 # %% [markdown]
+# One row per model and seed: its resolution and size, the steps it trained for and why it
+# stopped, how much the last doubling of steps improved its held-out error, and that error over
+# the mean training image's (the "model works" gate).
+#
+# ```{glue:figure} training_rule
+# :name: fig-07-training-rule
+# :alt: Held-out reconstruction error against optimiser steps on log axes, one line per model and seed, five models in five colours.
+#
 # The held-out reconstruction error of every model at each point of its stopping-rule schedule,
 # one line per model and seed (each model at its own resolution, train mode). A line that still
 # falls steeply at its last point was stopped by the cap.
+# ```
 #
 # ## One table: reconstruction, denoising, copying and representation
 #
@@ -257,13 +282,15 @@ ch.figure(fig, "training_rule");
 # on the same images over the image norm (0 except for the attention U-Net).
 #
 # Then each model's output layer is represented on {glue:text}`rep_targets` held-out targets per
-# seed (new targets and a new start for every seed, the book's `rep.steps` steps of size `rep.lr`,
+# seed (new targets and a new start for every seed, the book's {glue:text}`rep_steps` steps of size {glue:text}`rep_lr`,
 # every loss recorded). Next to $e$ and $e_\text{aff}$ the table gives both at the descent's start
 # $a_0 \sim \mathcal N(0.7, 0.05^2)$: a descent whose $e_\text{aff}$ did not move by 10 % from its
 # start, or whose loss still changed by 5 % over its last fifth, fails its gate.
 
 # %%
 ch.glue("rep_targets", REP_TARGETS)
+ch.glue("rep_steps", str(P.rep.steps))
+ch.glue("rep_lr", f"{P.rep.lr:g}")
 EVAL = {n: ch.eval_images(SIZE[n]) for n in ("unet",) + ATTN}
 TAB, COMMON, REP, SPREAD = {}, {}, {}, {}
 
@@ -309,16 +336,51 @@ for s in SEEDS:
                      "descent moved": rep["gates"][0].value if rep else np.nan,
                      "descent converged": rep["gates"][1].value if rep else np.nan})
 summary = pd.DataFrame(rows).set_index(["model", "seed"])
-summary.round(3)
+report.show(summary[["recon", "recon eval", "r(0.9)", "r(0.5)", "k(0.5)", "k(0.5) common noise", "spread"]]
+            .rename(columns={"recon": "clean error", "recon eval": "clean error eval", "spread": "output spread"}))
+
+# %% [markdown]
+# Reconstruction, denoising and copying, per model and seed: the clean reconstruction error (train
+# and eval mode), $r$ at $\alpha = 0.9$ and $0.5$, the noise gain $k(0.5)$, $k(0.5)$ with common
+# noise, and the output spread.
+
+# %%
+report.show(summary[["r(0.5) zero-mean", "r(0.5) eval", "r(0.5) zero-mean eval"]])
+
+# %% [markdown]
+# $r(0.5)$ on zero-mean noise of the same RMS, and in eval mode on both corruptions (the same as in
+# train mode for the models without batch norm).
+
+# %%
+report.show(summary[["e0", "e", "e0_aff", "e_aff", "descent moved", "descent converged"]]
+            .rename(columns={"e0": "e at start", "e0_aff": "e_aff at start"}))
+
+# %% [markdown]
+# The representations: raw $e$ and $e_\text{aff}$ at the descent's start and end, how far
+# $e_\text{aff}$ moved from the start (relative) and the loss's change over the last fifth of the
+# descent (the two gates). The attention U-Net has none: its output moves with every pass.
 
 # %%
 fig = figures.ratio_curves({f"{LABELS[n]}, seed {s}": TAB[n, s] for n in ("unet",) + ATTN for s in SEEDS[:1]},
                            columns=("r", "k", "r_control"))
-ch.figure(fig, "r_and_k_by_alpha");
+# readable on the page: 10 inches wide, one legend under the panels
+handles, labels = fig.axes[-1].get_legend_handles_labels()
+fig.axes[-1].get_legend().remove()
+fig.axes[-1].set_ylabel("r, zero-mean noise")
+fig.set_size_inches(9, 4.6)
+fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9)
+fig.tight_layout(rect=(0, 0.2, 1, 1))
+ch.figure(fig, "r_and_k_by_alpha")
 
 # %% [markdown]
-# $r$, $k$ and $r$ on zero-mean noise against the corruption's $\alpha$, for the first seed of
-# every model (the table above has all seeds).
+# ```{glue:figure} r_and_k_by_alpha
+# :name: fig-07-r-and-k-by-alpha
+# :alt: Three line plots against alpha on log axes, the denoise ratio r, the noise gain k and r on zero-mean noise, one line per model.
+#
+# $r$, $k$ and $r$ on zero-mean noise of the same RMS against the corruption's
+# $\alpha$, for the first seed of every model (the tables above have all seeds). The dashed line
+# at 1 is the identity's $r$ and $k$.
+# ```
 #
 # The two models between convolutions have a batch norm after their input convolution. The next
 # figure shifts a batch of held-out images by a per-channel offset of growing size and measures how
@@ -337,9 +399,21 @@ for name, col in (("eff_attn_ae", "tab:green"), ("dot_attn_ae", "tab:purple"), (
 ax.plot([0, max(SIZES)], [0, max(SIZES)], "k:", lw=1)
 ax.set_xlabel("|per-channel offset, one per batch| / |a|")
 ax.set_ylabel("|O(a + offset) - O(a)| / |O(a)|")
-ax.legend(fontsize=6)
-fig.tight_layout()
-ch.figure(fig, "offset_blindness");
+fig.set_size_inches(7, 5.4)
+fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=9)
+fig.tight_layout(rect=(0, 0.2, 1, 1))
+ch.figure(fig, "offset_blindness")
+
+# %% [markdown]
+# ```{glue:figure} offset_blindness
+# :name: fig-07-offset-blindness
+# :alt: Relative change of the output against the relative size of a per-channel offset added to a batch, for the three single-attention models in train mode (solid) and eval mode (dotted), with a dotted diagonal.
+#
+# How far each single-attention model's output moves when one per-channel offset is added to a
+# whole batch of held-out images (seed {glue:text}`seed0`): solid lines in train mode, dotted in
+# eval mode; on the black dotted diagonal the output moves as much as the input. The two models
+# with a batch norm after their input convolution barely move in train mode.
+# ```
 
 # %% [markdown]
 # (claim-c24)=
@@ -359,7 +433,18 @@ with torch.no_grad():
         rows_img[f"O(a_hat), {LABELS[name]}"] = RUN[name, s0].model(a_hat)
         rows_img[f"O(a), {LABELS[name]}"] = RUN[name, s0].model(a[:n_show])
 fig = figures.image_rows(rows_img, n=n_show)
-ch.figure(fig, "attention_unet_denoising");
+ch.figure(fig, "attention_unet_denoising")
+ch.glue("seed0", str(s0))
+
+# %% [markdown]
+# ```{glue:figure} attention_unet_denoising
+# :name: fig-07-attention-unet-denoising
+# :alt: Six rows of held-out crops: clean, corrupted, and for the no-skip U-Net and the attention U-Net their outputs on the corrupted and on the clean crops.
+#
+# Clean held-out crops, the same crops corrupted at $\alpha = 0.5$, and for the no-skip U-Net and
+# the attention U-Net their outputs on the corrupted crops $O(\hat a)$ and on the clean ones
+# $O(a)$ (seed {glue:text}`seed0`).
+# ```
 
 # %%
 m24 = ch.measurement("C24")
@@ -401,17 +486,26 @@ for key in ("r attn", "r unet", "zero-mean ratio", "r zero-mean attn", "r zero-m
 # (claim-c25)=
 # ## C25: one efficient attention between two convolutions
 #
-# Rows: held-out targets, the model's output on them, the corrupted input, the model's output
-# on that, and the output layer's input representation $a_g$ of the clean target (first seed).
-# The control is the no-skip U-Net, which is not expected to copy: its $e_\text{aff}$ and $r$ on
-# its own targets, represented the same way.
+# Does one efficient attention between two 64-map convolutions copy its input, with a
+# near-perfect representation and little denoising? The control is the no-skip U-Net, which is
+# not expected to copy: its $e_\text{aff}$ and $r$ on its own targets, represented the same way.
 
 # %%
 rep = REP["eff_attn_ae", s0]
 a_hat_small = corruption.corrupt(rep["x"], ALPHA, generator=ch.rng("representation example corrupted", s0))
 fig = figures.copying_rows(RUN["eff_attn_ae", s0].model, rep["x"], a_hat_small, rep["a_g"], ALPHA,
                            n=min(8, REP_TARGETS))
-ch.figure(fig, "efficient_attention_copying");
+ch.figure(fig, "efficient_attention_copying")
+
+# %% [markdown]
+# ```{glue:figure} efficient_attention_copying
+# :name: fig-07-efficient-attention-copying
+# :alt: Five rows of held-out crops at the small resolution: targets, the model's outputs, the corrupted targets, the outputs on them, and the representations a_g.
+#
+# The efficient-attention model between two convolutions (seed {glue:text}`seed0`). Rows:
+# held-out targets, the model's output on them, the corrupted input ($\alpha = 0.5$), the model's
+# output on that, and the output layer's input representation $a_g$ of the clean target.
+# ```
 
 # %%
 m25 = ch.measurement("C25")
@@ -450,13 +544,23 @@ for key in ("e", "e0", "e0_aff", "r zero-mean", "r eval", "k", "recon"):
 
 # %%
 with torch.no_grad():
-    fig = figures.image_rows({"target a": rep["x"], "a_g, efficient attention": rep["a_g"],
+    fig = rows_figure({"target a": rep["x"], "a_g, efficient attention": rep["a_g"],
                               "a_g, dot-product attention": REP["dot_attn_ae", s0]["a_g"],
                               "a_g, dot-product, affine fit": metrics.affine_fit(REP["dot_attn_ae", s0]["a_g"],
                                                                                    rep["x"]),
                               "a_g, efficient, affine fit": metrics.affine_fit(rep["a_g"], rep["x"])},
                              n=min(8, REP_TARGETS))
-ch.figure(fig, "dot_vs_efficient_representation");
+ch.figure(fig, "dot_vs_efficient_representation")
+
+# %% [markdown]
+# ```{glue:figure} dot_vs_efficient_representation
+# :name: fig-07-dot-vs-efficient-representation
+# :alt: Five rows of held-out crops at the small resolution: targets, the representations by the efficient-attention and the dot-product-attention models, and both after a fitted gain and offset.
+#
+# The same targets represented through efficient and through dot-product attention between
+# convolutions (seed {glue:text}`seed0`, same start), raw and after the per-image, per-channel
+# gain and offset that fit each target best (what $e_\text{aff}$ scores).
+# ```
 
 # %%
 m26 = ch.measurement("C26")
@@ -496,7 +600,17 @@ for key in ("e_aff dot", "e_aff eff", "e dot", "e eff", "raw ratio", "e0", "e0_a
 rep_o = REP["dot_attn_only", s0]
 fig = figures.copying_rows(RUN["dot_attn_only", s0].model, rep_o["x"], a_hat_small, rep_o["a_g"], ALPHA,
                            n=min(8, REP_TARGETS))
-ch.figure(fig, "dot_attention_only_copying");
+ch.figure(fig, "dot_attention_only_copying")
+
+# %% [markdown]
+# ```{glue:figure} dot_attention_only_copying
+# :name: fig-07-dot-attention-only-copying
+# :alt: Five rows of held-out crops at the small resolution: targets, the model's outputs, the corrupted targets, the outputs on them, and the representations a_g.
+#
+# Dot-product attention alone (seed {glue:text}`seed0`), the same rows as for the efficient-attention
+# model: targets, outputs, corrupted inputs ($\alpha = 0.5$), outputs on them, and the
+# representations $a_g$ of the clean targets.
+# ```
 
 # %%
 m27 = ch.measurement("C27")
@@ -588,12 +702,13 @@ if moved27 < claims.GATES["descent moved"].limit:
                      f"{moved27:.1%}): the representation this model gives its input is not the input.")
 conclusion = " ".join(sentences)
 ch.glue("conclusion", conclusion)
-Markdown(conclusion)
 
 # %% [markdown]
+# {glue:text}`conclusion`
+#
 # Every number above is a median over the profile's seeds; the per-seed values, the gates with their
-# numbers and the controls are in the chapter's ledger and on the first page. At the `cpu` profile
-# all models are small and trained for minutes, the single-attention models at `attn.small_size`
+# numbers and the controls are in the chapter's ledger and on the first page. At this profile
+# all models are small and trained for minutes, the single-attention models at {glue:text}`small_res`
 # rather than the essay's resolutions, and a model still improving at its cap makes the verdicts
 # that rest on it inconclusive rather than counting as trained.
 #

@@ -71,7 +71,7 @@ from aelib.verdict import check
 ch = aelib.chapter.start("08_memorization", PROFILE)
 P = ch.profile
 SEEDS = ch.seeds
-print(ch.data.describe())
+ch.show_data()
 
 # %% [markdown]
 # ## The tests, fixed before the runs
@@ -80,8 +80,8 @@ print(ch.data.describe())
 # model the extension rests on and redraws every image choice and noise), and its verdict follows
 # the book's rule: *holds* when every seed clears the threshold, *does not hold* when none does,
 # *inconclusive* otherwise, or when a validity gate fails, or when the control clears the
-# threshold too. Thresholds live in the book's claim registry (`aelib/claims.py`); changes made
-# after results existed are in its changelog.
+# threshold too. Thresholds live in the book's claim registry; changes made after results existed
+# are in its changelog.
 
 # %%
 display(ch.claims_table())
@@ -174,7 +174,12 @@ x1_summary = x1.groupby(["model", "BatchNorm"]).agg(
     {"corr(O(x), training image)": "median", "corr(O(x), x)": "median",
      "regime": lambda r: ", ".join(r), "final training loss": "median"})
 x1_summary["final training loss"] = x1_summary["final training loss"].map(lambda v: f"{v:.2g}")
-x1_summary.round(3)
+report.show(x1_summary.rename(columns={"regime": "regime per seed"}))
+
+# %% [markdown]
+# Per model and BatchNorm mode, medians over seeds: how the outputs on held-out probes $x$
+# correlate with the training image and with the probes themselves, the regime each seed's model
+# fell into, and the final training loss.
 
 # %%
 res0, a0 = x1_show["res"], x1_show["a_train"]
@@ -201,14 +206,19 @@ ch.glue("single_steps", str(X1_STEPS));
 
 # %% [markdown]
 # ```{glue:figure} fig_x1_unet
-# :name: fig-x1-unet
+# :name: fig-08-x1-unet
+# :alt: Four rows of eight crops: held-out probes, the no-skip U-Net's outputs in train mode and in eval mode, and the single training crop repeated.
+#
 # The no-skip U-Net trained on one crop (bottom row) applied to held-out crops (top row), with
 # BatchNorm in train mode (the book's setting) and in eval mode; first seed.
 # ```
 #
 # ```{glue:figure} fig_x1_fc
-# :name: fig-x1-fc
-# The same test for the FC autoencoder.
+# :name: fig-08-x1-fc
+# :alt: Four rows of eight crops: held-out probes, the FC autoencoder's outputs in train mode and in eval mode, and the single training crop repeated.
+#
+# The same test for the FC autoencoder: held-out probes (top), its outputs in train mode and in
+# eval mode, and the training crop (bottom); first seed.
 # ```
 #
 # Medians over seeds, in the book's setting (train-mode BatchNorm): the U-Net's outputs correlate
@@ -298,10 +308,15 @@ ch.glue("x2_rungs", ", ".join(str(r.n) for r in ladders[SEEDS[0]].rungs))
 ch.glue("mem_res", f"{P.mem.image_size} × {P.mem.image_size}")
 ch.glue("mem_steps", str(P.mem.steps))
 ch.glue("mem_params", f"{models.n_params(models.build(ladder_model(3))):,}")
-x2.groupby("N").median().drop(columns="seed").round(3)
+report.show(x2.groupby("N").median().drop(columns="seed"))
+
+# %% [markdown]
+# Per rung $N$, medians over seeds: the agreement $c_{AB}$ of the two models' samples from the
+# same and from different noise, each sample's correlation with the nearest image of its own and
+# of the other half's training set, and the memorization gap between the two.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 4.6))
 for s, color in zip(SEEDS, ("C0", "C1", "C2", "C3", "C4")):
     t = x2[x2.seed == s]
     axes[0].plot(t.N, t["c_AB same noise"], "-o", color=color, label=f"seed {s}: same noise")
@@ -315,8 +330,8 @@ for ax in axes:
     ax.set_xscale("log")
     ax.set_xlabel("N, training images per model")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-fig.tight_layout()
+fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=9)
+fig.tight_layout(rect=(0, 0.2, 1, 1))
 ch.figure(fig, "fig_x2_curves")
 plt.close(fig)
 
@@ -345,7 +360,9 @@ ch.glue("x2_own_min", float(low_med["c_own (nearest own image)"]));
 
 # %% [markdown]
 # ```{glue:figure} fig_x2_curves
-# :name: fig-x2-curves
+# :name: fig-08-x2-curves
+# :alt: Two line plots against N on a log axis: left the correlation of the two models' samples from the same and from different noise, right the memorization gap, one line per seed, dashed thresholds.
+#
 # Left: how alike the two models' samples are, from the same noise (solid) and from different
 # noise (dotted, the control). Right: the memorization gap, each sample's correlation with its
 # nearest own training image minus that with the nearest image of the other half's set. One line
@@ -354,7 +371,9 @@ ch.glue("x2_own_min", float(low_med["c_own (nearest own image)"]));
 # ```
 #
 # ```{glue:figure} fig_x2_pairs_photos
-# :name: fig-x2-pairs-photos
+# :name: fig-08-x2-pairs-photos
+# :alt: For each training-set size N, four rows of eight images: samples of model A, their nearest training images, samples of model B from the same noise, and their nearest training images.
+#
 # First seed: for each $N$, samples of model A, their nearest training images (A's set), samples
 # of model B from the same noise, their nearest training images (B's set).
 # ```
@@ -402,10 +421,14 @@ for s in SEEDS:
 x3 = pd.DataFrame(x3_rows)
 rec3 = ch.claim(m3, figure="fig_x3_map", details={"map": x3.to_dict("list")})
 x3_map = x3.groupby(["width", "steps"]).median().drop(columns="seed")
-x3_map.round(3)
+report.show(x3_map.rename(columns={"g min": "g, min over alpha", "clean recon": "clean error"}))
+
+# %% [markdown]
+# Per width and training length, medians over seeds: the smallest identity gap over the three
+# lightest corruptions, $g$, $r$ and $k$ at $\alpha = 0.5$, and the clean reconstruction error.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
 for ax, col, cmap in zip(axes, ("g min", "r(0.5)", "k(0.5)"), ("viridis", "magma", "cividis")):
     grid = x3_map[col].unstack("steps")
     im = ax.imshow(grid.values, cmap=cmap, aspect="auto", origin="lower")
@@ -416,7 +439,7 @@ for ax, col, cmap in zip(axes, ("g min", "r(0.5)", "k(0.5)"), ("viridis", "magma
     ax.set_title({"g min": "identity gap: min over alpha of g", "r(0.5)": "denoise ratio r(0.5)",
                   "k(0.5)": "noise gain k(0.5)"}[col], fontsize=9)
     for (i, j), v in np.ndenumerate(grid.values):
-        ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8, color="w" if v < grid.values.mean() else "k")
+        ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=9, color="w" if v < grid.values.mean() else "k")
     fig.colorbar(im, ax=ax, fraction=0.046)
 fig.tight_layout()
 ch.figure(fig, "fig_x3_map")
@@ -430,7 +453,9 @@ ch.glue("x3_worst", f"width {int(worst.width)} after {int(worst.steps)} steps, s
 
 # %% [markdown]
 # ```{glue:figure} fig_x3_map
-# :name: fig-x3-map
+# :name: fig-08-x3-map
+# :alt: Three heat maps over hidden width (rows) and training steps (columns), with their values written in the cells: the identity gap, the denoise ratio and the noise gain.
+#
 # The FC autoencoder over hidden width (rows) and training steps (columns), medians over seeds.
 # Left: the identity gap (0 for the identity); middle: the denoise ratio at $\alpha = 0.5$ (below
 # 1: denoises); right: the noise gain (1 for the identity, 0 for a map that ignores the corruption).
@@ -497,15 +522,20 @@ for s in SEEDS:
                .to(ch.device), P.walk.batch_size, P.mem.power_iters, seed=s).median())})
 x4 = pd.DataFrame(x4_rows)
 rec4 = ch.claim(m4, figure="fig_x4_trajectories")
-x4.groupby(["model", "start"]).median().drop(columns="seed").round(3)
+report.show(x4.groupby(["model", "start"]).median().drop(columns="seed"))
+
+# %% [markdown]
+# Per model and start, medians over seeds: the fractions of iterates that converged and that
+# retrieved a training image, with the other fractions the iteration records.
 
 # %%
-fig = figures.frame_grid({k: w.frames for k, w in x4_traj.items()}, next(iter(x4_traj.values())).frame_steps,
-                         n=4, nrow=2, columns=6, label="model", slider="iterate")
-ch.figure(fig, "fig_x4_trajectories")
-plt.close(fig)
+x4_frames = {k: w.frames for k, w in x4_traj.items()}
+x4_n = min(8, next(iter(x4_frames.values())).shape[1])
+ch.player("fig_x4_trajectories", x4_frames, next(iter(x4_traj.values())).frame_steps, n=x4_n, nrow=4,
+          label="model", slider="iterate")
 x4m = x4.groupby(["model", "start"]).median()
 ch.glue("x4_small", str(ladders[SEEDS[0]].rungs[0].n))
+ch.glue("x4_n", str(x4_n))
 ch.glue("x4_steps", str(P.mem.iterate_steps))
 ch.glue("walk_batch", str(P.walk.batch_size))
 ch.glue("tol", f"{P.mem.conv_tol:g}")
@@ -518,9 +548,13 @@ ch.glue("x4_conv_ctrl", float(x4m.loc[("untrained (control)", "noisy training im
 
 # %% [markdown]
 # ```{glue:figure} fig_x4_trajectories
-# :name: fig-x4-trajectories
-# Iterating $O$ from noisy training images, for the trained small-$N$ model and for the same
-# network untrained (four iterates each, first seed).
+# :name: fig-08-x4-trajectories
+# :alt: A player over the iterations of O from noisy training images: a grid of images per recorded iterate, a slider, and buttons for the trained and the untrained model.
+#
+# Iterating $O$ from noisy training images ($\alpha = 0.5$), for the trained small-$N$ model and
+# for the same network untrained (buttons; first seed, {glue:text}`x4_n` iterates each). The slider
+# moves through the recorded iterations; a GIF of the trained model's run is saved beside the
+# figures.
 # ```
 #
 # At its own training images the small-$N$ model's spectral radius has median
@@ -582,9 +616,14 @@ ch.glue("walk_steps", str(P.walk.steps))
 ch.glue("x5_walking", float(x5["still walking"].median()))
 ch.glue("x5_attr", float(x5["in an attractor"].median()))
 ch.glue("x5_rho", float(x5["median rho at end"].median()))
-x5.round(3)
+report.show(x5)
 
 # %% [markdown]
+# Per seed: the fractions of walkers still walking, converged and sitting in an attractor, the
+# median spectral radius at the walkers' end points, how far they moved from their start, and the
+# agreement of "still walking" with "not in an attractor", real and with the walkers paired at
+# random (the control).
+#
 # A median {glue:text}`x5_walking:.0%` of the walkers are still walking after
 # {glue:text}`walk_steps` steps and {glue:text}`x5_attr:.0%` sit in an attractor; the median
 # spectral radius at their end points is {glue:text}`x5_rho:.3g`. The two verdicts agree on
@@ -600,14 +639,14 @@ x5.round(3)
 # steeply at its last point ended at the cap, and its *trained to rule* gate failed.
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.8))
+fig, ax = plt.subplots(figsize=(8, 5.2))
 for subject, r in ch.rule_runs.items():
     xs, ys = zip(*r["curve"])
     family = subject.split(" (seed")[0].split(",")[0]
     ax.plot(xs, ys, "-o", ms=3, lw=0.8, alpha=0.7, label=family)
 handles, labels = ax.get_legend_handles_labels()
 uniq = dict(zip(labels, handles))
-ax.legend(uniq.values(), uniq.keys(), fontsize=6, ncol=2)
+ax.legend(uniq.values(), uniq.keys(), fontsize=9, ncol=2)
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("training steps")
@@ -616,11 +655,13 @@ ax.grid(alpha=0.3)
 fig.tight_layout()
 ch.figure(fig, "fig_training_rule")
 plt.close(fig)
-pd.DataFrame(ch.rule_runs.values()).drop(columns="curve").set_index("subject").round(3)
+report.show(pd.DataFrame(ch.rule_runs.values()).drop(columns="curve").set_index("subject"))
 
 # %% [markdown]
 # ```{glue:figure} fig_training_rule
-# :name: fig-x-training-rule
+# :name: fig-08-training-rule
+# :alt: Held-out reconstruction error against training steps on log axes, one line per model and seed, coloured by model family.
+#
 # Held-out reconstruction error against training steps for every model of the chapter and seed
 # (for the single-image models: their error on held-out crops; for the ladder models: on crops
 # of the other half's photos).
@@ -715,10 +756,6 @@ else:
     text5 += f"Stopping and falling into an attractor are not the same here ({report.reason(rec5)})."
 for k, t in (("x1", text1), ("x2", text2), ("x3", text3), ("x4", text4), ("x5", text5)):
     ch.glue(f"{k}_conclusion", t)
-    print(t, "\n")
-
-# %%
-print(f"chapter time: {ch.elapsed():.0f} s")
 
 # %% [markdown]
 # ## References
