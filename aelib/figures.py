@@ -38,7 +38,7 @@ def image_rows(rows: dict[str, torch.Tensor], n: int = 8, scale: float = 1.0):
     fig, axes = plt.subplots(len(rows), 1, figsize=(scale * n * 0.9, scale * 1.05 * len(rows)), squeeze=False)
     for ax, (label, batch) in zip(axes[:, 0], rows.items()):
         ax.imshow(grid_image(batch[:n], nrow=n), interpolation="nearest")
-        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=11)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout()

@@ -105,9 +105,10 @@ def show(data, index=None):
         df = df.set_index(index)
     if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
         df = df.reset_index()
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
     df = df.astype(object).where(df.notna(), None)
-    return (df.style.format(number).hide(axis="index")
-            .set_table_attributes('class="reading-table"'))
+    styler = df.style.format(number).hide(axis="index").set_table_attributes('class="reading-table"')
+    return styler.set_properties(subset=numeric, **{"text-align": "right"}) if numeric else styler
 
 
 def claim_box(rec: dict, profile=None) -> str:

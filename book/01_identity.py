@@ -85,7 +85,7 @@ ch.claims_table()
 # a first batch of them: on an earlier run the ratio of C3 was 2.03 on the first 64 crops and
 # 1.64 on all of them, either side of its threshold. The models use batch norm in training mode,
 # as the essay does, so an output depends on the batch it is computed in; the held-out crops are
-# fed in batches of the profile's evaluation size (`data.n_eval`), the corrupted copies in the same
+# fed in batches of the profile's evaluation size ({glue:text}`n_eval` images), the corrupted copies in the same
 # batches as their clean images, and the per-image ratios pooled. The average that decides is the
 # median over images, fixed before the run; C3 also reports the mean and the pooled ratio
 # $\lVert\cdot\rVert$ over all images, to show whether the choice matters.
