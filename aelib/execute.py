@@ -120,11 +120,12 @@ def refuse_foreign_notebooks(srcs: list[Path]) -> None:
     found = [nb for s in srcs if (nb := foreign_notebook(s))]
     if found:
         names = ", ".join(str(p) for p in found)
+        dest = found[0].parent.parent / "notebooks"  # where jupytext.toml pairs a chapter opened in Jupyter
         raise StateError(f"{names}: not written by the build (no '{KEY_FIELD}' run key in its metadata), so it "
                          f"looks like a reader's notebook, and the build writes its executed chapter to that path. "
                          f"Nothing was executed or overwritten. Move it out of the book folder (e.g. "
-                         f"mkdir -p notebooks && mv {found[0]} notebooks/) or delete it, then run again. Opened "
-                         f"from the .py in Jupyter, a chapter saves its outputs to notebooks/ (jupytext.toml).")
+                         f"mkdir -p {dest} && mv {found[0]} {dest}/) or delete it, then run again. A chapter "
+                         f"opened from its .py in JupyterLab saves its outputs to notebooks/ (jupytext.toml).")
 
 
 def chapter_state(src: Path, profile: str, key: str) -> str:
