@@ -112,7 +112,26 @@ def foreign_notebook(src: Path) -> Path | None:
     nb = _read_json(out)
     meta = nb.get("metadata") if isinstance(nb, dict) else None
     mark = meta.get(KEY_FIELD) if isinstance(meta, dict) else None
-    return None if isinstance(mark, dict) and mark.get("key") else out
+    if not (isinstance(mark, dict) and mark.get("key")):
+        return out
+    # written by the build, then edited (a reader opened book/NN_x.ipynb itself and saved it): theirs now
+    written = mark.get("content")
+    return out if written is not None and written != content_hash(nb) else None
+
+
+def content_hash(nb: dict) -> str:
+    """A hash of what a notebook's cells say and show (their sources and outputs, not their metadata
+    or the file's formatting): the build records it when it publishes, so an edit is noticed."""
+    import hashlib
+
+    def joined(x):  # a file keeps multi-line strings as lists of lines, a notebook in memory as strings
+        if isinstance(x, list):
+            return "".join(x) if all(isinstance(v, str) for v in x) else [joined(v) for v in x]
+        return {k: joined(v) for k, v in x.items()} if isinstance(x, dict) else x
+
+    cells = [(c.get("cell_type"), joined(c.get("source", "")), joined(c.get("outputs", [])))
+             for c in nb.get("cells", [])]
+    return hashlib.sha256(json.dumps(cells, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def refuse_foreign_notebooks(srcs: list[Path]) -> None:
@@ -121,8 +140,9 @@ def refuse_foreign_notebooks(srcs: list[Path]) -> None:
     if found:
         names = ", ".join(str(p) for p in found)
         dest = found[0].parent.parent / "notebooks"  # where jupytext.toml pairs a chapter opened in Jupyter
-        raise StateError(f"{names}: not written by the build (no '{KEY_FIELD}' run key in its metadata), so it "
-                         f"looks like a reader's notebook, and the build writes its executed chapter to that path. "
+        raise StateError(f"{names}: not written by the build, or edited since (no '{KEY_FIELD}' run key in its "
+                         f"metadata, or cells that differ from what the build wrote), so it looks like a reader's "
+                         f"notebook, and the build writes its executed chapter to that path. "
                          f"Nothing was executed or overwritten. Move it out of the book folder (e.g. "
                          f"mkdir -p {dest} && mv {found[0]} {dest}/) or delete it, then run again. A chapter "
                          f"opened from its .py in JupyterLab saves its outputs to notebooks/ (jupytext.toml).")
@@ -388,7 +408,8 @@ def _publish(src: Path, profile: str, key: str, ident: dict, stage: Path, second
 
     refuse_foreign_notebooks([src])  # checked before executing too; a reader may have saved one since
     nb = page.for_reading(nbformat.read(stage / "notebook.ipynb", as_version=4))
-    nb.metadata[KEY_FIELD] = {"key": key, "profile": profile, "seconds": seconds, "identity": ident}
+    nb.metadata[KEY_FIELD] = {"key": key, "profile": profile, "seconds": seconds, "identity": ident,
+                              "content": content_hash(nb)}
     staged_ledger = stage / "ledger.json"
     if not staged_ledger.exists() or ledger.read_file(staged_ledger).get("key") != key:
         raise ChapterFailed(f"chapter {src.stem} ran but wrote no ledger for this run (does it call "

@@ -136,6 +136,24 @@ def test_a_notebook_the_build_wrote_is_replaced(book):
     assert execute.foreign_notebook(book / "01_first.py") is None
 
 
+def test_a_notebook_the_build_wrote_and_a_reader_edited_is_not_overwritten(book):
+    """Opening book/NN.ipynb itself in Jupyter and saving an edit keeps the run key: the recorded
+    content hash tells the edit apart, and the build refuses as for any reader's notebook."""
+    assert run(book, "--only", "01")[0] == 0
+    path = book / "01_first.ipynb"
+    nb = json.loads(path.read_text())
+    assert execute.foreign_notebook(book / "01_first.py") is None
+    path.write_text(json.dumps(nb, indent=2))  # saved again, reformatted, nothing changed: still the build's
+    assert execute.foreign_notebook(book / "01_first.py") is None
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "my notes"})
+    path.write_text(json.dumps(nb))
+    edited = path.read_bytes()
+    assert execute.foreign_notebook(book / "01_first.py") == path
+    rc, err = run(book, "--only", "01", "--force")
+    assert rc == 2 and "edited since" in err, err
+    assert path.read_bytes() == edited
+
+
 def test_jupyter_book_build_as_typed_names_a_readers_notebook(book, monkeypatch):
     """``jupyter-book build book`` runs aelib.sphinx_ext, which calls prepare: the same refusal."""
     from aelib import sphinx_ext
