@@ -74,6 +74,7 @@ class Chapter:
         # one thread unless AELIB_THREADS says otherwise: results (and cached models) depend on it
         torch.set_num_threads(identity.threads())
         set_seed(self.profile.seed)
+        figures.book_style()
 
     # --- data and models -----------------------------------------------------------------
     @cached_property
@@ -261,6 +262,7 @@ class Chapter:
         the chapter interactively sees it in the cell as well."""
         import matplotlib.pyplot as plt
 
+        figures.fit_page(fig)
         figures.save(fig, self.figure_dir, name)
         self.glue(name, fig, display=False)
         if not figures.headless():

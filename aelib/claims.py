@@ -230,9 +230,10 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C14", "04_manifold_walk",
           "More training makes fewer inputs walk without noise.",
           "fraction walking (noise-free, same walkers) after training to 2x steps along the stopping rule, "
-          "minus that after steps",
+          "minus that after train.steps",
           (_t("value", "<", 0.0, "change in fraction walking"),),
-          "the same training length twice: the next seed's model at steps minus this seed's, on this seed's walkers",
+          "the same training length twice: the next seed's model at train.steps minus this seed's, on this seed's "
+          "walkers",
           _MODEL),
     # --- 05 diffusion ------------------------------------------------------------------------------
     Claim("C15", "05_diffusion",
@@ -301,7 +302,7 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C24", "07_attention",
           "An attention U-Net denoises worse than the plain no-skip U-Net.",
           "r(0.5) of the attention U-Net (the author's code: noisy residuals, concatenation skips, trained at "
-          "attention.ATTN_UNET_LR) / r(0.5) of the no-skip U-Net, the essay's corruption drawn per seed, "
+          "learning rate 3e-3) / r(0.5) of the no-skip U-Net, the essay's corruption drawn per seed, "
           "data.n_eval held-out images, train mode; the same ratio on zero-mean noise of the same RMS and eval-mode "
           "r reported beside",
           (_t("value", ">", 1.1, "r_attn / r_noskip"),),
@@ -559,7 +560,12 @@ def with_numbers(text: str, profile=None) -> str:
             v = profile.value(m.group(0))
         except AttributeError:
             return m.group(0)
-        return f"{v:g}" if isinstance(v, float) else str(v)
+        text = f"{v:g}" if isinstance(v, float) else str(v)
+        # a number of steps reads with its unit, unless the sentence already gives it
+        if m.group(2).endswith("steps") and not re.match(r"\s*(optimiser |optimizer |descent |sampler )?steps?\b",
+                                                         m.string[m.end():]):
+            text += " steps"
+        return text
 
     return _SETTING.sub(value, text)
 

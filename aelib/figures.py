@@ -12,6 +12,32 @@ import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid
 
+# Text sizes for figures read on a page whose column is about 800 px wide (a figure is at most
+# PAGE_WIDTH_IN inches wide there, so 10 pt stays at least about 10 px on screen).
+BOOK_STYLE = {"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
+              "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 12}
+PAGE_WIDTH_IN = 10.0
+
+
+def book_style() -> None:
+    """Set the book's figure text sizes for this process (every chapter starts with it)."""
+    plt.rcParams.update(BOOK_STYLE)
+
+
+def fit_page(fig) -> None:
+    """Shrink a figure wider than :data:`PAGE_WIDTH_IN` to that width, keeping its aspect, so that
+    its text is not scaled down below its point size on the page; the layout is redone."""
+    import warnings
+
+    w, h = fig.get_size_inches()
+    if w <= PAGE_WIDTH_IN:
+        return
+    fig.set_size_inches(PAGE_WIDTH_IN, h * PAGE_WIDTH_IN / w)
+    if fig.get_layout_engine() is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a layout that cannot be tightened stays as it is
+            fig.tight_layout()
+
 
 def save(fig, folder: Path, name: str, dpi: int = 110) -> Path:
     """Write ``fig`` as ``<folder>/<name>.png`` and return the path (the figure stays open so

@@ -91,7 +91,7 @@ def number(x) -> str:
             return f"{x:.2e}"
         if a >= 100:
             return f"{x:,.0f}"
-        return f"{x:.3g}"
+        return f"{x:#.3g}".rstrip(".")  # three significant digits, trailing zeros kept: 1.00, 2.30, 0.0500
     return str(x)
 
 

@@ -219,13 +219,14 @@ ch.glue("fc_size", f"{models.n_params(fc_runs[ch.seeds[0]].model):,} parameters 
         f"{P.fc.image_size}×{P.fc.image_size} pixels, {P.fc.n_hidden} hidden layers of width {P.fc.width}")
 ch.glue("fc_n_eval", f"{len(a_fc_all):,}")
 fc_table = pd.concat(fc_rows, names=["seed"])
-report.show(fc_table)
+report.show(fc_table.drop(columns=[c for c in fc_table.columns if c.endswith("_eval")]))
 
 # %% [markdown]
 # The FC autoencoder has {glue:text}`fc_size`; every number is computed on its
-# {glue:text}`fc_n_eval` held-out crops. One row per seed and $\alpha$. `r`, `g`, `k`: the essay's corruption; `r_noise`, `k_noise`:
-# zero-mean white noise of the same RMS per image; `recon`: clean reconstruction error; the
-# `_eval` columns: the same with batch norm in eval mode.
+# {glue:text}`fc_n_eval` held-out crops. One row per seed and $\alpha$, batch norm in training mode
+# (the eval-mode numbers are quoted in the text). `r`, `g`, `k`: the essay's corruption;
+# `r_noise`, `k_noise`: zero-mean white noise of the same RMS per image; `recon`: clean
+# reconstruction error.
 
 # %%
 s0 = ch.seeds[0]
@@ -385,15 +386,16 @@ ctrl_res = {s: per_image(unet_runs["unet", s_next[s]].model, a_all, corrupted(a_
 a0 = ch.eval_images()
 h_shape = tuple(unet_runs["unet", s0].model.E(a0[:1]).shape[1:])
 ch.glue("unet_size", f"{models.n_params(unet_runs['unet', s0].model):,} parameters (base width {P.unet.base}, "
-        f"depth {P.unet.depth}); its latent $h$ is {'×'.join(map(str, h_shape))} for a "
-        f"{'×'.join(map(str, a0.shape[1:]))} input")
+        f"depth {P.unet.depth})")
+ch.glue("h_shape", f"{'×'.join(map(str, h_shape))} for a {'×'.join(map(str, a0.shape[1:]))} input")
 unet_table = pd.concat({("no skips" if n == "unet" else "skips", s): t for (n, s), t in unet_rows.items()},
                        names=["model", "seed"])
-report.show(unet_table)
+report.show(unet_table.drop(columns=[c for c in unet_table.columns if c.endswith("_eval")]))
 
 # %% [markdown]
-# The no-skip U-Net has {glue:text}`unet_size`. The table gives, per model, seed and $\alpha$, the
-# same medians as the FC autoencoder's above, on all held-out crops.
+# The no-skip U-Net has {glue:text}`unet_size`; its latent $h$ is {glue:text}`h_shape`. The table
+# gives, per model, seed and $\alpha$, the same medians as the FC autoencoder's above, on all
+# held-out crops, in training mode (the eval-mode ratios are quoted below).
 
 # %%
 def k_stats(res) -> dict:
@@ -448,8 +450,8 @@ ch.figure(fig, "ratios_vs_alpha")
 # :alt: Three line plots of the ratios r, g and k against alpha for the two U-Nets and the FC autoencoder.
 #
 # Medians over all held-out crops of $r$, $g$ and $k$ against $\alpha$, one line per model and
-# seed (training-mode batch norm, the essay's corruption). A line at 1 marks the identity map's
-# $r$ and $k$.
+# seed (training-mode batch norm, the essay's corruption). The line at 1 is the identity map's
+# $r$ and $k$ (its $g$ is 0).
 # ```
 
 # %%

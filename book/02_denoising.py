@@ -718,7 +718,8 @@ sent = [
         abs(report.seed_median(c4, 'e_aff trained') - report.seed_median(c4, 'e0_aff')) <
         0.1 * report.seed_median(c4, 'e0_aff') else
         "After removing that offset and a gain per channel: ")
-     + f"e_aff trained / untrained is {c4['median']:.2f}, so C4 {report.verdict_text(c4)}."),
+     + f"e_aff trained / untrained is {c4['median']:.2f}, so C4 {report.verdict_verb(c4)}"
+     + (f" ({c4['reason']})" if c4["reason"] else "") + "."),
     says(c7, f"The representation of a corrupted input is nearer the clean image than the input on every seed "
              f"(ratio {c7['median']:.2f} after the affine fit, {c7['control']['value']:.2f} for the untrained model).",
          f"The representation of a corrupted input is not nearer the clean image than the input (ratio "

@@ -71,8 +71,9 @@ def test_a_table_output_or_a_removed_cell_is_not_a_problem():
 
 
 def test_numbers_read_as_numbers():
-    assert [report.number(x) for x in (None, math.nan, True, False, 12345, 0, 0.0523, 2.31456, 123.4, 0.00012)] == \
-        ["", "", "yes", "no", "12,345", "0", "0.0523", "2.31", "123", "1.20e-04"]
+    assert [report.number(x) for x in (None, math.nan, True, False, 12345, 0, 0.0523, 2.31456, 123.4, 0.00012, 1.0,
+                                        99.99)] == \
+        ["", "", "yes", "no", "12,345", "0", "0.0523", "2.31", "123", "1.20e-04", "1.00", "100"]
 
 
 def test_reading_table_has_no_row_numbers_blank_nan_and_yes_no():
@@ -88,7 +89,8 @@ def test_claim_texts_name_numbers_not_settings():
     p = profiles.get("cpu")
     text = "descent of rep.steps from a start; K = walk.steps; e.g. the mean"
     out = claims.with_numbers(text, p)
-    assert f"descent of {p.rep.steps} from" in out and f"K = {p.walk.steps}" in out and "e.g." in out
+    assert f"descent of {p.rep.steps} steps from" in out and f"K = {p.walk.steps} steps" in out and "e.g." in out
+    assert claims.with_numbers("after rep.steps optimiser steps", p) == f"after {p.rep.steps} optimiser steps"
     assert "rep.steps" not in out and claims.with_numbers(text) == text
     table = claims.thresholds_table("04_manifold_walk", p)
     assert "walk.steps" not in table and "walk.tol" not in table
