@@ -59,15 +59,21 @@ def grid_image(images: torch.Tensor, nrow: int = 8, normalize: bool = False) -> 
     return g.permute(1, 2, 0).numpy()
 
 
-def image_rows(rows: dict[str, torch.Tensor], n: int = 8, scale: float = 1.0):
-    """One figure with a labelled row per entry of ``rows`` (each a batch; the first ``n`` shown)."""
-    fig, axes = plt.subplots(len(rows), 1, figsize=(scale * n * 0.9, scale * 1.05 * len(rows)), squeeze=False)
+def image_rows(rows: dict[str, torch.Tensor], n: int = 8, scale: float = 1.0, min_width: float = 6.0):
+    """One figure with a labelled row per entry of ``rows`` (each a batch; the first ``n`` shown),
+    at least ``min_width`` inches wide so that the row labels fit beside a few images."""
+    import warnings
+
+    width = max(min_width, scale * n * 0.9)
+    fig, axes = plt.subplots(len(rows), 1, figsize=(width, scale * 1.05 * len(rows)), squeeze=False)
     for ax, (label, batch) in zip(axes[:, 0], rows.items()):
         ax.imshow(grid_image(batch[:n], nrow=n), interpolation="nearest")
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=11)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.tight_layout()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # labels wider than the margins: the layout stays
+        fig.tight_layout()
     return fig
 
 

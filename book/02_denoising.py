@@ -59,7 +59,6 @@
 PROFILE = "cpu"
 
 # %%
-import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -93,16 +92,6 @@ C7_ALPHA = 0.5                  # the corruption of the inputs represented in C7
 REP_TARGETS = max(2, P.rep.targets // 4)   # held-out targets represented per seed (the same for every seed)
 rep_every = log_steps(P.rep.steps, 10)     # steps at which e is read along each descent
 
-
-def few_rows(rows: dict, n: int, min_width: float = 5.5):
-    """figures.image_rows, widened to ``min_width`` inches: with the few targets of a small profile
-    the library's width (0.9 inch per image) leaves no room beside the row labels."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Tight layout not applied")
-        fig = figures.image_rows(rows, n=n)
-    fig.set_size_inches(max(fig.get_figwidth(), min_width), fig.get_figheight())
-    fig.tight_layout()
-    return fig
 
 
 def other(s):
@@ -341,7 +330,7 @@ ch.figure(fig, "representation_loss")
 
 # %%
 s0 = SEEDS[0]
-fig = few_rows({"target a": targets, "start a_0": REP["unet", s0, "clean"]["a0"],
+fig = figures.image_rows({"target a": targets, "start a_0": REP["unet", s0, "clean"]["a0"],
                           "a_g, untrained": REP["untrained unet", s0, "clean"]["a_g"],
                           "a_g, trained": REP["unet", s0, "clean"]["a_g"],
                           "a_g, trained, affine fit": metrics.affine_fit(REP["unet", s0, "clean"]["a_g"], targets)},
@@ -572,7 +561,7 @@ for s in SEEDS:
 c7 = ch.claim(m7, figure="representation_of_noisy_input")
 ch.glue("c7_raw", report.seed_median(c7, "raw ratio"))
 a_hat, res = C7[SEEDS[0]]
-fig = few_rows({"clean a": targets, f"a_hat (alpha={C7_ALPHA})": a_hat,
+fig = figures.image_rows({"clean a": targets, f"a_hat (alpha={C7_ALPHA})": a_hat,
                           "a_g(a_hat), trained": res["unet"]["a_g"],
                           "a_g(a_hat), trained, affine fit": metrics.affine_fit(res["unet"]["a_g"], targets),
                           "a_g(a_hat), untrained": res["untrained unet"]["a_g"]}, n=min(8, REP_TARGETS))
@@ -646,7 +635,7 @@ report.show(report.per_seed({s: {"e_aff hidden": d["details"]["e_aff hidden"], "
 s0 = SEEDS[0]
 with torch.no_grad():
     a_hat = corruption.corrupt(targets, C7_ALPHA, generator=ch.rng("representation targets corrupted", s0))
-    fig = few_rows({"target a": targets, "O_mlp(a)": HID[s0].model(targets),
+    fig = figures.image_rows({"target a": targets, "O_mlp(a)": HID[s0].model(targets),
                               "a_hat (alpha=0.5)": a_hat, "O_mlp(a_hat)": HID[s0].model(a_hat),
                               "a_g, MLP U-Net": REP["unet_hidden", s0, "clean"]["a_g"],
                               "a_g, plain U-Net": REP["unet", s0, "clean"]["a_g"]}, n=min(8, REP_TARGETS))

@@ -126,20 +126,6 @@ def span(xs) -> str:
     return f"{med(xs):.2f} ({min(xs):.2f} to {max(xs):.2f})"
 
 
-def rows_figure(rows: dict, n: int):
-    """figures.image_rows, at least 6 inches wide: with few images per row (small profiles) its
-    long row labels would not fit beside them."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)   # tight_layout on a figure too narrow for its labels
-        fig = figures.image_rows(rows, n=n)
-    w, h = fig.get_size_inches()
-    if w < 6:
-        fig.set_size_inches(6, h)
-        fig.tight_layout()
-    return fig
-
 
 # %% [markdown]
 # ## The data: held-out photos are brighter than the training photos
@@ -780,7 +766,7 @@ report.show(pd.DataFrame({s: {f"{q} {k}": REP[s][k][q] for k in ("start", "BN", 
 # %%
 rep0 = REP[s0]
 n_show = min(8, REP_TARGETS)
-fig = rows_figure({"target a": rep0["targets"], "a_g, with BN": rep0["BN"]["a_g"],
+fig = figures.image_rows({"target a": rep0["targets"], "a_g, with BN": rep0["BN"]["a_g"],
                           "a_g, with BN, gain and offset fitted": metrics.affine_fit(rep0["BN"]["a_g"], rep0["targets"]),
                           "a_g, without BN": rep0["no BN"]["a_g"],
                           "a_g, untrained BN U-Net": rep0["untrained BN"]["a_g"]}, n=n_show)

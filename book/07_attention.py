@@ -161,20 +161,6 @@ ATTN = ("attn_unet", "eff_attn_ae", "dot_attn_ae", "dot_attn_only")
 SMALL = ("eff_attn_ae", "dot_attn_ae", "dot_attn_only")
 
 
-def rows_figure(rows: dict, n: int):
-    """figures.image_rows, at least 6 inches wide: with few images per row (small profiles) its
-    long row labels would not fit beside them."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)   # tight_layout on a figure too narrow for its labels
-        fig = figures.image_rows(rows, n=n)
-    w, h = fig.get_size_inches()
-    if w < 6:
-        fig.set_size_inches(6, h)
-        fig.tight_layout()
-    return fig
-
 
 def other(s):
     """The next seed of the profile: the 'another seed' of the controls of C24 and C26."""
@@ -544,7 +530,7 @@ for key in ("e", "e0", "e0_aff", "r zero-mean", "r eval", "k", "recon"):
 
 # %%
 with torch.no_grad():
-    fig = rows_figure({"target a": rep["x"], "a_g, efficient attention": rep["a_g"],
+    fig = figures.image_rows({"target a": rep["x"], "a_g, efficient attention": rep["a_g"],
                               "a_g, dot-product attention": REP["dot_attn_ae", s0]["a_g"],
                               "a_g, dot-product, affine fit": metrics.affine_fit(REP["dot_attn_ae", s0]["a_g"],
                                                                                    rep["x"]),
