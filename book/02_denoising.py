@@ -93,7 +93,6 @@ REP_TARGETS = max(2, P.rep.targets // 4)   # held-out targets represented per se
 rep_every = log_steps(P.rep.steps, 10)     # steps at which e is read along each descent
 
 
-
 def other(s):
     """The next seed of the profile: the 'another seed' of the controls of C4 and C8."""
     return SEEDS[(SEEDS.index(s) + 1) % len(SEEDS)]
