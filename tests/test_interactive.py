@@ -13,8 +13,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+import test_run_state
 from nbclient import NotebookClient
-from test_run_state import CHAPTER, run
+from test_run_state import run
 
 from aelib import claims, execute, ledger
 
@@ -64,14 +65,8 @@ def test_a_chapter_opened_from_its_py_runs_in_a_kernel_and_writes_an_unkeyed_led
 
 
 # --- the build never overwrites a reader's notebook ---------------------------------------------
-@pytest.fixture
-def book(tmp_path):
-    b = tmp_path / "book"
-    b.mkdir()
-    for stem in ("01_first", "02_second"):
-        (b / f"{stem}.py").write_text(CHAPTER.format(stem=stem, title=stem))
-    (b / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: 01_first\n  - file: 02_second\n")
-    return b
+book = test_run_state.book  # the two-chapter book folder fixture
+
 
 
 def readers_notebook(book: Path, stem: str = "01_first") -> bytes:
