@@ -577,10 +577,3 @@ def thresholds_rows(chapter: str, profile=None) -> list[dict]:
              "control (must not clear)": with_numbers(c.control, profile), "gates": ", ".join(c.gates) or "none"}
             for c in for_chapter(chapter)]
 
-
-def thresholds_table(chapter: str, profile=None) -> str:
-    """:func:`thresholds_rows` as a Markdown table (pipes in the texts escaped)."""
-    rows = ["| claim | measured as | holds when | control (must not clear) | gates |", "|---|---|---|---|---|"]
-    for r in thresholds_rows(chapter, profile):
-        rows.append("| " + " | ".join(str(v).replace("|", "\\|") for v in r.values()) + " |")
-    return "\n".join(rows)

@@ -184,38 +184,6 @@ def save_gif(data: bytes, folder: Path, name: str) -> Path:
     return path
 
 
-def show_gif(data: bytes, width: int | None = None):
-    """A display object for GIF bytes: an ``image/gif`` output, which plays in Jupyter and which
-    myst-nb writes to the built site as an image file."""
-    from IPython.display import Image
-
-    return Image(data=data, format="gif", width=width)
-
-
-def frame_grid(frames: dict, steps: list[int], n: int = 4, nrow: int = 2, columns: int = 6, label: str = "eps",
-               slider: str = "step"):
-    """A static figure of recorded walks: one row per entry of ``frames`` (label -> ``(F, B, C,
-    H, W)``, all recorded at ``steps``), one column per evenly spaced recorded step, each cell a
-    grid of the first ``n`` images. The headless stand-in for :func:`frame_explorer`."""
-    import numpy as np
-
-    n_frames = len(steps)
-    cols = sorted(set(np.linspace(0, n_frames - 1, min(columns, n_frames)).round().astype(int).tolist()))
-    fig, axes = plt.subplots(len(frames), len(cols), figsize=(1.45 * len(cols), 1.55 * len(frames)), squeeze=False)
-    for r, (key, fr) in enumerate(frames.items()):
-        for c, i in enumerate(cols):
-            ax = axes[r, c]
-            ax.imshow(grid_image(fr[i][:n], nrow=nrow), interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if r == 0:
-                ax.set_title(f"{slider} {steps[i]}", fontsize=9)
-            if c == 0:
-                ax.set_ylabel(f"{label} = {key}", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
 def player(frames: dict, steps: list[int], n: int = 8, nrow: int = 4, label: str = "eps", slider: str = "step",
            fps: float = 8.0, width: int = 512, max_frames: int = 60) -> str:
     """A self-contained HTML and JavaScript player over recorded frames, for the static page: a
@@ -278,14 +246,11 @@ def player(frames: dict, steps: list[int], n: int = 8, nrow: int = 4, label: str
 
 
 def frame_explorer(frames: dict, steps: list[int], n: int = 8, nrow: int = 8, scale: int = 3, label: str = "eps",
-                   slider: str = "step", columns: int = 6, grid_n: int = 4, grid_nrow: int = 2):
+                   slider: str = "step"):
     """An ipywidgets explorer over recorded walks: a slider over the recorded step and, when
     ``frames`` holds several walks (label -> ``(F, B, C, H, W)``, all recorded at ``steps``),
-    buttons to choose one. Under ``AELIB_HEADLESS=1`` (papermill, the site) it returns the static
-    figure of :func:`frame_grid` instead (``grid_n`` images per cell in ``grid_nrow`` columns).
-    ``slider`` names what the frames run over (e.g. the training-set size N)."""
-    if headless():
-        return frame_grid(frames, steps, n=grid_n, nrow=grid_nrow, columns=columns, label=label, slider=slider)
+    buttons to choose one: what an interactive reader gets beside :func:`player`, which is what the
+    static page shows. ``slider`` names what the frames run over (e.g. the training-set size N)."""
     import imageio.v3 as iio
     import ipywidgets as widgets
 

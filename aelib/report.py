@@ -63,11 +63,6 @@ def verdict_verb(rec: dict) -> str:
     return {"holds": "holds", "does not hold": "does not hold"}.get(rec["verdict"], "is inconclusive")
 
 
-def verdict_text(rec: dict) -> str:
-    """The verdict followed by its reason in parentheses, when it has one."""
-    return rec["verdict"] + (f" ({rec['reason']})" if rec["reason"] else "")
-
-
 def failed_gate(rec: dict) -> dict | None:
     """The first gate entry of a record that failed, or None."""
     failed = [g for g in rec["gates"] if not g["passed"]]
@@ -128,13 +123,6 @@ def claim_box(rec: dict, profile=None) -> str:
             f'<br><span class="claim-reason">{html.escape(reason(rec))}.</span></div>')
 
 
-def table(data, index=None, digits: int | None = 3) -> pd.DataFrame:
-    """A DataFrame for reading: from a DataFrame, a list of row dicts or a dict of columns,
-    indexed by the column(s) ``index`` when given, numbers rounded to ``digits`` (None: as they are)."""
-    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
-    if index is not None:
-        df = df.set_index(index)
-    return df if digits is None else df.round(digits)
 
 
 def per_seed(rows: dict) -> pd.DataFrame:

@@ -156,6 +156,3 @@ def test_slider_over_n_swaps_the_sample_pair_grid(monkeypatch):
     first = image.value
     slider.value = 2
     assert image.value != first and image.value[:4] == b"\x89PNG"
-    monkeypatch.setenv("AELIB_HEADLESS", "1")
-    fig = figures.frame_explorer({"digits": rungs}, [1, 8, 64], label="data", slider="N")
-    assert [ax.get_title() for ax in fig.axes] == ["N 1", "N 8", "N 64"]

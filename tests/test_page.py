@@ -92,8 +92,8 @@ def test_claim_texts_name_numbers_not_settings():
     assert f"descent of {p.rep.steps} steps from" in out and f"K = {p.walk.steps} steps" in out and "e.g." in out
     assert claims.with_numbers("after rep.steps optimiser steps", p) == f"after {p.rep.steps} optimiser steps"
     assert "rep.steps" not in out and claims.with_numbers(text) == text
-    table = claims.thresholds_table("04_manifold_walk", p)
-    assert "walk.steps" not in table and "walk.tol" not in table
+    rows = str(claims.thresholds_rows("04_manifold_walk", p))
+    assert "walk.steps" not in rows and "walk.tol" not in rows and f"{p.walk.steps} steps" in rows
 
 
 def test_player_is_self_contained_and_plays_every_kept_frame():
