@@ -44,7 +44,10 @@ Modules:
 - :mod:`aelib.ledger`         the claims ledger and the claims table of the first page
 - :mod:`aelib.report`         a verdict record read for prose: verdict and reason texts, per-seed medians,
                               ranges, tables for reading
-- :mod:`aelib.figures`        saving and showing figures, image grids, shared plots
+- :mod:`aelib.names`          what a reader calls each model (the words for ``unet_skips`` and the like)
+- :mod:`aelib.figures`        saving figures, image grids, shared plots, the offline player of recorded runs
+- :mod:`aelib.page`           how an executed chapter shows on its page: folded code, what a page must not show
+- :mod:`aelib.site`           the site's generated parts: chapter-to-module map, repository, build record
 - :mod:`aelib.chapter`        the per-chapter context: profile, data, ledger, figures, one call per claim
 - :mod:`aelib.distributed`    torchrun process groups, per-rank batch slices (paper runs)
 - :mod:`aelib.train`          ``python -m aelib.train``: train the shared models ahead of the chapters

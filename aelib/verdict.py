@@ -19,7 +19,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from . import claims
+from . import claims, names
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
 VERDICTS = (HOLDS, FAILS, INCONCLUSIVE)
@@ -157,7 +157,8 @@ def decide(m: Measurement) -> dict:
         g = failed[0]
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
         val = "not measured" if g["value"] is None else f"{g['value']:.3g}"
-        verdict, reason = INCONCLUSIVE, f"gate '{g['name']}' failed for {g['subject']}: {val}, needs {g['limit']}{more}"
+        verdict, reason = INCONCLUSIVE, (f"gate '{g['name']}' failed for {names.readable(g['subject'])}: {val}, "
+                                         f"needs {g['limit']}{more}")
     elif ctrl is None:
         verdict, reason = INCONCLUSIVE, f"control ({claim.control}) not measured"
     elif not ctrl["discriminates"]:

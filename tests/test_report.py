@@ -109,3 +109,15 @@ def test_claims_table_shows_the_chapters_claims(chapter):
     html = ch.claims_table().to_html()
     assert "C98" in html and "C99" in html and 'class="reading-table"' in html
     assert [r["claim"] for r in claims.thresholds_rows("99_test")] == ["C98", "C99"]
+
+
+def test_a_failed_gate_names_the_model_as_a_reader_would():
+    m = verdict.Measurement("C98")
+    for s, v in enumerate([0.8, 0.9, 0.95]):
+        m.add(s, v, control=1.0, gates=[verdict.check("model works", "unet_skips (seed 0)", 2.0)])
+    reason = verdict.decide(m)["reason"]
+    assert "failed for skip U-Net (seed 0)" in reason and "unet_skips" not in reason
+    from aelib.names import readable
+    assert readable("unet, 3000 steps; fc_w384 and fc") == \
+        "no-skip U-Net, 3000 steps; FC autoencoder of width 384 and FC autoencoder"
+    assert readable("unetx and my_fc stay") == "unetx and my_fc stay"  # whole identifiers only
