@@ -16,7 +16,7 @@ import os
 import time
 from pathlib import Path
 
-from . import claims, verdict
+from . import claims, site, verdict
 from .paths import home
 
 
@@ -178,7 +178,7 @@ def render_markdown(profile: str) -> str:
     counts = summary(profile)
     n_max = max((len(r.get("seeds", [])) for r in recs.values()), default=0)
     lines = []
-    if profile == "smoke":
+    if profile in site.BANNER_PROFILES:  # the profiles whose numbers mean nothing, as the banner says
         lines += [":::{warning}", "This build ran at the `smoke` profile: tiny models, a few steps and two seeds. "
                   "Its numbers exercise the code and mean nothing about the essay; every verdict is expected to be "
                   "inconclusive.", ":::", ""]

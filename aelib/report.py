@@ -14,6 +14,7 @@ import statistics
 import pandas as pd
 
 from . import claims
+from .ledger import VERDICT_CLASS
 
 
 def fmt(x, spec: str = ".2f") -> str:
@@ -112,7 +113,7 @@ def claim_box(rec: dict, profile=None) -> str:
     import html
 
     cl = claims.get(rec["id"])
-    kind = {"holds": "holds", "does not hold": "fails"}.get(rec["verdict"], "inconclusive")
+    kind = VERDICT_CLASS.get(rec["verdict"], "inconclusive")
     vals = [s["value"] for s in rec["seeds"]]
     ctrl = control_value(rec)
     ctrl_text = "" if math.isnan(ctrl) else f"; control {number(ctrl)}"
