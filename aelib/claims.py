@@ -1,6 +1,7 @@
 """The one registry of claims: statement, measure, threshold, control and gates, in one place.
 
-Every claim of the essay (C1-C27) and every extension of the book (X1-X6) is a :class:`Claim`.
+Every claim of the essay (C1-C27, and C28-C32: statements the essay draws from figures that had no
+counterpart in the book before issue 19) and every extension of the book (X1-X6) is a :class:`Claim`.
 Its threshold is a tuple of :class:`Test` conditions on named quantities that a chapter measures
 once per seed; the headline number (``value``) is the first test's quantity. Thresholds live here
 and nowhere else: the chapters read them from :data:`REGISTRY`, the ledger computes verdicts
@@ -187,6 +188,16 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
           (_t("value", ">=", 2.0, "e_aff hidden / e_aff plain"),
            _t("recon_ratio", "<=", 1.5, "recon_hidden / recon_plain"), _t("r", "<", 1.0, "r(0.5)")),
           "the plain U-Net of another seed against this seed's (e ratio near 1)", _REP),
+    Claim("C28", "02_denoising",
+          "With more training, the no-skip U-Net restores images from heavy corruption and from pure noise better.",
+          "r(0.3) of the no-skip U-Net after 2x train.steps along the stopping rule / r(0.3) after train.steps, "
+          "medians over all held-out images, the same corrupted inputs (train-mode batch norm); and "
+          "SW(O(pure noise), held-out) of the longer run / that of the shorter run, the same noise; the two "
+          "lengths are the models of chapter 04's C14 (the essay's Fig. 6)",
+          (_t("value", "<", 0.9, "r_long(0.3) / r_short(0.3)"),
+           _t("sw", "<", 0.9, "SW_long / SW_short from pure noise")),
+          "the same training length twice: the next seed's model at train.steps in place of the longer run, same "
+          "inputs and noise (ratios near 1)", _MODEL),
     # --- 03 noninvertibility -----------------------------------------------------------------------
     Claim("C9", "03_noninvertibility",
           "At initialisation the representation noise of a non-invertible layer is near Gaussian.",
@@ -235,6 +246,22 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
           "the same training length twice: the next seed's model at train.steps minus this seed's, on this seed's "
           "walkers",
           _MODEL),
+    Claim("C29", "04_manifold_walk",
+          "Walking a model trained on 8x more images gives more coherent images.",
+          "SW(last noisy-walk frames, held-out) of the no-skip U-Net trained on every training photo / that of the "
+          "same U-Net trained on 1/8 of the photos (walk.small_frac), equal optimiser steps and batch (equal "
+          "training FLOPs), the same walkers and walk noise; the held-out images not among the walkers as reference "
+          "(the essay's Fig. 11: 2,048 against 256 images)",
+          (_t("value", "<", 0.9, "SW(full set) / SW(1/8 set)"),),
+          "the 1/8-set model of the next seed in place of the full-set model (ratio near 1)", _MODEL),
+    Claim("C30", "04_manifold_walk",
+          "The walk on the model trained on more images moves between training images.",
+          "fraction of walkers of the full-set model whose noisy-walk frames (after the start) come near two or "
+          "more distinct training images, near = closer (L2) to that training image than the 10th percentile of "
+          "held-out images' distances to their nearest training image",
+          (_t("value", ">=", 0.25, "fraction passing near 2+ training images"),),
+          "the same walk (same walkers, same noise) of an untrained U-Net: its frames must not pass near "
+          "training images", _MODEL + ("iteration moved",)),
     # --- 05 diffusion ------------------------------------------------------------------------------
     Claim("C15", "05_diffusion",
           "Iterated denoise-and-renoise from pure noise gives image-like samples (N = 30, 200).",
@@ -264,6 +291,14 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
           (_t("value", "<", 0.9, "SW ratio"),),
           "the larger budget against itself: a second sample set from fresh noise (ratio near 1)",
           ("model works", "beats noise")),
+    Claim("C31", "05_diffusion",
+          "The wide U-Net's samples carry fewer painting-like artefacts than the base U-Net's.",
+          "folded AUC of the per-image share of variance in the finest Laplacian band (C16's texture statistic) "
+          "between a model's samples and held-out images: base U-Net's minus wide U-Net's (C17's models and "
+          "samples, N = 30; the essay's Fig. 23)",
+          (_t("value", ">=", 0.1, "fAUC(base vs data) - fAUC(wide vs data)"),),
+          "the base model against itself: fAUC of its samples minus that of a second sample set from fresh noise "
+          "(near 0)", _MODEL + ("beats noise",)),
     # --- 06 batch norm -----------------------------------------------------------------------------
     Claim("C19", "06_batchnorm",
           "The U-Net denoises better than the fully connected autoencoder.",
@@ -327,6 +362,12 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
           "beside), targets and starts as C25",
           (_t("value", "<", 0.1, "e_aff"), _t("recon", "<", 0.1, "recon"), _t("r", ">", 0.9, "r(0.5)")),
           "the no-skip U-Net, measured the same way (it denoises)", _REP),
+    Claim("C32", "07_attention",
+          "The attention U-Net represents its input more accurately than the plain no-skip U-Net: it copies more.",
+          "e_aff(attention U-Net) / e_aff(no-skip U-Net), output layer, the same held-out targets and start per seed, "
+          "descent of rep.steps in train mode (as C4; raw e reported beside; the essay's Fig. 28)",
+          (_t("value", "<", 0.9, "e_aff attention / e_aff no-skip"),),
+          "another seed's no-skip U-Net in the attention U-Net's place, same targets and start (ratio near 1)", _REP),
     # --- 08 memorization ---------------------------------------------------------------------------
     Claim("X1", "08_memorization",
           "Trained on one image, neither the FC autoencoder nor the no-skip U-Net becomes the identity.",
