@@ -42,7 +42,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import identity, ledger, page, paths, profiles, site
+from . import essay_figures, identity, ledger, page, paths, profiles, site
 from .paths import home
 
 REPO = paths.REPO
@@ -436,7 +436,8 @@ def _publish(src: Path, profile: str, key: str, ident: dict, stage: Path, second
 # --- the site -------------------------------------------------------------------------------
 def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
     """The site's generated parts: the claims tables, the ledger as JSON, the run record (first page);
-    the chapter-to-module table and the repository's whereabouts (the page on running the book)."""
+    the chapter-to-module table and the repository's whereabouts (the page on running the book); the
+    essay's figures with links to their counterparts (first page)."""
     gen = Path(book_dir) / "_generated"
     gen.mkdir(parents=True, exist_ok=True)
     ident = identity.run_identity(profile)
@@ -454,6 +455,7 @@ def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
     url, branch = site.repository(book_dir)
     (gen / "code_map.md").write_text(site.code_map_markdown(srcs, url, branch))
     (gen / "repository.md").write_text(site.repository_markdown(book_dir))
+    (gen / "essay_figures.md").write_text(essay_figures.markdown(srcs))
     return gen
 
 
