@@ -565,7 +565,7 @@ ch.figure(fig, "nobn_denoising")
 #
 # The U-Net with and without batch norm on the same corrupted held-out crops ($\alpha = 0.5$, top
 # four rows) and on the same crops blurred with the essay's Gaussian blur, scaled to this
-# resolution (bottom three rows); seed {glue:text}`seed0`, train mode.
+# resolution (bottom three rows); seed {glue:text}`seed0`, train mode (essay Fig. 24).
 # ```
 
 # %%
@@ -684,7 +684,7 @@ ch.figure(fig, "batch1_denoising")
 #
 # The same corrupted held-out crops ($\alpha = 0.5$) denoised by the U-Nets trained with batches
 # of one, of {glue:text}`ref_batch` and of {glue:text}`batch` images, each in train mode at its own
-# batch size (seed {glue:text}`seed0`).
+# batch size (seed {glue:text}`seed0`; essay Fig. 25).
 # ```
 
 # %%
@@ -779,7 +779,7 @@ ch.figure(fig, "representation_bn")
 #
 # Seed {glue:text}`seed0`: targets and their representations $a_g$. The third row is the BN U-Net's
 # representation after the per-channel gain and offset that fit its target best: what $e_\text{aff}$
-# scores.
+# scores (essay Fig. 26).
 # ```
 
 # %%
