@@ -126,8 +126,10 @@ ch.claims_table()
 # C31 reuses C16's texture statistic and C17's models and samples, and asks which model's samples
 # are the harder to tell from real photos by it: the folded AUC of each model's samples against
 # the held-out images (0.5: the statistic cannot tell them from photos; 1: it always can), the
-# base U-Net's minus the wide U-Net's. A difference of 0.1 means that one random pair (sample,
-# photo) in ten is told apart by the base model's samples and not by the wide model's. The
+# base U-Net's minus the wide U-Net's. A folded AUC is the chance that a random sample and a
+# random photo are ordered the way that is the more common for that model (the sample below the
+# photo, say); a difference of 0.1 means that chance is ten percentage points higher for the base
+# model's samples than for the wide model's. The
 # control asks how large that difference is when nothing changes but the noise: the base model
 # against a second set of its own samples from fresh noise (one of those C17's control draws).
 #
@@ -743,8 +745,9 @@ ch.figure(fig, "variants_sw")
 # (claim-c31)=
 # ## C31: does width remove the painting-like artefacts?
 #
-# The essay's last comparison of its deeper U-Nets puts samples of a narrower and a wider model
-# side by side and reads the wider one's as freer of the painting-like look. "Painting-like" here
+# Closing its comparison of wider and deeper U-Nets, the essay remarks, beside samples of its
+# deeper model, that doubling the feature maps leaves fewer painting-like artefacts in what the
+# sampler synthesises than the narrower U-Net does; it judges this by eye. "Painting-like" here
 # means what C16 measures: areas of smooth, flat colour where a photograph has fine grain,
 # foliage, gravel or ripples, and edges that are soft rather than sharp. All of that lowers the
 # share of an image's variance in the finest Laplacian band, the band the pyramid keeps for
