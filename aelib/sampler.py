@@ -27,8 +27,8 @@ statistics couple the images of one batch, samples are drawn in fixed batches of
 ``batch_size`` chains.
 
 The end of the module holds helpers around the sampler: a faster, numerically identical sliced
-Wasserstein distance, the step cap of a model trained to a compute budget, the folded AUC of C16
-and the three ordering conditions of C17.
+Wasserstein distance, the step cap of a model trained to a compute budget, the folded AUC of C16,
+the difference of two folded AUCs against one reference (C31) and the three ordering conditions of C17.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def sample(model, shape: tuple[int, int, int], cfg: SamplerConfig,
 
 
 # ------------------------------------------------------------------------------------------
-# measures around the sampler: a fast sliced Wasserstein, compute budgets, C16, C17
+# measures around the sampler: a fast sliced Wasserstein, compute budgets, C16, C31, C17
 
 #: C17 and C18 put every model on one training-compute budget: the FLOPs of the base U-Net at
 #: ``steps // BUDGET_FRACTION`` optimiser steps (``steps`` is the profile's cap for the book's U-Net).
@@ -193,6 +193,15 @@ def folded_auc(values_a, values_b) -> float:
 
     auc = separation(values_a, values_b)["auc"]
     return max(auc, 1.0 - auc)
+
+
+def folded_auc_gap(values_a, values_b, reference) -> float:
+    """How much nearer to ``reference`` set ``b`` is than set ``a`` in one per-image statistic:
+    ``folded_auc(a, reference) - folded_auc(b, reference)`` (:func:`folded_auc`). Positive when
+    ``b`` is the harder of the two to tell from the reference, in whichever direction each departs
+    from it; at most 0.5 in size. C31 reads it with the base U-Net's samples as ``a``, the wide
+    U-Net's as ``b`` and held-out images as the reference."""
+    return folded_auc(values_a, reference) - folded_auc(values_b, reference)
 
 
 def order_conditions(levels: dict[str, list[float]]) -> dict[str, bool]:

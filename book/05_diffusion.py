@@ -54,7 +54,9 @@
 #   (the essay: "oil painting");
 # - **C17** twice the feature maps give more fine detail but less global order, and one more
 #   encoder and decoder level restores the order;
-# - **C18** more compute (the essay: a bigger model, trained for longer) gives better samples.
+# - **C18** more compute (the essay: a bigger model, trained for longer) gives better samples;
+# - **C31** the wide U-Net's samples carry fewer of the painting-like artefacts than the base
+#   U-Net's (the essay's comparison of its deeper U-Nets).
 #
 # Every claim is measured on three seeds: a seed retrains the models (the shared U-Nets and this
 # chapter's variants), and redraws the sampler's noise and the distance's patches and projections.
@@ -120,6 +122,16 @@ ch.claims_table()
 # *equal* training FLOPs. "Better" must mean at least 10 % nearer the data, the same margin the
 # stopping rule uses for "still improving": the control, the larger budget sampled twice, sits
 # near 1 and would clear a bare "below 1" about half the time.
+#
+# C31 reuses C16's texture statistic and C17's models and samples, and asks which model's samples
+# are the harder to tell from real photos by it: the folded AUC of each model's samples against
+# the held-out images (0.5: the statistic cannot tell them from photos; 1: it always can), the
+# base U-Net's minus the wide U-Net's. A folded AUC is the chance that a random sample and a
+# random photo are ordered the way that is the more common for that model (the sample below the
+# photo, say); a difference of 0.1 means that chance is ten percentage points higher for the base
+# model's samples than for the wide model's. The
+# control asks how large that difference is when nothing changes but the noise: the base model
+# against a second set of its own samples from fresh noise (one of those C17's control draws).
 #
 # ## The models, the data and the sampler
 #
@@ -279,8 +291,8 @@ ch.figure(fig, "sampling_steps")
 # :alt: Rows of eight images, one row per evenly spaced step of the sampler, from noise at the top to the finished samples at the bottom.
 #
 # How a sample forms: the model's output $O(a_n)$ at evenly spaced steps of the $N$ =
-# {glue:text}`n_lo` run of the first seed, eight chains side by side (the essay's figure shows
-# the same sequence).
+# {glue:text}`n_lo` run of the first seed, eight chains side by side (the essay shows the
+# same sequence for its 30-step samples: essay Fig. 13).
 # ```
 
 # %%
@@ -293,7 +305,8 @@ ch.player("sampling", {N_HI: r_big.frames}, r_big.frame_steps, n=8, nrow=4, labe
 # :alt: A player showing eight sampler chains, two rows of four images, with a slider over the sampler's steps.
 #
 # The $N$ = {glue:text}`n_hi` run of the first seed as an animation of the model's output
-# $O(a_n)$, one frame every few steps: press play or drag the slider.
+# $O(a_n)$, one frame every few steps: press play or drag the slider (the essay's 200-step video:
+# essay Fig. 14).
 # ```
 
 # %% [markdown]
@@ -412,7 +425,8 @@ ch.glue("walk_eps", f"{float(P.walk.eps):g}")
 #
 # The manifold walk and the sampler on the first seed's U-Net, at the same cost per image: the
 # training images the walk starts from (top), where the walk is after {glue:text}`n_hi` steps
-# (middle), and the sampler's samples at $N$ = {glue:text}`n_hi` (bottom).
+# (middle), and the sampler's samples at $N$ = {glue:text}`n_hi` (bottom). The essay makes the
+# same comparison with a video of a walk (essay Fig. 15).
 # ```
 #
 # The table compares the two sets by the distribution distance, the distance to the nearest
@@ -508,6 +522,7 @@ ch.figure(fig, "mlp_unet_style")
 # the MLP U-Net from the same noise; bottom: held-out photos) and, below, the distribution of
 # the high-frequency share (the share of an image's variance in the finest Laplacian band) over
 # all seeds, for both models, the plain U-Net's second set from other noise, and held-out photos.
+# The essay shows the MLP U-Net's samples by themselves (essay Fig. 19).
 # ```
 
 # %%
@@ -519,6 +534,32 @@ for key, name in (("share_mlp", "median_share_mlp"), ("share_plain", "median_sha
 ch.glue("c16_share_held", rec16["seeds"][0]["details"]["median_share_heldout"])
 c16_dir = "lower" if med(raw) < 0.5 else "higher"
 ch.glue("c16_direction", c16_dir)
+
+# %% [markdown]
+# The essay also shows the MLP U-Net's sampler at work, 200 iterations as a video. The player
+# below records the first seed's MLP U-Net over one batch of chains at $N$ =
+# {glue:text}`n_hi`, from the same noise as the first batch of the plain U-Net's run in C15's
+# player: the same starting noise and the same fresh noise at every step, so that, chain by
+# chain, the two models differ only in what they make of it. This one batch is the only sampling
+# this figure adds.
+
+# %%
+hid_run = sample(r0["hidden"].model, shape, dataclasses.replace(sampler_cfg(N_HI), n_samples=P.diff.batch),
+                 ch.rng("chains", s0), device=ch.device)
+n_show = min(8, P.diff.batch)
+ch.player("mlp_sampling", {"plain U-Net": r_big.frames[:, :P.diff.batch], "MLP U-Net": hid_run.frames},
+          r_big.frame_steps, n=n_show, nrow=4, label="model", slider="step")
+
+# %% [markdown]
+# ```{glue:figure} mlp_sampling
+# :name: fig-05-mlp-sampling
+# :alt: A player showing sampler chains in rows of four images, with buttons to choose the plain or the MLP U-Net and a slider over the sampler's steps.
+#
+# The sampler at $N$ = {glue:text}`n_hi` on the first seed's two U-Nets from the same noise: the
+# model's output $O(a_n)$ every few steps for the first chains of one batch. Choose a model with
+# the buttons; the slider keeps its step, so the two can be compared frame by frame (the essay's
+# 200-iteration video of its MLP U-Net: essay Fig. 20).
+# ```
 
 # %% [markdown]
 # (claim-c17)=
@@ -564,14 +605,16 @@ for s in ch.seeds:
     r["var_set"] = {k: draw(run.model, N_CMP, "chains", s).final for k, run in r["var"].items()}
     r["var_sw"] = {k: sw_levels(x, s) for k, x in r["var_set"].items()}
     r["c17_cond"] = sampler.order_conditions(r["var_sw"])
-    # control: the base model in all three roles, from three different noises
-    ctrl_sw = {"base": r["var_sw"]["base"]} | {k: sw_levels(draw(r["var"]["base"].model, N_CMP, off, s).final, s)
-                                              for k, off in (("wide", "chains, third set"), ("wide + deep", "chains, fourth set"))}
+    # control: the base model in all three roles, from three different noises (C31 reuses the third set)
+    r["base_sets"] = {k: draw(r["var"]["base"].model, N_CMP, off, s).final
+                      for k, off in (("wide", "chains, third set"), ("wide + deep", "chains, fourth set"))}
+    ctrl_sw = {"base": r["var_sw"]["base"]} | {k: sw_levels(x, s) for k, x in r["base_sets"].items()}
     r["c17_ctrl_cond"] = sampler.order_conditions(ctrl_sw)
-    g = []
-    for k, run in r["var"].items():
-        g += [run.gate(), ch.model_works(f"{k} U-Net at the budget", run.model, s),
-              verdict.check("beats noise", f"{k} U-Net samples, N = {N_CMP}", mean(r["var_sw"][k]) / r["sw_noise"], s)]
+    r["var_gates"] = {k: [run.gate(), ch.model_works(f"{k} U-Net at the budget", run.model, s),
+                          verdict.check("beats noise", f"{k} U-Net samples, N = {N_CMP}",
+                                        mean(r["var_sw"][k]) / r["sw_noise"], s)]
+                      for k, run in r["var"].items()}
+    g = [x for k in variants for x in r["var_gates"][k]]
     m17.add(s, value=sum(r["c17_cond"].values()), control=sum(r["c17_ctrl_cond"].values()), gates=g,
             details={k: bool(v) for k, v in r["c17_cond"].items()}
             | {f"sw_finest_{k}": v[0] for k, v in r["var_sw"].items()}
@@ -618,7 +661,8 @@ ch.figure(fig, "variant_samples")
 # :alt: Four rows of twelve images: samples of the base, wide and wide + deep U-Nets from the same noise, and held-out photos.
 #
 # The first seed's samples of each model at the common budget ($N$ = {glue:text}`n_cmp`, the
-# same noise for every model), above held-out photos.
+# same noise for every model), above held-out photos: the wide row is the counterpart of the
+# essay's wide samples, the wide + deep row of its wide and deep ones (essay Fig. 21, essay Fig. 22).
 # ```
 
 # %% [markdown]
@@ -692,9 +736,119 @@ ch.figure(fig, "variants_sw")
 # Per pyramid level, the distance of each model's samples to held-out images (left; the median
 # over seeds, with the seeds' range as error bars), and on the right the distance averaged over
 # levels against training compute: the base U-Net along its run ($1\times$, $2\times$, $4\times$)
-# and the wide and wide + deep models at the $1\times$ budget, one dot per seed.
+# and the wide and wide + deep models at the $1\times$ budget, one dot per seed. The essay
+# shows its case for more compute as two sets of samples, a day on one small GPU against a day
+# on four large ones with a larger model (essay Fig. 16).
 # ```
+
+# %% [markdown]
+# (claim-c31)=
+# ## C31: does width remove the painting-like artefacts?
 #
+# Closing its comparison of wider and deeper U-Nets, the essay remarks, beside samples of its
+# deeper model, that doubling the feature maps leaves fewer painting-like artefacts in what the
+# sampler synthesises than the narrower U-Net does; it judges this by eye. "Painting-like" here
+# means what C16 measures: areas of smooth, flat colour where a photograph has fine grain,
+# foliage, gravel or ripples, and edges that are soft rather than sharp. All of that lowers the
+# share of an image's variance in the finest Laplacian band, the band the pyramid keeps for
+# pixel-scale detail, so a painting-like sample has a *lower* share than a photograph of the
+# same scene. C31 asks whether the wide U-Net's samples are harder to tell from held-out photos
+# by that share than the base U-Net's: the folded AUC of each model's samples against the
+# held-out images, the base's minus the wide's. Nothing is retrained or resampled: the models are
+# C17's, trained to the stopping rule under one compute budget, and the sample sets are the ones
+# C17 drew from the same noise at $N$ = {glue:text}`n_cmp`. The control is the base model against
+# itself, C17's third set of base samples from fresh noise in the wide model's place.
+#
+# The statistic has limits worth stating before the numbers. It is folded, so a model whose
+# samples have *too much* fine-scale energy (left-over noise, ringing) departs from the photos
+# as much as one that is too smooth; the table and the figure give the direction as well. It
+# sees texture only: the global disorder that C17 measures on the coarse level does not move it,
+# and neither does colour. And at 32×32 pixels the finest band is a small share of any image's
+# variance, so brush-stroke texture that shows at the essay's 128² has little room here.
+
+# %%
+m31 = ch.measurement("C31")
+for s in ch.seeds:
+    r = S[s]
+    hf_held = r["hf"]["held-out"]
+    hf = {"base": metrics.high_frequency(r["var_set"]["base"]), "wide": metrics.high_frequency(r["var_set"]["wide"]),
+          "base, other noise": metrics.high_frequency(r["base_sets"]["wide"])}
+    auc = {k: metrics.separation(v, hf_held)["auc"] for k, v in hf.items()}   # below 0.5: smoother than photos
+    r["hf31"], r["auc31"] = hf, auc
+    r["c31"] = sampler.folded_auc_gap(hf["base"], hf["wide"], hf_held)
+    r["c31_ctrl"] = sampler.folded_auc_gap(hf["base"], hf["base, other noise"], hf_held)
+    m31.add(s, value=r["c31"], control=r["c31_ctrl"], gates=r["var_gates"]["base"] + r["var_gates"]["wide"],
+            details={f"fauc_{k.replace(', ', '_').replace(' ', '_')}": max(a, 1 - a) for k, a in auc.items()}
+            | {f"auc_{k.replace(', ', '_').replace(' ', '_')}": a for k, a in auc.items()}
+            | {f"median_share_{k.replace(', ', '_').replace(' ', '_')}": float(v.median()) for k, v in hf.items()}
+            | {"median_share_heldout": float(hf_held.median())})
+rec31 = ch.claim(m31, figure="width_texture", details={"N": N_CMP, "samples_per_seed": n_s})
+report.show(pd.DataFrame([{"seed": s,
+                           "folded AUC, base samples vs held-out": max(S[s]["auc31"]["base"], 1 - S[s]["auc31"]["base"]),
+                           "folded AUC, wide samples vs held-out": max(S[s]["auc31"]["wide"], 1 - S[s]["auc31"]["wide"]),
+                           "C31: base minus wide": S[s]["c31"],
+                           "control: base minus base from other noise": S[s]["c31_ctrl"],
+                           "AUC, base vs held-out": S[s]["auc31"]["base"],
+                           "AUC, wide vs held-out": S[s]["auc31"]["wide"],
+                           "median share, base": float(S[s]["hf31"]["base"].median()),
+                           "median share, wide": float(S[s]["hf31"]["wide"].median()),
+                           "median share, held-out": float(S[s]["hf"]["held-out"].median())} for s in ch.seeds])
+            .set_index("seed").T.rename(columns=lambda s: f"seed {s}").rename_axis("per seed"))
+
+# %% [markdown]
+# One column per seed: how well the finest band's share tells each model's samples from held-out
+# photos (folded AUC), C31's difference and its control, the same AUCs before folding (below 0.5:
+# the samples have the lower share, the painting-like direction), and the median shares.
+
+# %%
+fig = plt.figure(figsize=(10, 7.5))
+gs = fig.add_gridspec(2, len(ch.seeds), height_ratios=[1, 1.2])
+top = gs[0, :].subgridspec(1, 2)
+k8 = min(8, len(r0["var_set"]["base"]))
+for j, k in enumerate(("base", "wide")):
+    ax = fig.add_subplot(top[0, j])
+    ax.imshow(figures.grid_image(r0["var_set"][k][:k8], nrow=min(4, k8)), interpolation="nearest")
+    ax.set_title(f"{k} U-Net, seed {s0}, N = {N_CMP}")
+    ax.set_axis_off()
+strip_sets = (("held-out", "held-out\nphotos", "grey"), ("base", "base", "tab:blue"),
+              ("base, other noise", "base,\nother noise", "lightsteelblue"), ("wide", "wide", "tab:orange"))
+for j, s in enumerate(ch.seeds):
+    ax = fig.add_subplot(gs[1, j])
+    for i, (k, _, colour) in enumerate(strip_sets):
+        v = (S[s]["hf"]["held-out"] if k == "held-out" else S[s]["hf31"][k]).numpy()
+        jitter = ((torch.arange(len(v)) * 0.618034) % 1 - 0.5).numpy() * 0.5   # even spread, no random draw
+        ax.scatter(i + jitter, v, s=6, alpha=0.35 if k == "held-out" else 0.7, color=colour, lw=0)
+        ax.hlines(float(torch.as_tensor(v).median()), i - 0.32, i + 0.32, color="black", lw=1.5)
+    ax.set_xticks(range(len(strip_sets)))
+    ax.set_xticklabels([t for _, t, _ in strip_sets], fontsize=9)
+    fa = {k: max(S[s]["auc31"][k], 1 - S[s]["auc31"][k]) for k in ("base", "wide")}
+    ax.set_title(f"seed {s}: fAUC base {fa['base']:.2f}, wide {fa['wide']:.2f}", fontsize=10)
+    if j == 0:
+        ax.set_ylabel("share of variance in the finest band")
+fig.tight_layout()
+ch.figure(fig, "width_texture")
+
+# %% [markdown]
+# ```{glue:figure} width_texture
+# :name: fig-05-width-texture
+# :alt: Top, eight base U-Net samples beside eight wide U-Net samples from the same noise; bottom, one strip plot per seed of the finest band's share of variance for held-out photos, base samples, a second base set and wide samples, with the folded AUCs in the titles.
+#
+# Width and texture. Top: the first seed's base and wide U-Net samples from the same noise
+# ($N$ = {glue:text}`n_cmp`, C17's models at one compute budget). Bottom, one panel per seed:
+# each image's share of variance in the finest Laplacian band (a dot per image, the black bar at
+# the median) for held-out photos, the base U-Net's samples, its second set from other noise
+# (the control) and the wide U-Net's samples; the titles give each model's folded AUC against
+# the photos. Painting-like samples sit below the photos; samples that a photo could not be told
+# from by texture overlap them (essay Fig. 23).
+# ```
+
+# %%
+for key, name in (("fauc_base", "fauc_base"), ("fauc_wide", "fauc_wide"), ("share_base", "median_share_base"),
+                  ("share_wide", "median_share_wide")):
+    ch.glue(f"c31_{key}", report.seed_median(rec31, name))
+ch.glue("c31_share_held", rec31["seeds"][0]["details"]["median_share_heldout"])
+
+# %% [markdown]
 # ## The stopping rule's curves
 
 # %%
@@ -793,6 +947,12 @@ ch.glue("c18_err_big", med([S[s]["unet"].curve[-1][1] for s in ch.seeds]))
 #   for the large budget sampled twice. Verdict: {glue:text}`c18_verdict`. Over the same compute
 #   the held-out reconstruction error went from {glue:text}`c18_err_small:.3f` to
 #   {glue:text}`c18_err_big:.3f`.
+# - **C31.** Against held-out photos the finest band's share gives a folded AUC of
+#   {glue:text}`c31_fauc_base:.2f` for the base U-Net's samples and {glue:text}`c31_fauc_wide:.2f`
+#   for the wide U-Net's (medians over seeds; median shares {glue:text}`c31_share_base:.3f`,
+#   {glue:text}`c31_share_wide:.3f` and {glue:text}`c31_share_held:.3f` for the photos). The
+#   difference is {glue:text}`c31_value:.2f` against {glue:text}`c31_ctrl:.2f` for the base model
+#   sampled twice. Verdict: {glue:text}`c31_verdict`.
 #
 # The essay's U-Nets had four or five levels and 64 or 128 feature maps at the first, were trained
 # for hundreds of epochs on LSUN churches or thousands of landscapes at 64² to 512² pixels, and
@@ -889,6 +1049,36 @@ else:
                  f"only from {med([S[s]['var']['base'].curve[-1][1] for s in ch.seeds]):.3f} to "
                  f"{med([S[s]['unet'].curve[-1][1] for s in ch.seeds]):.3f}; at this size the sample quality after "
                  "the first quarter of training varies more between seeds than it improves with compute.")
+v31, c31v = rec31["median"], (rec31["control"] or {}).get("value")
+fa_base, fa_wide = report.seed_median(rec31, "fauc_base"), report.seed_median(rec31, "fauc_wide")
+base_dir = "smoother" if report.seed_median(rec31, "auc_base") < 0.5 else "grainier"
+if rec31["verdict"] == verdict.HOLDS:
+    parts.append(f"Width does remove part of the base U-Net's texture artefacts: by the finest band's share of "
+                 f"variance, the base model's samples are told from photos with a folded AUC of {fa_base:.2f} and the "
+                 f"wide model's with {fa_wide:.2f}, a gap of {report.fmt(v31)} with every seed above "
+                 f"{claims.get('C31').test().limit:g}, where the base model sampled twice gives {report.fmt(c31v)}; "
+                 f"the base samples are {base_dir} than the photos, "
+                 + ("the painting-like direction the essay describes." if base_dir == "smoother" else
+                    "so what width removes here is excess fine-scale energy rather than a painted smoothness."))
+elif rec31["verdict"] == verdict.FAILS:
+    wide_dir = "smoother" if report.seed_median(rec31, "auc_wide") < 0.5 else "grainier"
+    parts.append(f"Width does not measurably reduce the painting-like texture here: by the finest band's share the "
+                 f"wide U-Net's samples are told from photos with a folded AUC of {fa_wide:.2f}, the base U-Net's "
+                 f"with {fa_base:.2f}, a gap of {report.fmt(v31)} where the claim needs "
+                 f"{claims.get('C31').test().limit:g} (the base model sampled twice: {report.fmt(c31v)})"
+                 + (f"; the wide model's samples are the further from photos, and {wide_dir} than them."
+                    if fa_wide > fa_base else
+                    f"; the base model's samples are themselves hard to tell from photos by this statistic, so at "
+                    f"{P.data.image_size}×{P.data.image_size} pixels there is little painting-like texture for "
+                    "width to remove." if fa_base < 0.6 else "."))
+else:
+    g31 = report.failed_gate(rec31)
+    why = rec31["reason"] + ("; these are C17's models, and the compute cap, not a plateau, ended their training"
+                             if g31 is not None and g31["name"] == "trained to rule" else "")
+    parts.append(f"Whether width removes the painting-like texture stays undecided ({why}): the base U-Net's "
+                 f"samples are told from photos with a folded AUC of {fa_base:.2f} and the wide U-Net's with "
+                 f"{fa_wide:.2f}, a gap of {report.fmt(v31)} against {report.fmt(c31v)} for the base model "
+                 "sampled twice.")
 conclusion = " ".join(parts)
 ch.glue("c05_conclusion", conclusion)
 

@@ -185,6 +185,15 @@ def test_folded_auc():
     assert sampler.folded_auc([0, 3], [1, 2]) == 0.5
 
 
+def test_folded_auc_gap():
+    ref = [0, 1, 2, 3]
+    far, alike = [10, 11, 12, 13], [0, 1, 2, 3]
+    assert sampler.folded_auc_gap(far, alike, ref) == 0.5      # 1 (fully apart) - 0.5 (no separation)
+    assert sampler.folded_auc_gap(alike, far, ref) == -0.5
+    assert sampler.folded_auc_gap([-13, -12, -11, -10], far, ref) == 0.0  # apart below or above: same distance
+    assert sampler.folded_auc_gap([0, 1, 2, 13], alike, ref) == 1 / 32    # AUC 8.5/16 (ties half) against 1/2
+
+
 def test_order_conditions():
     levels = {"base": [1.0, 0.5], "wide": [0.8, 0.7], "wide + deep": [0.9, 0.4]}
     assert sampler.order_conditions(levels) == {"wide_finer_detail": True, "wide_less_global_order": True,
