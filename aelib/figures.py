@@ -1,7 +1,8 @@
 """Figures: one helper that saves each figure for the site and returns it for display, image
 grids, and the plots that several chapters share (training curves, frame explorers, a histogram
-with its Q-Q plot, per-seed distances, sliced Wasserstein by pyramid level). Every chapter saves
-through :meth:`aelib.chapter.Chapter.figure`.
+with its Q-Q plot, per-seed distances, sliced Wasserstein by pyramid level) and the U-Nets' block
+diagrams, read from the built model (:mod:`aelib.diagram`). Every chapter saves through
+:meth:`aelib.chapter.Chapter.figure`.
 """
 
 from __future__ import annotations
@@ -93,55 +94,13 @@ def loss_curves(runs: dict[str, list[float]], window: int = 25):
     return fig
 
 
-def unet_diagram(depth: int, base: int, image_size: int, skips: str = "self", hidden_mlp=None):
-    """A block diagram of the U-Net autoencoder as built by :class:`aelib.models.UNet`: one box per
-    level with its feature maps and resolution, the bottleneck ``h = E(a)`` at the bottom, and the
-    decoder's concatenation drawn from itself (no skips) or from the encoder (skips)."""
-    from matplotlib.patches import FancyArrowPatch, Rectangle
+def model_diagram(model, image_size: int | None = None, channels: int | None = None):
+    """A block diagram of a U-Net drawn from the built ``model`` (or its :class:`aelib.models.ModelConfig`):
+    its blocks, output maps and resolutions, ``h = E(a)`` and the decoder's concatenations are read
+    from one forward pass (:func:`aelib.diagram.model_diagram`), so the diagram follows the code."""
+    from .diagram import model_diagram as _draw
 
-    fig, ax = plt.subplots(figsize=(1.35 * (2 * depth + 3), 0.9 * depth + 2.2))
-    widths = [base * 2 ** i for i in range(depth + 1)]
-
-    def box(x, level, label, color):
-        y = -level * 0.9
-        ax.add_patch(Rectangle((x - 0.4, y - 0.3), 0.8, 0.6, fc=color, ec="k", lw=0.8))
-        ax.text(x, y, label, ha="center", va="center", fontsize=7.5)
-        return x, y
-
-    def arrow(p, q, **kw):
-        ax.add_patch(FancyArrowPatch(p, q, arrowstyle="->", mutation_scale=9, **kw))
-
-    enc = [box(l, l, f"{w} maps\n{image_size // 2 ** l}²", "#cfe3f5") for l, w in enumerate(widths)]
-    ax.text(depth, -depth * 0.9 - 0.5, "h = E(a)", ha="center", fontsize=8, weight="bold")
-    x_next = depth + 1
-    last = enc[-1]
-    if hidden_mlp:
-        mlp = box(x_next, depth, "MLP\n" + "-".join(map(str, hidden_mlp)), "#e6e6e6")
-        arrow((last[0] + 0.4, last[1]), (mlp[0] - 0.4, mlp[1]))
-        last, x_next = mlp, x_next + 1
-    dec = {}
-    for l in range(depth - 1, -1, -1):
-        dec[l] = box(x_next + (depth - 1 - l), l, f"{widths[l]} maps\n{image_size // 2 ** l}²", "#f7dcc4")
-    arrow((last[0] + 0.3, last[1] + 0.3), (dec[depth - 1][0] - 0.2, dec[depth - 1][1] - 0.3))
-    for l in range(depth - 1):
-        arrow((dec[l + 1][0] + 0.2, dec[l + 1][1] + 0.3), (dec[l][0] - 0.2, dec[l][1] - 0.3))
-    for l in range(depth - 1):
-        arrow((enc[l][0] + 0.2, enc[l][1] - 0.3), (enc[l + 1][0] - 0.2, enc[l + 1][1] + 0.3))
-    for l in range(depth):
-        (xe, ye), (xd, yd) = enc[l], dec[l]
-        if skips == "concat":
-            arrow((xe + 0.4, ye), (xd - 0.4, yd), ls="--", color="tab:red")
-        else:
-            ax.text(xd, yd + 0.36, "cat(x, x)" if skips == "self" else "no concat", ha="center", fontsize=7,
-                    color="tab:red")
-    ax.text(0, 0.6, "E (encoder)", ha="center", fontsize=9)
-    ax.text(dec[0][0], 0.6, "D (decoder)", ha="center", fontsize=9)
-    ax.set_xlim(-0.6, dec[0][0] + 0.6)
-    ax.set_ylim(-depth * 0.9 - 0.7, 0.9)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    fig.tight_layout()
-    return fig
+    return _draw(model, image_size, channels)
 
 
 # ------------------------------------------------------------------------------------------

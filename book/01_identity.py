@@ -247,7 +247,7 @@ ch.glue("seed0", s0)
 # :name: fig-fc-denoising
 # :alt: Ten clean held-out crops, then for three corruption strengths the corrupted crops and the FC autoencoder's outputs.
 #
-# The FC autoencoder on corrupted held-out crops (seed {glue:text}`seed0`; the essay's Figure 1).
+# The FC autoencoder on corrupted held-out crops (seed {glue:text}`seed0`; essay Fig. 1).
 # Clean images on top, then rows alternating between corrupted inputs $\hat a$ and outputs
 # $O(\hat a)$. Pixel values are clipped to $[0,1]$, not rescaled per image as in the essay's
 # figures, so that errors of brightness and contrast remain visible.
@@ -350,17 +350,21 @@ ch.glue_median("fc_recon_eval", [fc_rows[s]["recon_eval"].iloc[0] for s in ch.se
 
 # %%
 unet = ch.shared_config("unet")
-fig = figures.unet_diagram(unet.params.depth, unet.params.base, unet.image_size, skips=unet.params.skips)
+fig = figures.model_diagram(ch.shared("unet", s0).model, unet.image_size, unet.channels)
 ch.figure(fig, "unet_noskip_diagram")
 
 # %% [markdown]
 # ```{glue:figure} unet_noskip_diagram
 # :name: fig-unet-noskip
-# :alt: Block diagram of the no-skip U-Net, encoder levels on the left, decoder levels on the right.
+# :alt: Block diagram of the no-skip U-Net read from the built model: encoder boxes stepping down to the bottleneck h, decoder boxes stepping back up, each decoder box concatenating its upsampled maps with themselves.
 #
-# The no-skip U-Net at this profile (the essay's has four levels and 64 to 1024 feature maps;
-# both keep the bottleneck $h$ at 4/3 of the input's size). In the skip U-Net, the red labels
-# become connections from each encoder level to the decoder level of the same resolution.
+# The no-skip U-Net of this chapter, traced from its trained model of seed {glue:text}`seed0`
+# (essay Fig. 2): one box per stage with its blocks and, in bold, the maps and resolution it
+# outputs. The encoder $E$ (blue) steps down one row per halving of the resolution to the
+# bottleneck $h = E(a)$ (thick frame); the decoder $D$ (orange) steps back up. In red, what each
+# decoder stage concatenates: its upsampled maps with themselves. The skip U-Net of C3
+# concatenates the encoder's maps of the same resolution there instead. The essay's model has
+# four levels and 64 to 1024 maps.
 # ```
 #
 # (claim-c3)=

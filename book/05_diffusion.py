@@ -215,6 +215,43 @@ report.show(pd.DataFrame([{
 # noise's: the floor a perfect generator could reach.
 
 # %% [markdown]
+# ### The MLP U-Net
+#
+# The second model is the no-skip U-Net with a small fully connected network in its bottleneck. A
+# strided convolution halves the bottleneck's resolution and keeps a quarter of its maps; the result
+# is flattened and passed through linear layers with no activation between them, and a transposed
+# convolution gives back the bottleneck's shape for the decoder. With no activation anywhere on that
+# path, the convolution, the linear layers and the transposed convolution compose to one affine map,
+# whose rank is at most the narrowest layer's width: whatever the decoder receives lies in an affine
+# subspace of at most {glue:text}`mlp_narrowest` dimensions, where $h$ has {glue:text}`mlp_h_numbers`
+# numbers. With no skip connection there is no other route from the encoder to the decoder, so every
+# output of this model, each step of the sampler included, is decoded from a point of that subspace.
+# In the code the MLP is part of the decoder: $h = E(a)$ is read before it.
+
+# %%
+s_mlp = ch.seeds[0]
+mlp_model = S[s_mlp]["hidden"].model
+ch.glue("mlp_seed", str(s_mlp))
+ch.glue("mlp_narrowest", str(min(layer.out_features for layer in mlp_model.hidden.mlp)))
+ch.glue("mlp_h_numbers", f"{mlp_model.hidden.c * mlp_model.hidden.s ** 2:,}")
+fig = figures.model_diagram(mlp_model, hid_cfg.image_size, hid_cfg.channels)
+ch.figure(fig, "mlp_unet_diagram")
+
+# %% [markdown]
+# ```{glue:figure} mlp_unet_diagram
+# :name: fig-05-mlp-unet-diagram
+# :alt: Block diagram of the MLP U-Net traced from its trained model: encoder boxes stepping down to h, a grey box at the bottom listing the MLP's layer widths, decoder boxes stepping back up.
+#
+# The MLP U-Net of seed {glue:text}`mlp_seed`, traced from the trained model (essay Fig. 17): the
+# no-skip U-Net of chapter {ref}`identity` with the grey box between $h = E(a)$ (thick frame) and
+# the decoder. The box reads, top to bottom: the strided convolution and flattening, the widths of
+# the linear layers from the flattened input to the output that is reshaped into maps, and the
+# transposed convolution back to the bottleneck's maps and resolution (in bold). Encoder in blue,
+# decoder in orange, one row per halving of the resolution; in red, each decoder stage's
+# concatenation of its upsampled maps with themselves.
+# ```
+
+# %% [markdown]
 # (claim-c15)=
 # ## C15: samples at $N = 30$ and $N = 200$
 #

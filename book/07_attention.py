@@ -124,6 +124,28 @@ P = ch.profile
 SEEDS = ch.seeds
 ch.show_data()
 
+# %%
+attn_diagram_cfg = ch.model_config("attn_unet", base=P.attn.unet_base, depth=P.attn.unet_depth, skips="concat",
+                                   heads=P.attn.heads, dim_head=P.attn.dim_head)
+ch.figure(figures.model_diagram(attn_diagram_cfg), "attn_unet_diagram")
+
+# %% [markdown]
+# The attention U-Net (code) as this chapter builds it, drawn from the model itself:
+#
+# ```{glue:figure} attn_unet_diagram
+# :name: fig-07-attn-unet-diagram
+# :alt: Block diagram of the attention U-Net traced from the built model: encoder boxes of residual blocks and efficient attention stepping down to a middle box with dot-product attention, decoder boxes stepping back up, dashed red arrows from encoder boxes to the decoder boxes that concatenate them.
+#
+# The attention U-Net of the author's code at this profile, traced from a model built from the
+# configuration the chapter trains (essay Fig. 27): one box per stage with its blocks and, in bold,
+# the maps and resolution it outputs; encoder $E$ in blue down to $h = E(a)$ (thick frame), decoder
+# $D$ in orange. Every level has efficient attention (the essay's "linear attention"), the middle
+# has dot-product attention, and the dashed red arrows are the encoder-to-decoder concatenations
+# the code keeps; the first level's map is never concatenated. The essay's figure shows linear
+# attention only. Not drawn: the residual path around every residual block and attention, which
+# carries 5% of its input plus 95% fresh noise.
+# ```
+
 # %% [markdown]
 # ## Claims, measures and thresholds
 #
