@@ -98,6 +98,8 @@
 # This chapter measures:
 #
 # - **C24** the attention U-Net denoises worse than the plain no-skip U-Net;
+# - **C32** it represents its input more accurately than the no-skip U-Net (the other half of
+#   "copies more and denoises less");
 # - **C25** one efficient-attention layer between two 64-map convolutions copies: a
 #   near-perfect representation and little denoising;
 # - **C26** dot-product attention in its place represents the input less accurately;
@@ -291,9 +293,13 @@ ch.figure(fig, "training_rule")
 #
 # Then each model's output layer is represented on {glue:text}`rep_targets` held-out targets per
 # seed (new targets and a new start for every seed, the book's {glue:text}`rep_steps` steps of size {glue:text}`rep_lr`,
-# every loss recorded). Next to $e$ and $e_\text{aff}$ the table gives both at the descent's start
-# $a_0 \sim \mathcal N(0.7, 0.05^2)$: a descent whose $e_\text{aff}$ did not move by 10 % from its
-# start, or whose loss still changed by 5 % over its last fifth, fails its gate.
+# every loss recorded; the attention U-Net and the no-skip U-Net, at the same resolution, share the
+# targets and the start). The attention U-Net's output moves with every pass, so its residual noise is
+# drawn once per seed and held fixed for the whole descent, the target's pass included: what is
+# represented is one draw of the model, a fixed function of its input. Next to $e$ and
+# $e_\text{aff}$ the table gives both at the descent's start $a_0 \sim \mathcal N(0.7, 0.05^2)$: a
+# descent whose $e_\text{aff}$ did not move by 10 % from its start, or whose loss still changed by
+# 5 % over its last fifth, fails its gate.
 
 # %%
 ch.glue("rep_targets", REP_TARGETS)
@@ -316,13 +322,17 @@ for s in SEEDS:
         TAB[name, s] = metrics.ratio_table(model, a, ALPHAS, seed=s, eval_mode=True)
         COMMON[name, s] = metrics.ratio_table(attention.CommonNoise(model, s), a, (ALPHA,), seed=s)
         SPREAD[name, s] = attention.output_spread(model, a)
-        if name != "attn_unet":   # its target moves with every pass; C24 does not rest on its representation
-            represent_record(name, model, s, a[i * REP_TARGETS:(i + 1) * REP_TARGETS])
+        if name == "attn_unet":   # its residual noise drawn once per seed and held fixed (C32), same targets
+            model = attention.CommonNoise(model, ch.seed_of("attention U-Net representation noise", s))
+        represent_record(name, model, s, a[i * REP_TARGETS:(i + 1) * REP_TARGETS])
     # the control of C24: another seed's no-skip U-Net with this seed's corruption draws
     TAB["unet@other", s] = metrics.ratio_table(RUN["unet", other(s)].model, EVAL["unet"], (ALPHA,), seed=s)
     # the control of C26: another seed's efficient-attention model on this seed's targets and start
     represent_record("eff_attn_ae (other seed)", RUN["eff_attn_ae", other(s)].model, s,
                      REP["eff_attn_ae", s]["x"], key=("eff_attn_ae@other", s))
+    # the control of C32: another seed's no-skip U-Net on this seed's targets and start
+    represent_record("unet (other seed)", RUN["unet", other(s)].model, s, REP["unet", s]["x"],
+                     key=("unet@other", s))
 
 
 def q(name, s, col="r", alpha=ALPHA):
@@ -366,7 +376,8 @@ report.show(summary[["e0", "e", "e0_aff", "e_aff", "descent moved", "descent con
 # %% [markdown]
 # The representations: raw $e$ and $e_\text{aff}$ at the descent's start and end, how far
 # $e_\text{aff}$ moved from the start (relative) and the loss's change over the last fifth of the
-# descent (the two gates). The attention U-Net has none: its output moves with every pass.
+# descent (the two gates). The attention U-Net's rows are those of one fixed draw of its residual
+# noise per seed (C32).
 
 # %%
 fig = figures.ratio_curves({f"{LABELS[n]}, seed {s}": TAB[n, s] for n in ("unet",) + ATTN for s in SEEDS[:1]},
@@ -451,7 +462,8 @@ ch.glue("seed0", str(s0))
 #
 # Clean held-out crops, the same crops corrupted at $\alpha = 0.5$, and for the no-skip U-Net and
 # the attention U-Net their outputs on the corrupted crops $O(\hat a)$ and on the clean ones
-# $O(a)$ (seed {glue:text}`seed0`).
+# $O(a)$ (seed {glue:text}`seed0`); the essay's figure of this model (essay Fig. 28) also shows its
+# input representation, which is in the figure of C32 below.
 # ```
 
 # %%
@@ -491,6 +503,97 @@ for key in ("r attn", "r unet", "zero-mean ratio", "r zero-mean attn", "r zero-m
 # {glue:text}`c24_zero_mean_ratio:.2f`); the no-skip U-Net in eval mode has
 # $r$ = {glue:text}`c24_r_eval_unet:.2f` on the essay's corruption.
 #
+# (claim-c32)=
+# ## C32: does the attention U-Net represent its input more accurately?
+#
+# The essay shows the attention U-Net's poor denoising next to the representation of its input by its
+# output layer, and reads the second as the cause of the first: a model whose output determines its
+# input closely has few directions left to ignore, so it carries the corruption through (the argument
+# at the top of this chapter). C24 measured the denoising; this section measures the representation.
+# Per seed, the attention U-Net (its residual noise held fixed, as above) and the no-skip U-Net
+# represent the same {glue:text}`rep_targets` held-out targets from the same start, in train mode,
+# with the book's descent; the measure is the ratio of their $e_\text{aff}$, with the raw $e$ beside
+# it. The control puts another seed's no-skip U-Net in the attention U-Net's place, on the same
+# targets and start: two seeds of one architecture should give a ratio near 1.
+
+# %%
+rep_a, rep_u = REP["attn_unet", s0], REP["unet", s0]
+x32 = rep_u["x"]
+with torch.no_grad():
+    a_hat32 = corruption.corrupt(x32, ALPHA, generator=ch.rng("C32 example corruptions", s0))
+    fig = figures.image_rows({"target a": x32, f"a_hat (alpha={ALPHA})": a_hat32,
+                              "O(a_hat), attention U-Net": RUN["attn_unet", s0].model(a_hat32),
+                              "a_g, attention U-Net": rep_a["a_g"],
+                              "a_g, attention, affine fit": metrics.affine_fit(rep_a["a_g"], x32),
+                              "a_g, no-skip U-Net": rep_u["a_g"],
+                              "a_g, no-skip, affine fit": metrics.affine_fit(rep_u["a_g"], x32)},
+                             n=min(8, REP_TARGETS))
+ch.figure(fig, "attention_unet_representation")
+
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+for s in SEEDS:
+    for key, col, label in ((("attn_unet", s), "tab:red", "attention U-Net (fixed noise)"),
+                            (("unet", s), "tab:blue", "no-skip U-Net"),
+                            (("unet@other", s), "grey", "another seed's no-skip U-Net (control)")):
+        losses = REP[key]["losses"]
+        ax.plot(np.arange(1, len(losses) + 1), losses, color=col, alpha=0.7, lw=1,
+                label=label if s == s0 else None)
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("representation step")
+ax.set_ylabel("scaled L1 loss")
+ax.legend(fontsize=9)
+fig.tight_layout()
+ch.figure(fig, "attention_unet_representation_loss")
+
+# %% [markdown]
+# ```{glue:figure} attention_unet_representation
+# :name: fig-07-attention-unet-representation
+# :alt: Seven rows of held-out crops: targets, the targets corrupted, the attention U-Net's outputs on the corrupted crops, and the representations of the targets by the attention U-Net and by the no-skip U-Net, each raw and after a fitted gain and offset.
+#
+# Poor denoising and the input representation side by side (seed {glue:text}`seed0`): held-out
+# targets $a$, the same targets corrupted at $\alpha = 0.5$ and the attention U-Net's output on
+# them, then the output layer's representation $a_g$ of the clean targets by the attention U-Net
+# and by the no-skip U-Net (same targets, same start), each raw and after the per-image, per-channel
+# gain and offset that fit the target best, which is what $e_\text{aff}$ scores (essay Fig. 28).
+# ```
+#
+# ```{glue:figure} attention_unet_representation_loss
+# :name: fig-07-attention-unet-representation-loss
+# :alt: Representation loss against descent step on log axes, one line per seed for the attention U-Net in red, the no-skip U-Net in blue and another seed's no-skip U-Net in grey.
+#
+# The descents behind C32: the scaled L1 distance between the output on the current input and the
+# output on the target, at every step, for every seed. A line still falling steeply at its end has
+# not settled, which fails the 'descent converged' gate.
+# ```
+
+# %%
+m32 = ch.measurement("C32")
+for s in SEEDS:
+    r_a, r_u, r_o = REP["attn_unet", s], REP["unet", s], REP["unet@other", s]
+    assert torch.equal(r_a["x"], r_u["x"]) and torch.equal(r_a["a0"], r_u["a0"])   # same targets, same start
+    m32.add(s, value=r_a["e"]["affine"] / r_u["e"]["affine"],
+            control=r_o["e"]["affine"] / r_u["e"]["affine"],
+            gates=MODEL_GATES["attn_unet", s] + MODEL_GATES["unet", s] + r_a["gates"] + r_u["gates"],
+            details={"e_aff attn": r_a["e"]["affine"], "e_aff unet": r_u["e"]["affine"],
+                     "e attn": r_a["e"]["raw"], "e unet": r_u["e"]["raw"],
+                     "raw ratio": r_a["e"]["raw"] / r_u["e"]["raw"],
+                     "e0": r_u["e0"]["raw"], "e0_aff": r_u["e0"]["affine"],
+                     "moved attn": r_a["gates"][0].value, "settled attn": r_a["gates"][1].value,
+                     "r attn": q("attn_unet", s), "r unet": q("unet", s)})
+c32 = ch.claim(m32, figure="attention_unet_representation")
+for key in ("e_aff attn", "e_aff unet", "e attn", "e unet", "raw ratio", "e0", "e0_aff"):
+    ch.glue("c32_" + key.replace(" ", "_"), med(c32, key))
+
+# %% [markdown]
+# **C32 {glue:text}`c32_verdict`** ({glue:text}`c32_reason`). The attention U-Net's $e_\text{aff}$
+# over the no-skip U-Net's, on the same targets from the same start, is {glue:text}`c32_value:.2f`
+# (median over seeds; {glue:text}`c32_range`), against {glue:text}`c32_ctrl:.2f` for another seed's
+# no-skip U-Net in its place. The medians: $e_\text{aff}$ {glue:text}`c32_e_aff_attn:.3f` against
+# {glue:text}`c32_e_aff_unet:.3f` (both from {glue:text}`c32_e0_aff:.3f` at the start); the essay's
+# raw $e$ {glue:text}`c32_e_attn:.3f` against {glue:text}`c32_e_unet:.3f` (start
+# {glue:text}`c32_e0:.3f`; ratio {glue:text}`c32_raw_ratio:.2f`).
+#
 # (claim-c25)=
 # ## C25: one efficient attention between two convolutions
 #
@@ -512,7 +615,8 @@ ch.figure(fig, "efficient_attention_copying")
 #
 # The efficient-attention model between two convolutions (seed {glue:text}`seed0`). Rows:
 # held-out targets, the model's output on them, the corrupted input ($\alpha = 0.5$), the model's
-# output on that, and the output layer's input representation $a_g$ of the clean target.
+# output on that, and the output layer's input representation $a_g$ of the clean target
+# (essay Fig. 29).
 # ```
 
 # %%
@@ -567,7 +671,7 @@ ch.figure(fig, "dot_vs_efficient_representation")
 #
 # The same targets represented through efficient and through dot-product attention between
 # convolutions (seed {glue:text}`seed0`, same start), raw and after the per-image, per-channel
-# gain and offset that fit each target best (what $e_\text{aff}$ scores).
+# gain and offset that fit each target best, which is what $e_\text{aff}$ scores (essay Fig. 30).
 # ```
 
 # %%
@@ -617,7 +721,7 @@ ch.figure(fig, "dot_attention_only_copying")
 #
 # Dot-product attention alone (seed {glue:text}`seed0`), the same rows as for the efficient-attention
 # model: targets, outputs, corrupted inputs ($\alpha = 0.5$), outputs on them, and the
-# representations $a_g$ of the clean targets.
+# representations $a_g$ of the clean targets (essay Fig. 31).
 # ```
 
 # %%
@@ -664,6 +768,25 @@ elif r24 > 1:
               f"train-mode batch norm does by construction")
 else:
     mech24 = f"on zero-mean noise of the same RMS the ratio is {rz24:.2f}"
+if c24["verdict"] == verdict.HOLDS and c32["verdict"] == verdict.HOLDS:
+    both24_32 = ("Together, C24 and C32 find in the attention U-Net both halves of this chapter's title: it denoises "
+                 "less and keeps more of its input, the pairing the argument at the top of the chapter predicts.")
+elif c24["verdict"] == verdict.HOLDS and c32["verdict"] == verdict.FAILS:
+    both24_32 = ("Together, C24 and C32 split the chapter's title: the attention U-Net denoises less, but not because "
+                 "its output layer keeps more of its input, so its poor denoising needs another explanation than "
+                 "copying.")
+elif c24["verdict"] == verdict.FAILS and c32["verdict"] == verdict.HOLDS:
+    both24_32 = ("Together, C24 and C32 split the chapter's title: the attention U-Net keeps more of its input yet "
+                 "does not denoise worse by C24's margin, so a more accurate representation did not cost it denoising "
+                 "here.")
+elif c24["verdict"] == verdict.FAILS and c32["verdict"] == verdict.FAILS:
+    both24_32 = ("Together, C24 and C32 find neither half of this chapter's title in the attention U-Net: it neither "
+                 "denoises less nor keeps more of its input than the no-skip U-Net by the claims' margins.")
+else:
+    open24_32 = "both are" if c24["verdict"] == c32["verdict"] else "one of them is"
+    both24_32 = (f"Whether the attention U-Net copies more and denoises less rests on C24 ({c24['verdict']}) and C32 "
+                 f"({c32['verdict']}) together; {open24_32} inconclusive, so this profile does not settle the chapter's "
+                 f"title for that model.")
 sentences = [
     (f"The attention U-Net now learns: trained at a learning rate of {attention.ATTN_UNET_LR:g} its held-out error is "
      f"{works['attn_unet']:.2f} of the mean training image's (median over seeds), where at the book's rate it had "
@@ -679,6 +802,17 @@ sentences = [
          f"{c24['median']:.2f}); {mech24}.",
          f"Whether the attention U-Net denoises worse is not settled ({c24['reason']}); its r is {r24:.2f} times the "
          f"no-skip U-Net's and {mech24}."),
+    says(c32, f"The essay is right that the attention U-Net represents its input more accurately than the no-skip "
+              f"U-Net: its e_aff is {c32['median']:.2f} times the no-skip U-Net's on the same targets and start "
+              f"({med(c32, 'e_aff attn'):.3f} against {med(c32, 'e_aff unet'):.3f}), against "
+              f"{c32['control']['value']:.2f} for two seeds of the no-skip U-Net.",
+         f"Against the essay, the attention U-Net does not represent its input more accurately by the claim's margin "
+         f"on any seed: its e_aff is {c32['median']:.2f} times the no-skip U-Net's ({med(c32, 'e_aff attn'):.3f} "
+         f"against {med(c32, 'e_aff unet'):.3f}; raw e ratio {med(c32, 'raw ratio'):.2f}).",
+         f"Whether the attention U-Net represents its input more accurately is not settled ({c32['reason']}; e_aff "
+         f"ratio {c32['median']:.2f}, {med(c32, 'e_aff attn'):.3f} against {med(c32, 'e_aff unet'):.3f}, raw e "
+         f"ratio {med(c32, 'raw ratio'):.2f})."),
+    both24_32,
     says(c25, f"One efficient attention between two convolutions does copy: e_aff {c25['median']:.3f} and r(0.5) "
               f"{med(c25, 'r', 'quantities'):.2f} on every seed.",
          f"One efficient attention between two convolutions does not copy in the essay's sense on any seed (e_aff "

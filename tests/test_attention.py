@@ -222,6 +222,25 @@ def test_common_noise_removes_the_pass_to_pass_noise_and_leaves_the_rng_alone():
     assert torch.equal(A.CommonNoise(det)(a), det(a))
 
 
+def test_common_noise_gives_the_representation_descent_one_fixed_map():
+    """C32 represents the attention U-Net through CommonNoise: the target's pass and every descent
+    step see the same residual noise. Started at the target itself, the first loss is then exactly 0
+    (with fresh noise on every pass it is not), and two descents agree."""
+    from aelib.representation import RepresentationConfig, represent
+
+    a = torch.rand(2, 3, 16, 16)
+    noisy = A.AttentionUNet(16, 3, 8, 2, 1, 8, "concat", "dot")
+    cfg = RepresentationConfig(steps=3, seed=5)
+    O = A.CommonNoise(noisy, seed=11)
+    a_g, losses = represent(O, a, cfg, start=a, record_every=1)
+    assert losses[0] == 0.0 and torch.equal(a_g, a)   # zero loss, zero gradient: the descent stays put
+    _, fresh = represent(noisy, a, cfg, start=a, record_every=1)
+    assert fresh[0] > 0.0
+    b1, l1 = represent(O, a, cfg, record_every=1)
+    b2, l2 = represent(O, a, cfg, record_every=1)
+    assert torch.equal(b1, b2) and l1 == l2 and l1[-1] < l1[0]
+
+
 def test_learning_rate_raises_only_the_noisy_attention_unets():
     assert A.learning_rate("attn_unet", 3e-4) == A.ATTN_UNET_LR
     assert A.learning_rate("attn_unet_eff", 3e-4) == A.ATTN_UNET_LR
