@@ -365,7 +365,8 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C32", "07_attention",
           "The attention U-Net represents its input more accurately than the plain no-skip U-Net: it copies more.",
           "e_aff(attention U-Net) / e_aff(no-skip U-Net), output layer, the same held-out targets and start per seed, "
-          "descent of rep.steps in train mode (as C4; raw e reported beside; the essay's Fig. 28)",
+          "descent of rep.steps in train mode (as C4; raw e reported beside; the essay's Fig. 28); the attention "
+          "U-Net's residual noise is drawn once per seed and held fixed for the target and every descent step",
           (_t("value", "<", 0.9, "e_aff attention / e_aff no-skip"),),
           "another seed's no-skip U-Net in the attention U-Net's place, same targets and start (ratio near 1)", _REP),
     # --- 08 memorization ---------------------------------------------------------------------------

@@ -127,9 +127,9 @@ SEEDS = ch.seeds
 ch.show_data()
 
 # %%
-attn_diagram_cfg = ch.model_config("attn_unet", base=P.attn.unet_base, depth=P.attn.unet_depth, skips="concat",
-                                   heads=P.attn.heads, dim_head=P.attn.dim_head)
-ch.figure(figures.model_diagram(attn_diagram_cfg), "attn_unet_diagram")
+attn_unet_cfg = ch.model_config("attn_unet", base=P.attn.unet_base, depth=P.attn.unet_depth, skips="concat",
+                                heads=P.attn.heads, dim_head=P.attn.dim_head)
+ch.figure(figures.model_diagram(attn_unet_cfg), "attn_unet_diagram")
 
 # %% [markdown]
 # The attention U-Net (code) as this chapter builds it, drawn from the model itself:
@@ -215,8 +215,7 @@ def other(s):
 
 # %%
 cfgs = {
-    "attn_unet": ch.model_config("attn_unet", base=P.attn.unet_base, depth=P.attn.unet_depth, skips="concat",
-                                 heads=P.attn.heads, dim_head=P.attn.dim_head),
+    "attn_unet": attn_unet_cfg,  # the model the diagram above was traced from
     "eff_attn_ae": ch.model_config("eff_attn_ae", image_size=P.attn.small_size, maps=P.attn.maps,
                                    heads=P.attn.heads, dim_head=P.attn.dim_head),
     "dot_attn_ae": ch.model_config("dot_attn_ae", image_size=P.attn.small_size, maps=P.attn.maps,
