@@ -40,3 +40,16 @@ def test_the_ledger_does_not_import_torch():
     code = "import sys, aelib.ledger; sys.exit('torch' in sys.modules)"
     repo = Path(__file__).resolve().parent.parent
     assert subprocess.run([sys.executable, "-c", code], cwd=repo, env={"PYTHONPATH": str(repo)}).returncode == 0
+
+
+def test_ratio_inputs_are_the_inputs_the_ratio_table_scores():
+    """A model that restores exactly the batch ratio_inputs shows (and copies anything else) has
+    r = 0 in ratio_table at that alpha and seed, and r = 1 for another seed's draws."""
+    a = torch.rand(6, 3, 8, 8)
+    for alpha in (0.3, 0.1):
+        shown = metrics.ratio_inputs(a, alpha, seed=3)
+        assert not torch.equal(shown, metrics.ratio_inputs(a, alpha, seed=4))
+        O = lambda x, shown=shown: a.clone() if torch.equal(x, shown) else x  # noqa: E731
+        t = metrics.ratio_table(O, a, (alpha,), seed=3)
+        assert t.loc[alpha, "r"] == 0 and t.loc[alpha, "r_control"] == pytest.approx(1)
+        assert metrics.ratio_table(O, a, (alpha,), seed=4).loc[alpha, "r"] == pytest.approx(1)
