@@ -77,6 +77,25 @@ def ratio_inputs(a: torch.Tensor, alpha: float, seed: int = 0) -> torch.Tensor:
     return corrupt(a, alpha, generator=_ratio_stream(seed, alpha, a.device))
 
 
+@torch.no_grad()
+def denoise_ratios(O, a: torch.Tensor, alphas, seed: int = 0, batch: int | None = None) -> dict[float, float]:
+    """The median denoise ratio ``r`` at each alpha, on the very inputs :func:`ratio_table` scores
+    for ``seed`` (:func:`ratio_inputs`), computing only ``O(a_hat)``: the ``r`` column of the table
+    for a quarter of its model calls, so that several models can be compared on the same inputs.
+
+    ``batch``: ``O`` is fed that many images at a time, in order (train-mode BatchNorm normalises
+    over each chunk, as in :func:`aelib.gates.heldout_error`), and the median is over all of ``a``.
+    A train-mode call leaves the running statistics untouched. Returns ``{alpha: r}``."""
+    batch = batch or len(a)
+    out = {}
+    with _stats_kept(O):
+        for alpha in alphas:
+            a_hat = ratio_inputs(a, alpha, seed)
+            o = torch.cat([O(a_hat[i:i + batch]) for i in range(0, len(a_hat), batch)])
+            out[alpha] = float((_norm(o - a) / _norm(a_hat - a).clamp_min(1e-12)).median())
+    return out
+
+
 def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = False):
     """:func:`ratios` at each alpha, for the essay's corruption and for its zero-mean Gaussian
     control (columns ``r_control``, ``k_control``), as a DataFrame indexed by alpha. The same

@@ -53,3 +53,26 @@ def test_ratio_inputs_are_the_inputs_the_ratio_table_scores():
         t = metrics.ratio_table(O, a, (alpha,), seed=3)
         assert t.loc[alpha, "r"] == 0 and t.loc[alpha, "r_control"] == pytest.approx(1)
         assert metrics.ratio_table(O, a, (alpha,), seed=4).loc[alpha, "r"] == pytest.approx(1)
+
+
+def test_denoise_ratios_are_the_ratio_tables_r_and_feed_the_model_in_batches():
+    from aelib.models import ModelConfig, build
+
+    torch.manual_seed(0)
+    model = build(ModelConfig.of("unet", image_size=8, base=4, depth=1)).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    a = torch.rand(10, 3, 8, 8)
+    alphas = (0.5, 0.3)
+    r = metrics.denoise_ratios(model, a, alphas, seed=2)
+    t = metrics.ratio_table(model, a, alphas, seed=2)
+    assert r == pytest.approx({x: t.loc[x, "r"] for x in alphas}, abs=1e-6)
+    # in chunks of 4: each chunk's batch statistics, the median over all ten images
+    rb = metrics.denoise_ratios(model, a, alphas, seed=2, batch=4)
+    a_hat = metrics.ratio_inputs(a, 0.3, seed=2)
+    with torch.no_grad():
+        o = torch.cat([model(a_hat[:4]), model(a_hat[4:8]), model(a_hat[8:])])
+    by_hand = ((o - a).flatten(1).norm(dim=1) / (a_hat - a).flatten(1).norm(dim=1)).median()
+    assert rb[0.3] == pytest.approx(float(by_hand), abs=1e-6) and rb[0.3] != pytest.approx(r[0.3], abs=1e-6)
+    model.load_state_dict(before)  # the hand computation above moved the running statistics
+    metrics.denoise_ratios(model, a, alphas, seed=2, batch=4)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()) and model.training
