@@ -551,17 +551,17 @@ ch.figure(fig, "pure_noise")
 #
 # The essay shows its U-Net again after more training, now bringing back photographs from a
 # large addition of noise (essay Fig. 6), and then fed pure noise (essay Fig. 7). Here the no-skip
-# U-Net of each seed is compared at the two training lengths, {glue:text}`steps_short` and
-# {glue:text}`steps_long` optimiser steps, on the same inputs: every held-out image (the first
-# {glue:text}`n_eval` are C5's), fed {glue:text}`n_eval` at a time as in the held-out error, with
-# the essay's corruption drawn from the seed's stream ($\alpha$ from 0.9 down to 0.1; the claim
-# reads $\alpha$ = {glue:text}`c28_alpha`, where that fraction of the image is left), and the pure
-# noise of C6, scored by the same sliced Wasserstein distance to the held-out set. The claim asks
-# that both the longer run's $r$({glue:text}`c28_alpha`) over the shorter run's (medians over
-# images first) and its outputs' distance from the held-out images, from pure noise, over the
-# shorter run's fall below {glue:text}`c28_limit`. The control puts the next seed's model, trained as long
-# as the shorter run, in place of the longer run, on this seed's inputs and noise: how much two
-# equally trained models differ, with no extra training.
+# U-Net of each seed is compared at its two training lengths, {glue:text}`steps_short` and
+# {glue:text}`steps_long` optimiser steps, on the same inputs. The first condition reads the
+# denoise ratio $r$ at $\alpha$ = {glue:text}`c28_alpha` (that fraction of the image is left): on
+# every held-out image (the first {glue:text}`n_eval` are C5's), fed {glue:text}`n_eval` at a time
+# as for the held-out error, with the essay's corruption drawn from the seed's stream, the longer
+# run's median $r$ over the shorter run's. The second reads the pure noise of C6: the sliced
+# Wasserstein distance of the longer run's outputs from the held-out set, over that of the
+# shorter run's outputs. Both ratios must fall below {glue:text}`c28_limit`. The control puts the
+# next seed's model, trained as long as the shorter run, in place of the longer run, on this
+# seed's inputs and noise: how much two equally trained models differ, with no extra training.
+# The curve over $\alpha$ runs from 0.9 down to 0.1.
 
 # %%
 C28_ALPHA = 0.3                 # the corruption of C28's first condition, r(0.3)
