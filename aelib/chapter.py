@@ -183,6 +183,18 @@ class Chapter:
         """One of the models several chapters share (:data:`SHARED`), trained to the rule for ``seed``."""
         return self.train_rule(name, self.shared_config(name), seed, cap=self.shared_steps(name))
 
+    def longer_run(self, name: str, seed: int, mult: int) -> gates.RuleRun:
+        """The shared model ``name`` of ``seed`` trained on to ``mult`` times its cap
+        (:meth:`shared_steps`), along the rule's doubling schedule: the same run, continued from the
+        shared model's cache with the batches it would have seen in one go (the longer lengths that
+        ``aelib.execute.pretrain`` trains ahead, and chapter 04's C14 compares). It is gated and
+        recorded under a subject of its own, ``"<name>, <steps> steps"``, so the shared model's own
+        rule record (``rule_runs["<name> (seed <seed>)"]``) is left as it was."""
+        if not isinstance(mult, int) or mult < 1:
+            raise ValueError(f"mult must be a positive integer, got {mult!r}")
+        steps = self.shared_steps(name) * mult
+        return self.train_rule(name, self.shared_config(name), seed, cap=steps, subject=f"{name}, {steps} steps")
+
     def shared_config(self, name: str, **changes) -> ModelConfig:
         """The configuration of the shared model ``name`` (:data:`SHARED`) at the profile's sizes.
         ``changes`` (as :meth:`model_config` takes them) make a variant of it, a model of its own

@@ -65,6 +65,37 @@ def _stats_kept(O):
     return contextlib.nullcontext()
 
 
+def _ratio_stream(seed: int, alpha: float, device) -> torch.Generator:
+    """The noise stream :func:`ratio_table` draws its corruption at ``alpha`` from, for ``seed``."""
+    return stream("corruption", seed, f"alpha {alpha:g}", device=device)
+
+
+def ratio_inputs(a: torch.Tensor, alpha: float, seed: int = 0) -> torch.Tensor:
+    """The corrupted batch (the essay's corruption of ``a`` at ``alpha``) that
+    ``ratio_table(O, a, alphas, seed)`` scores at that ``alpha``, whatever the model: to show
+    beside the numbers the very inputs they were measured on."""
+    return corrupt(a, alpha, generator=_ratio_stream(seed, alpha, a.device))
+
+
+@torch.no_grad()
+def denoise_ratios(O, a: torch.Tensor, alphas, seed: int = 0, batch: int | None = None) -> dict[float, float]:
+    """The median denoise ratio ``r`` at each alpha, on the very inputs :func:`ratio_table` scores
+    for ``seed`` (:func:`ratio_inputs`), computing only ``O(a_hat)``: the ``r`` column of the table
+    for a quarter of its model calls, so that several models can be compared on the same inputs.
+
+    ``batch``: ``O`` is fed that many images at a time, in order (train-mode BatchNorm normalises
+    over each chunk, as in :func:`aelib.gates.heldout_error`), and the median is over all of ``a``.
+    A train-mode call leaves the running statistics untouched. Returns ``{alpha: r}``."""
+    batch = batch or len(a)
+    out = {}
+    with _stats_kept(O):
+        for alpha in alphas:
+            a_hat = ratio_inputs(a, alpha, seed)
+            o = torch.cat([O(a_hat[i:i + batch]) for i in range(0, len(a_hat), batch)])
+            out[alpha] = float((_norm(o - a) / _norm(a_hat - a).clamp_min(1e-12)).median())
+    return out
+
+
 def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = False):
     """:func:`ratios` at each alpha, for the essay's corruption and for its zero-mean Gaussian
     control (columns ``r_control``, ``k_control``), as a DataFrame indexed by alpha. The same
@@ -77,16 +108,14 @@ def ratio_table(O, a: torch.Tensor, alphas, seed: int = 0, eval_mode: bool = Fal
 
     rows = []
     for alpha in alphas:
-        g1 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
-        g2 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
+        g1, g2 = _ratio_stream(seed, alpha, a.device), _ratio_stream(seed, alpha, a.device)
         with _stats_kept(O):  # a train-mode call must not move the running statistics
             row = ratios(O, a, alpha, g1)
             ctl = ratios(O, a, alpha, g2, control=True)
         row = row | {"r_control": ctl["r"], "k_control": ctl["k"]}
         if eval_mode:
             with in_mode(O, False):
-                g1 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
-                g2 = stream("corruption", seed, f"alpha {alpha:g}", device=a.device)
+                g1, g2 = _ratio_stream(seed, alpha, a.device), _ratio_stream(seed, alpha, a.device)
                 ev = ratios(O, a, alpha, g1)
                 evc = ratios(O, a, alpha, g2, control=True)
             row |= {"r_eval": ev["r"], "k_eval": ev["k"], "recon_eval": ev["recon"], "r_control_eval": evc["r"]}

@@ -51,6 +51,7 @@
 # - **C4** training makes the output layer's representation far less noisy;
 # - **C5** the no-skip U-Net denoises held-out images from light to heavy corruption;
 # - **C6** from pure noise it produces something image-like;
+# - **C28** with longer training it restores heavily corrupted images, and pure noise, better;
 # - **C7** the representation of a *corrupted* input is nearer the clean image than the input;
 # - **C8** a U-Net with a narrow MLP in its bottleneck still autoencodes and denoises, but
 #   represents its input poorly.
@@ -67,6 +68,7 @@ import torch
 
 import aelib.chapter
 from aelib import claims, corruption, evaluation, figures, gates, metrics, models, report, verdict
+from aelib.batchnorm import batch_statistics
 from aelib.representation import errors, log_steps, nearer_than_input, offset_response
 from aelib.seeding import set_seed
 
@@ -81,7 +83,10 @@ ch.show_data()
 # Fixed before the first run, in the book's claim registry (`aelib.claims`); every verdict below is
 # computed from them over the seeds. A claim holds when every seed clears its threshold, does not
 # hold when none does, and is inconclusive otherwise, or when a validity gate fails, or when its
-# control clears the threshold too.
+# control clears the threshold too. C28, added for the essay's Fig. 6 after the others had been
+# measured, was fixed the same way before its first run; its two conditions are ratios of the same
+# model at two training lengths, so it asks what more training changes, not how good either
+# model is.
 
 # %%
 ch.claims_table()
@@ -104,30 +109,39 @@ def other(s):
 # The no-skip U-Net of chapter {ref}`identity` and the same U-Net with the essay's narrow MLP in
 # its bottleneck (C8) are shared with other chapters and loaded from the cache, one per seed, each
 # trained along the book's stopping rule. An untrained U-Net per seed (its own initialisation) is
-# the reference of C4 and the control of C6 and C7. Every verdict below rests on the two gates of
-# each trained model: *trained to rule* and *model works* (held-out clean reconstruction error
-# below that of the mean training image).
+# the reference of C4 and the control of C6 and C7. For C28 the no-skip U-Net of each seed is
+# also trained on, from where the shared run stopped, to {glue:text}`steps_long` steps: the longer
+# run that chapter {ref}`manifold-walk` compares in its C14, loaded from the same cache. Every
+# verdict below rests on the two gates of each trained model: *trained to rule* and *model works*
+# (held-out clean reconstruction error below that of the mean training image).
 
 # %%
 unet_cfg = ch.shared_config("unet")
 hid_cfg = ch.shared_config("unet_hidden")
 a = ch.eval_images()
 targets = a[:REP_TARGETS]
-RUN, HID, UNT, MODEL_GATES = {}, {}, {}, {}
+MULT = max(P.walk.train_mults)             # C28: the longer run is MULT times the shared model's training
+RUN, LONG, HID, UNT, MODEL_GATES = {}, {}, {}, {}, {}
 for s in SEEDS:
     RUN[s] = ch.shared("unet", s)
+    LONG[s] = ch.longer_run("unet", s, MULT)
     HID[s] = ch.shared("unet_hidden", s)
     set_seed(ch.seed_of("untrained U-Net", s))
     UNT[s] = models.build(unet_cfg).to(ch.device).train()
     MODEL_GATES["unet", s] = [RUN[s].gate(), ch.model_works(f"unet (seed {s})", RUN[s].model, s)]
     MODEL_GATES["unet_hidden", s] = [HID[s].gate(), ch.model_works(f"unet_hidden (seed {s})", HID[s].model, s)]
+    MODEL_GATES["unet_long", s] = [LONG[s].gate(), ch.model_works(f"{LONG[s].subject} (seed {s})", LONG[s].model, s)]
+STEPS_SHORT, STEPS_LONG = ch.shared_steps("unet"), ch.shared_steps("unet") * MULT
+ch.glue("steps_short", f"{STEPS_SHORT:,}")
+ch.glue("steps_long", f"{STEPS_LONG:,}")
 m0 = RUN[SEEDS[0]].model
 ch.glue("unet_params", f"{models.n_params(m0):,}")
 ch.glue("h_numbers", f"{m0.E(a[:2])[0].numel():,}")
 ch.glue("input_numbers", f"{a[0].numel():,}")
 ch.glue("hid_size", f"{models.n_params(HID[SEEDS[0]].model):,} parameters, with MLP widths "
         f"{', '.join(map(str, hid_cfg.params.hidden_mlp))}")
-report.show(pd.DataFrame([{"model": {"unet": "no-skip U-Net", "unet_hidden": "MLP U-Net"}[name], "seed": s,
+MODEL_NAMES = {"unet": "no-skip U-Net", "unet_long": f"no-skip U-Net, {STEPS_LONG:,} steps", "unet_hidden": "MLP U-Net"}
+report.show(pd.DataFrame([{"model": MODEL_NAMES[name], "seed": s,
                            **{g.gate: g.value for g in gs}}
                           for (name, s), gs in MODEL_GATES.items()]))
 
@@ -135,7 +149,7 @@ report.show(pd.DataFrame([{"model": {"unet": "no-skip U-Net", "unet_hidden": "ML
 # The no-skip U-Net has {glue:text}`unet_params` parameters, and its $h$ holds
 # {glue:text}`h_numbers` numbers for an input of {glue:text}`input_numbers`; the MLP U-Net has
 # {glue:text}`hid_size`. The table
-# gives each model's two gate values per seed: the last doubling's fall of the held-out error
+# gives each model's two gate values per seed (the no-skip U-Net at both training lengths): the last doubling's fall of the held-out error
 # (*trained to rule*) and the clean reconstruction error over that of the mean training image
 # (*model works*).
 
@@ -144,7 +158,9 @@ fig, ax = plt.subplots(figsize=(6.5, 3.6))
 colors = {"unet": "tab:blue", "unet_hidden": "tab:red"}
 for subject, r in ch.rule_runs.items():
     steps, err = zip(*r["curve"])
-    ax.plot(steps, err, "o-", color=colors.get(subject.split(" ")[0], "grey"), alpha=0.8,
+    longer = subject.startswith("unet, ")  # the longer run of C28: dashed
+    ax.plot(steps, err, "s--" if longer else "o-", color=colors.get(subject.split(" ")[0].rstrip(","), "grey"),
+            alpha=0.8,
             label=f"{subject}: {r['reason']}, last doubling {r['improvement']:.1%}")
 ax.set_xscale("log")
 ax.set_xlabel("optimiser steps")
@@ -159,8 +175,9 @@ ch.figure(fig, "training_rule")
 # :alt: Held-out reconstruction error against optimiser steps on a log axis, one line per model and seed.
 #
 # The held-out reconstruction error of each model at each point of the stopping rule's doubling
-# schedule, one line per model and seed (train-mode batch norm); the legend gives why each run
-# stopped and how much its error fell over the last doubling. A model whose error still fell by
+# schedule, one line per model and seed (train-mode batch norm), the no-skip U-Net's longer run
+# of C28 dashed; the legend gives why each run stopped and how much its error fell over the last
+# doubling. A model whose error still fell by
 # more than the gate's limit over the last doubling was stopped by the budget cap; a verdict that
 # rests on it is inconclusive.
 # ```
@@ -343,7 +360,7 @@ ch.figure(fig, "representation_trained_untrained")
 #
 # Held-out targets, the descent's grey starts and the output layer's representations $a_g$ by
 # the untrained and the trained U-Net (seed {glue:text}`seed0`); the last row is the trained
-# model's $a_g$ after its best per-channel gain and offset toward the target.
+# model's $a_g$ after its best per-channel gain and offset toward the target (essay Fig. 3).
 # ```
 
 # %%
@@ -438,7 +455,8 @@ ch.figure(fig, "unet_denoising")
 #
 # Held-out images, their corrupted versions and the no-skip U-Net's outputs (seed
 # {glue:text}`seed0`), with the essay's corruption at three levels and, in the last two rows,
-# zero-mean noise of the same size as at $\alpha = 0.5$ (shown clipped to $[0, 1]$).
+# zero-mean noise of the same size as at $\alpha = 0.5$, shown clipped to $[0, 1]$ (essay Fig. 4,
+# essay Fig. 5).
 # ```
 
 # %%
@@ -518,7 +536,7 @@ ch.figure(fig, "pure_noise")
 # :alt: Rows of pure-noise images, the trained and the untrained U-Net's outputs for them, and held-out photographs.
 #
 # Pure noise, the trained and the untrained U-Net's outputs for it (seed {glue:text}`seed0`),
-# and held-out photographs for comparison.
+# and held-out photographs for comparison (essay Fig. 7).
 # ```
 #
 # **C6 {glue:text}`c6_verdict`** ({glue:text}`c6_reason`). The trained U-Net's outputs on pure
@@ -527,6 +545,153 @@ ch.figure(fig, "pure_noise")
 # seeds; range {glue:text}`c6_range`); the untrained U-Net's {glue:text}`c6_ctrl:.2f` times.
 # Two halves of the held-out set are {glue:text}`c6_floor:.2f` times as far apart as noise is from
 # them.
+#
+# (claim-c28)=
+# ## C28: heavy corruption after longer training
+#
+# The essay shows its U-Net again after more training, now bringing back photographs from a
+# large addition of noise (essay Fig. 6), and then fed pure noise (essay Fig. 7). Here the no-skip
+# U-Net of each seed is compared at its two training lengths, {glue:text}`steps_short` and
+# {glue:text}`steps_long` optimiser steps, on the same inputs. The first condition reads the
+# denoise ratio $r$ at $\alpha$ = {glue:text}`c28_alpha` (that fraction of the image is left): on
+# every held-out image (the first {glue:text}`n_eval` are C5's), fed {glue:text}`n_eval` at a time
+# as for the held-out error, with the essay's corruption drawn from the seed's stream, the longer
+# run's median $r$ over the shorter run's. The second reads the pure noise of C6: the sliced
+# Wasserstein distance of the longer run's outputs from the held-out set, over that of the
+# shorter run's outputs. Both ratios must fall below {glue:text}`c28_limit`. The control puts the
+# next seed's model, trained as long as the shorter run, in place of the longer run, on this
+# seed's inputs and noise: how much two equally trained models differ, with no extra training.
+# The curve over $\alpha$ runs from 0.9 down to 0.1.
+
+# %%
+C28_ALPHA = 0.3                 # the corruption of C28's first condition, r(0.3)
+C28_ALPHAS = ALPHAS + (0.1,)    # C5's levels and a heavier one, for the curve
+ch.glue("c28_alpha", C28_ALPHA)
+ch.glue("n_eval", P.data.n_eval)
+m28 = ch.measurement("C28")
+R28, OUT28 = {}, {}
+for s in SEEDS:
+    # the same inputs for every model: this seed's corruption draws and this seed's pure noise (C6)
+    nets = {"short": RUN[s].model, "long": LONG[s].model, "next seed": RUN[other(s)].model}
+    r = {k: pd.Series(metrics.denoise_ratios(net, held_all, C28_ALPHAS, seed=s, batch=P.data.n_eval))
+         for k, net in nets.items()}
+    noise, out_short, _ = OUT_NOISE[s]
+    sw_cfg = ch.sw_config(seed=s)
+    with torch.no_grad(), batch_statistics(LONG[s].model), batch_statistics(RUN[other(s)].model):
+        OUT28[s] = {"short": out_short, "long": LONG[s].model(noise), "next seed": RUN[other(s)].model(noise)}
+    sw = {"short": sw_rows[s]["O(noise), trained"]} | {k: metrics.sw_distance(OUT28[s][k], held_all, sw_cfg)
+                                                        for k in ("long", "next seed")}
+    R28[s] = r
+    m28.add(s, value={"value": r["long"][C28_ALPHA] / r["short"][C28_ALPHA], "sw": sw["long"] / sw["short"]},
+            control={"value": r["next seed"][C28_ALPHA] / r["short"][C28_ALPHA], "sw": sw["next seed"] / sw["short"]},
+            gates=MODEL_GATES["unet", s] + MODEL_GATES["unet_long", s],
+            details={**{f"r_{k}({x})": float(r[k][x]) for k in ("short", "long") for x in (C28_ALPHA, 0.1)},
+                     f"r_next({C28_ALPHA})": float(r["next seed"][C28_ALPHA]),
+                     "r ratio(0.1)": float(r["long"][0.1] / r["short"][0.1]),
+                     "sw_short": sw["short"], "sw_long": sw["long"], "sw_next": sw["next seed"],
+                     "sw_noise": sw_rows[s]["pure noise"],
+                     "heldout_short": RUN[s].curve[-1][1], "heldout_long": LONG[s].curve[-1][1],
+                     "steps_short": RUN[s].steps, "steps_long": LONG[s].steps})
+c28 = ch.claim(m28, figure="longer_training")
+c28_sw = ch.glue_median("c28_sw", report.seed_values(c28, "sw", "quantities"))
+c28_ctrl_sw = c28["control"]["quantities"]["sw"]
+ch.glue("c28_ctrl_sw", c28_ctrl_sw)
+ch.glue("c28_sw_limit", claims.get("C28").test("sw").limit)
+for key in (f"r_short({C28_ALPHA})", f"r_long({C28_ALPHA})", "r ratio(0.1)", "r_short(0.1)", "r_long(0.1)",
+            "sw_short", "sw_long", "sw_noise", "heldout_short", "heldout_long"):
+    ch.glue("c28_" + key.replace(" ", "_").replace("(", "_").replace(")", "").replace(".", ""),
+            report.seed_median(c28, key))
+report.show(report.per_seed({d["seed"]: {
+    f"r({C28_ALPHA}), {STEPS_SHORT:,} steps": d["details"][f"r_short({C28_ALPHA})"],
+    f"r({C28_ALPHA}), {STEPS_LONG:,} steps": d["details"][f"r_long({C28_ALPHA})"],
+    f"r({C28_ALPHA}), next seed": d["details"][f"r_next({C28_ALPHA})"],
+    "r(0.1), long / short": d["details"]["r ratio(0.1)"],
+    f"SW from noise, {STEPS_SHORT:,} steps": d["details"]["sw_short"],
+    f"SW from noise, {STEPS_LONG:,} steps": d["details"]["sw_long"],
+    "SW from noise, next seed": d["details"]["sw_next"],
+    f"held-out error, {STEPS_SHORT:,} steps": d["details"]["heldout_short"],
+    f"held-out error, {STEPS_LONG:,} steps": d["details"]["heldout_long"]} for d in c28["seeds"]}))
+
+# %% [markdown]
+# Per seed: $r$({glue:text}`c28_alpha`) of the shorter run, of the longer run and of the next
+# seed's model at the shorter length (the control), all on this seed's corrupted images; the
+# longer over the shorter run's $r(0.1)$; the sliced Wasserstein distance from the held-out set
+# of each model's outputs on the same pure noise; and each run's held-out clean reconstruction
+# error at the end of its training.
+
+# %%
+s0 = SEEDS[0]
+a_hat = metrics.ratio_inputs(held_all, C28_ALPHA, seed=s0)[:P.data.n_eval]   # the first batch r(0.3) was measured on
+with torch.no_grad(), batch_statistics(RUN[s0].model), batch_statistics(LONG[s0].model):
+    rows = {"clean a": held_all, f"a_hat (alpha={C28_ALPHA})": a_hat,
+            f"O(a_hat), {STEPS_SHORT:,} steps": RUN[s0].model(a_hat),
+            f"O(a_hat), {STEPS_LONG:,} steps": LONG[s0].model(a_hat)}
+noise = OUT_NOISE[s0][0]
+rows |= {"pure noise n": noise, f"O(n), {STEPS_SHORT:,} steps": OUT28[s0]["short"],
+         f"O(n), {STEPS_LONG:,} steps": OUT28[s0]["long"]}
+fig = figures.image_rows(rows, n=8)
+ch.figure(fig, "longer_training")
+
+# %% [markdown]
+# ```{glue:figure} longer_training
+# :name: fig-02-longer-training
+# :alt: Rows of held-out images, their heavily corrupted versions, the no-skip U-Net's outputs for them after the shorter and the longer training, then pure noise and both runs' outputs for it.
+#
+# Eight held-out images, their corrupted versions at $\alpha$ = {glue:text}`c28_alpha` and the
+# no-skip U-Net's outputs after {glue:text}`steps_short` and after {glue:text}`steps_long`
+# optimiser steps (seed {glue:text}`seed0`, the inputs C28 measures); below, pure noise and both
+# runs' outputs for it. Compare the two output rows of each block: longer training should bring
+# the outputs nearer the clean row, and make those from noise look more like photographs
+# (essay Fig. 6; the noise rows are the longer run's side of essay Fig. 7).
+# ```
+
+# %%
+limit28 = claims.get("C28").test().limit
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+for i, s in enumerate(SEEDS):
+    c = plt.rcParams["axes.prop_cycle"].by_key()["color"][i % 10]
+    r = R28[s]
+    axes[0].plot(C28_ALPHAS, r["short"].values, "o-", color=c, label=f"{STEPS_SHORT:,} steps, seed {s}")
+    axes[0].plot(C28_ALPHAS, r["long"].values, "s--", color=c, label=f"{STEPS_LONG:,} steps, seed {s}")
+    axes[1].plot(C28_ALPHAS, (r["long"] / r["short"]).values, "s--", color=c, label=f"longer run, seed {s}")
+    axes[1].plot(C28_ALPHAS, (r["next seed"] / r["short"]).values, "x:", color=c, alpha=0.6,
+                 label=f"next seed (control), seed {s}")
+axes[0].axhline(1, color="k", lw=0.8, ls=":")
+axes[1].axhline(limit28, color="k", lw=1, label=f"threshold at alpha = {C28_ALPHA}")
+axes[1].axvline(C28_ALPHA, color="grey", lw=0.8, ls=":")
+for ax in axes:
+    ax.set_xlabel("alpha (share of the image left in the input)")
+    ax.invert_xaxis()
+    ax.legend(fontsize=8)
+axes[0].set_ylabel("r = |O(a_hat) - a| / |a_hat - a| (median)")
+axes[1].set_ylabel("r of the model / r after the shorter run")
+fig.tight_layout()
+ch.figure(fig, "longer_training_r")
+
+# %% [markdown]
+# ```{glue:figure} longer_training_r
+# :name: fig-02-longer-training-r
+# :alt: Two line plots against alpha: the denoise ratio r after the shorter and the longer training per seed, and the ratio of each model's r to the shorter run's, with the threshold drawn.
+#
+# Left: the denoise ratio $r$ against $\alpha$ (heavier corruption to the right) after
+# {glue:text}`steps_short` (solid) and {glue:text}`steps_long` (dashed) optimiser steps, one
+# colour per seed; below the dotted line the output is nearer the clean image than the input.
+# Right: each model's $r$ over the shorter run's, for the longer run (dashed) and for the next
+# seed's model at the shorter length (the control, dotted); the solid line is the claim's
+# threshold, which it reads at $\alpha$ = {glue:text}`c28_alpha` (vertical line).
+# ```
+#
+# **C28 {glue:text}`c28_verdict`** ({glue:text}`c28_reason`). At $\alpha$ =
+# {glue:text}`c28_alpha` the longer run's $r$ is {glue:text}`c28_r_long_03:.2f` against
+# {glue:text}`c28_r_short_03:.2f` for the shorter run (medians over seeds), a ratio of
+# {glue:text}`c28_value:.2f` (range {glue:text}`c28_range`); the next seed's model at the shorter
+# length gives {glue:text}`c28_ctrl:.2f`. At $\alpha = 0.1$ the ratio is
+# {glue:text}`c28_r_ratio_01:.2f` ($r$ = {glue:text}`c28_r_long_01:.2f` against
+# {glue:text}`c28_r_short_01:.2f`). From pure noise the longer run's outputs are
+# {glue:text}`c28_sw:.2f` times as far from the held-out images as the shorter run's (the
+# control: {glue:text}`c28_ctrl_sw:.2f`; threshold {glue:text}`c28_sw_limit`). The longer
+# training took the held-out clean reconstruction error from {glue:text}`c28_heldout_short:.3f`
+# to {glue:text}`c28_heldout_long:.3f`.
 #
 # (claim-c7)=
 # ## C7: is the representation of a corrupted input cleaner than the input?
@@ -574,7 +739,7 @@ ch.figure(fig, "representation_of_noisy_input")
 # Clean targets, their corrupted versions ($\alpha$ = {glue:text}`c7_alpha`) and the output
 # layer's representations of the corrupted versions (seed {glue:text}`seed0`): by the trained
 # U-Net, the same after its best per-channel gain and offset toward the clean image, and by the
-# untrained U-Net.
+# untrained U-Net (essay Fig. 8).
 # ```
 #
 # **C7 {glue:text}`c7_verdict`** ({glue:text}`c7_reason`). After the affine fit, the trained
@@ -646,7 +811,8 @@ ch.figure(fig, "mlp_unet_representation")
 # :alt: Rows of targets, the MLP U-Net's outputs for them, corrupted targets and its outputs for those, and the representations of the targets by the MLP U-Net and the plain U-Net.
 #
 # The MLP U-Net's outputs for clean and corrupted ($\alpha = 0.5$) targets, and both U-Nets'
-# output-layer representations of the clean targets (seed {glue:text}`seed0`).
+# output-layer representations of the clean targets (seed {glue:text}`seed0`): the poor
+# representation of essay Fig. 9, and the MLP U-Net's denoising of essay Fig. 18.
 # ```
 #
 # **C8 {glue:text}`c8_verdict`** ({glue:text}`c8_reason`). The MLP U-Net's $e_\text{aff}$ is
@@ -662,6 +828,7 @@ ch.figure(fig, "mlp_unet_representation")
 
 # %%
 says = verdict.says
+times = "twice" if MULT == 2 else f"{MULT} times"
 
 r05, rz05 = report.seed_median(c5, "r(0.5)"), report.seed_median(c5, "r_control(0.5)")
 k05, kz05 = report.seed_median(c5, "k(0.5)"), report.seed_median(c5, "k_control(0.5)")
@@ -693,6 +860,23 @@ sent = [
          f"From pure noise the trained U-Net's outputs stay far from photographs ({c6['median']:.2f} times the "
          f"noise's distance), against the essay.",
          f"Whether outputs from pure noise are image-like is not settled ({c6['reason']})."),
+    says(c28, f"Training {times} as long ({STEPS_SHORT:,} to {STEPS_LONG:,} steps) does what the essay's Fig. 6 "
+              f"suggests: at alpha = {C28_ALPHA} r falls to {c28['median']:.2f} of its value "
+              f"({report.seed_median(c28, f'r_short({C28_ALPHA})'):.2f} to "
+              f"{report.seed_median(c28, f'r_long({C28_ALPHA})'):.2f}), and the outputs from pure noise come to "
+              f"{c28_sw:.2f} of their distance from photographs, while a second model trained as long as the first "
+              f"gives {c28['control']['value']:.2f} and {c28_ctrl_sw:.2f}.",
+         f"Against the essay's reading of its Fig. 6, training {times} as long ({STEPS_SHORT:,} to {STEPS_LONG:,} "
+         f"steps) does not make the no-skip U-Net clearly better with heavy corruption or pure noise: r at alpha = "
+         f"{C28_ALPHA} goes from {report.seed_median(c28, f'r_short({C28_ALPHA})'):.2f} to "
+         f"{report.seed_median(c28, f'r_long({C28_ALPHA})'):.2f} (ratio {c28['median']:.2f}) and the distance of "
+         f"its outputs from pure noise to photographs changes by a factor {c28_sw:.2f}, where both should fall "
+         f"below {claims.get('C28').test().limit:g}.",
+         f"Whether longer training makes the no-skip U-Net better with heavy corruption and pure noise is not "
+         f"settled ({c28['reason']}): from {STEPS_SHORT:,} to {STEPS_LONG:,} steps r at alpha = {C28_ALPHA} "
+         f"changes by a factor {c28['median']:.2f} and the distance of its outputs from pure noise to photographs "
+         f"by {c28_sw:.2f} (a second model trained as long as the first: {c28['control']['value']:.2f} and "
+         f"{c28_ctrl_sw:.2f})."),
     ((f"The representation claims rest on a descent that, in train mode, hardly sees a batch-wide per-channel "
       f"offset: shifting the batch by 44 % of its norm moves the output by {blind:.1%} ({seen:.1%} in eval mode), so "
       f"the essay's e says more about the descent's grey start than about the model" if blind < 0.5 * seen else

@@ -130,13 +130,8 @@ unet_cfg = ch.shared_config("unet")
 short_runs, long_runs, gate_rows = {}, {}, []
 for s in ch.seeds:
     short_runs[s] = ch.shared("unet", s)
-    shared_key = f"{short_runs[s].subject} (seed {s})"
-    kept = ch.rule_runs[shared_key]
-    # the longer run resumes the shared model's cache (same name); it is recorded under a subject of its own
-    long_runs[s] = ch.train_rule("unet", unet_cfg, s, cap=LONG)
-    ch.rule_runs[shared_key] = kept
-    long_runs[s].subject = f"unet, {LONG} steps"
-    ch.add_rule_run(long_runs[s])
+    # the longer run resumes the shared model's cache; it is recorded under a subject of its own
+    long_runs[s] = ch.longer_run("unet", s, max(P.walk.train_mults))
     for run in (short_runs[s], long_runs[s]):
         works = ch.model_works(run.subject, run.model, s)
         run.extra["works"] = works

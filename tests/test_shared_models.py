@@ -51,3 +51,25 @@ def test_chapters_derive_every_unet_and_fc_autoencoder_from_a_shared_one():
                for m in re.finditer(r"(model_config|ModelConfig(\.of)?)\(\s*(kind=)?[\"'](unet|fc)[\"']",
                                     p.read_text())]
     assert spelled == []
+
+
+def test_a_longer_run_resumes_the_shared_model_and_keeps_its_rule_record(ch, tiny_images):
+    """Chapter.longer_run: the shared U-Net continued to mult x its cap, from the shared model's
+    cache, gated under a subject of its own; the shared model's rule record is left as it was."""
+    from aelib.data import ImageSet
+
+    ch.profile = ch.profile.with_overrides(**{"train.steps": 4, "train.batch_size": 8, "unet.base": 4})
+    ch._datasets[ch.profile.data.image_size] = ImageSet(tiny_images[:24], tiny_images[24:], source="tiny",
+                                                        fingerprint="tiny-v1")
+    short = ch.shared("unet", 0)
+    kept = dict(ch.rule_runs["unet (seed 0)"])
+    long = ch.longer_run("unet", 0, 2)
+    assert long.steps == 2 * short.steps == 8
+    assert long.trained.folder == short.trained.folder and long.trained.resumed_from == short.steps
+    assert long.trained.losses[:short.steps] == short.trained.losses
+    assert dict(long.curve)[short.steps] == pytest.approx(short.curve[-1][1])
+    assert long.subject == "unet, 8 steps" and long.gate().subject == "unet, 8 steps"
+    assert ch.rule_runs["unet (seed 0)"] == kept
+    assert ch.rule_runs["unet, 8 steps (seed 0)"]["steps"] == 8
+    with pytest.raises(ValueError, match="mult"):
+        ch.longer_run("unet", 0, 0)
