@@ -834,22 +834,22 @@ n_small_med = int(np.median([len(small_idx[s]) for s in ch.seeds]))
 photos_small_med = int(np.median([len(small_runs[s].extra["photos"]) for s in ch.seeds]))
 sizes = (f"the U-Net trained on all {len(groups):,} training crops ({len(set(groups))} photographs) against the same "
          f"U-Net trained on about {n_small_med:,} crops of {photos_small_med} photographs")
-budget = (f"both trained for {short_runs[S0].steps:,} optimiser steps ({cost.training(short_runs[S0].steps):.2e} "
-          "training FLOPs each)" if equal_steps else
-          "but the two were not trained for equal steps on every seed, so equal compute was not met")
+budget = (f"both trained for {short_runs[S0].steps:,} optimiser steps, {cost.training(short_runs[S0].steps):.2e} "
+          "training FLOPs each" if equal_steps else
+          "not trained for equal steps on every seed, so equal compute was not met")
 if c29["verdict"] == "holds":
-    s29 = (f"The essay is right that more training images make the walk more coherent: comparing {sizes}, {budget}, "
+    s29 = (f"The essay is right that more training images make the walk more coherent: comparing {sizes} ({budget}), "
            f"the last frames of the first model's walk sit at {r29:.2f} times the distribution distance of the "
            f"second's (median over seeds, {r29_range}), while the next seed's smaller-set model in place of the first "
            f"gives {r29_ctrl:.2f}.")
 elif c29["verdict"] == "does not hold":
-    s29 = (f"Against the essay, eight times more training images do not make the walk measurably more coherent here: "
-           f"comparing {sizes}, {budget}, the ratio of the last frames' distribution distances is {r29:.2f} (median, "
+    s29 = (f"Against the essay, {1 / FRAC:g} times more training images do not make the walk measurably more coherent "
+           f"here: comparing {sizes} ({budget}), the ratio of the last frames' distribution distances is {r29:.2f} (median, "
            f"{r29_range}; {sw29_full:.2f} against {sw29_small:.2f} of noise's), short of {c29_limit:g} on every seed; "
            f"the next seed's smaller-set model in place of the first gives {r29_ctrl:.2f}.")
 else:
     s29 = (f"Whether more training images make the walk more coherent is not settled here ({c29['reason']}): comparing "
-           f"{sizes}, {budget}, the ratio of the last frames' distribution distances is {r29:.2f} (median, "
+           f"{sizes} ({budget}), the ratio of the last frames' distribution distances is {r29:.2f} (median, "
            f"{r29_range}; {sw29_full:.2f} against {sw29_small:.2f} of noise's), and {r29_ctrl:.2f} with the next "
            f"seed's smaller-set model in place of the first.")
 
