@@ -46,9 +46,9 @@
 # - **C30** the walk of that model moves between images of its training set.
 #
 # Every claim is measured on three seeds. A seed retrains the U-Net (its initialisation and the
-# order of its training batches), draws its own walkers from the held-out images, its own
-# walk noise and, for C29, its own smaller training set; a claim holds only when every seed clears its threshold, every gate passes and the
-# claim's control does not clear.
+# order of its training batches), draws its own walkers from the held-out images, its own walk
+# noise and, for C29, its own smaller training set; a claim holds only when every seed clears its
+# threshold, every gate passes and the claim's control does not clear.
 
 # %% tags=["parameters"]
 PROFILE = "cpu"
@@ -508,8 +508,8 @@ ch.figure(fig, "walking_vs_training")
 # The essay's first walk (its Fig. 10) came from a U-Net trained on 256 landscapes; trained on
 # 2,048, the walk of its Fig. 11 looked much more like photographs. Here the model trained on every
 # training photo is the shared U-Net walked in C12; its counterpart with less data is the same
-# U-Net trained on a share {glue:text}`small_frac` of the training set. That share is taken by
-# whole photographs, not by crops: the crops of one photograph overlap, so a random eighth of the
+# U-Net trained on {glue:text}`small_frac` of the training set. That share is taken by whole
+# photographs, not by crops: the crops of one photograph overlap, so a random eighth of the
 # crops would still show nearly every photograph, and the smaller set would hold almost as much as
 # the full one. Each seed draws its own photographs (as many as bring the number of crops closest
 # to the share), so a seed's result is not tied to one lucky or unlucky pair of photographs.
