@@ -269,6 +269,39 @@ def from_tensor(images: torch.Tensor, source: str, groups: list[str] | None = No
                     fingerprint=_fingerprint(images, meta=dict(kind="tensor", source=source)))
 
 
+def subset_by_group(groups: list[str], frac: float, seed: int = 0) -> torch.Tensor:
+    """Sorted indices of about ``frac`` of the images, chosen by whole groups (a photo's crops come
+    together or not at all; with one group per image, a plain random subset of ``round(frac * n)``).
+
+    A random subset of crops would keep nearly every photo, since one photo's crops overlap: a
+    smaller data set means fewer photos. The groups are visited in a seeded random order and each
+    one is taken when it brings the number of images closer to ``frac * n``; if none does (every
+    group is larger than twice that), the smallest is taken alone, and a subset that came out as
+    every group gives back its last one. So the share comes out as near ``frac`` as the group sizes
+    and the seeded order allow, and always holds at least one group and leaves at least one out."""
+    if not 0 < frac < 1:
+        raise ValueError(f"frac must lie strictly between 0 and 1, got {frac!r}")
+    by_group: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        by_group.setdefault(g, []).append(i)
+    if len(by_group) < 2:
+        raise DataError(f"need images of at least two groups to take a subset by group, found {len(by_group)}")
+    names = sorted(by_group)
+    names = [names[i] for i in np.random.default_rng(seed).permutation(len(names))]
+    target = frac * len(groups)
+    chosen, n = [], 0
+    for g in names:
+        k = len(by_group[g])
+        if abs(n + k - target) < abs(n - target):
+            chosen.append(g)
+            n += k
+    if not chosen:
+        chosen = [min(names, key=lambda g: len(by_group[g]))]
+    elif len(chosen) == len(names):
+        chosen.pop()
+    return torch.tensor(sorted(i for g in chosen for i in by_group[g]), dtype=torch.long)
+
+
 # ------------------------------------------------------------------------------------------
 # LSUN church and CIFAR-10 (user-provided paths; nothing is downloaded)
 

@@ -10,9 +10,16 @@ Two measures of similarity, one search:
 
 The pool is scanned a chunk at a time, so a large training set (uint8) never has to sit in memory
 as floats.
+
+Along a trajectory (the frames of a manifold walk, claim C30), :func:`visits` finds the pool
+images each walker passes near: a frame is *near* its nearest pool image when their L2 distance
+is below a level, typically :func:`nearest_quantile` of held-out images (how close an image the
+model never saw comes to the pool by itself).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -75,3 +82,53 @@ def nearest(x: torch.Tensor, pool: torch.Tensor, by: str = "l2",
         raise ValueError("the pool of candidate neighbours is empty")
     search = _by_l2 if by == "l2" else _by_correlation
     return search(x, pool, chunk or _CHUNK[by])
+
+
+def nearest_quantile(x: torch.Tensor, pool: torch.Tensor, q: float) -> float:
+    """The ``q``-quantile (0 < q < 1) over the images of ``x`` of their L2 distance to the nearest
+    image of ``pool`` (e.g. ``q = 0.1``: a distance that only a tenth of held-out images get under)."""
+    if not 0 < q < 1:
+        raise ValueError(f"q must lie strictly between 0 and 1, got {q!r}")
+    d, _ = nearest(x, pool)
+    return float(torch.quantile(d.double(), q))
+
+
+@dataclass
+class Visits:
+    """The nearest pool image of every frame of ``B`` trajectories, and which ones count as passed near."""
+
+    distance: torch.Tensor  # (F, B): L2 distance of frame f of walker b to its nearest pool image
+    index: torch.Tensor     # (F, B): that image's index in the pool
+    level: float            # near: distance below this
+
+    @property
+    def near(self) -> torch.Tensor:
+        """(F, B) boolean: the frame lies closer than ``level`` to its nearest pool image."""
+        return self.distance < self.level
+
+    def visited(self, b: int) -> list[int]:
+        """The distinct pool images walker ``b`` passed near, in the order first reached."""
+        return list(dict.fromkeys(self.index[self.near[:, b], b].tolist()))
+
+    def counts(self, groups: list[str] | None = None) -> torch.Tensor:
+        """(B,): how many distinct pool images each walker passed near; with ``groups`` (the group of
+        each pool image, e.g. its photo), how many distinct groups."""
+        out = []
+        for b in range(self.distance.shape[1]):
+            seen = self.visited(b)
+            out.append(len({groups[i] for i in seen}) if groups is not None else len(seen))
+        return torch.tensor(out, dtype=torch.long)
+
+    def fraction(self, at_least: int = 1, groups: list[str] | None = None) -> float:
+        """The fraction of walkers that passed near ``at_least`` distinct pool images (or groups)."""
+        return float((self.counts(groups) >= at_least).float().mean())
+
+
+def visits(frames: torch.Tensor, pool: torch.Tensor, level: float, chunk: int | None = None) -> Visits:
+    """For trajectories ``frames`` (F, B, C, H, W), the nearest image of ``pool`` (L2, see
+    :func:`nearest`) of every frame, and ``level``, below which a frame counts as near it."""
+    if frames.dim() != 5:
+        raise ValueError(f"frames must be (F, B, C, H, W), got shape {tuple(frames.shape)}")
+    f, b = frames.shape[:2]
+    d, i = nearest(frames.flatten(0, 1), pool, by="l2", chunk=chunk)
+    return Visits(distance=d.view(f, b), index=i.view(f, b), level=float(level))

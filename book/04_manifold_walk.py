@@ -40,12 +40,15 @@
 # - **C12** the noisy walk moves far from its start while staying image-like;
 # - **C13** without noise many inputs still walk, a sign that the learned manifold is unstable;
 # - **C14** more training makes the manifold more stable: fewer inputs walk without noise (the
-#   essay: from 7 of 8 to about 1 of 8 after 200 further epochs).
+#   essay: from 7 of 8 to about 1 of 8 after 200 further epochs);
+# - **C29** a model trained on eight times more images walks through more coherent images (the
+#   essay went from 256 to 2,048 landscapes);
+# - **C30** the walk of that model moves between images of its training set.
 #
 # Every claim is measured on three seeds. A seed retrains the U-Net (its initialisation and the
-# order of its training batches), draws its own walkers from the held-out images and its own
-# walk noise; a claim holds only when every seed clears its threshold, every gate passes and the
-# claim's control does not clear.
+# order of its training batches), draws its own walkers from the held-out images, its own walk
+# noise and, for C29, its own smaller training set; a claim holds only when every seed clears its
+# threshold, every gate passes and the claim's control does not clear.
 
 # %% tags=["parameters"]
 PROFILE = "cpu"
@@ -59,7 +62,8 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import claims, corruption, figures, metrics, models, report, verdict
+from aelib import claims, compute, corruption, data, figures, gates, memorization, metrics, models, report, verdict
+from aelib.nearest import nearest_quantile, visits
 from aelib.walk import Contraction, draw_walkers, walk, walkers_per_seed
 
 ch = aelib.chapter.start("04_manifold_walk", PROFILE)
@@ -99,7 +103,12 @@ ch.claims_table()
 #   training image $m$, walked by the same code: nothing may count as still walking;
 # - C14: the same training length twice, namely the model of the *next* seed walked from this
 #   seed's walkers: the difference it gives is what changes between two equally trained models,
-#   with no extra training at all.
+#   with no extra training at all;
+# - C29: the *next* seed's model trained on the smaller set, in place of the model trained on
+#   every photo: two models trained on equally few photos (different ones), whose ratio shows what
+#   retraining and another draw of photos change without any change in the amount of data;
+# - C30: the untrained U-Net's walk of C12 (same walkers, same noise): an untrained decoder has
+#   never seen a training image, so its frames must not pass near any.
 
 # %%
 TOL = P.walk.tol
@@ -220,7 +229,7 @@ ch.glue("n_ref", f"{len(refs[ch.seeds[0]]):,}")
 S0 = ch.seeds[0]
 ch.glue("eps", P.walk.eps)
 ch.glue("seed0", str(S0))
-noisy, noisy_u, sw_curve, c12_rows = {}, {}, {}, []
+noisy, noisy_u, sw_curve, noise_sw, c12_rows = {}, {}, {}, {}, []
 n_pts = min(P.walk.sw_points, cfg.steps // cfg.frame_every + 1)
 m12 = ch.measurement("C12")
 for s in ch.seeds:
@@ -230,7 +239,8 @@ for s in ch.seeds:
     noisy[s] = walk(short_runs[s].model, a, cfg, ch.rng("walk noise", s))
     noisy_u[s] = walk(untrained, a, cfg, ch.rng("walk noise", s))  # the same noise
     sw_cfg = ch.sw_config(seed=s)
-    sw_noise = metrics.sw_distance(corruption.noise_like(a, generator=ch.rng("pure noise", s)), ref, sw_cfg)
+    noise_sw[s] = sw_noise = metrics.sw_distance(corruption.noise_like(a, generator=ch.rng("pure noise", s)), ref,
+                                                 sw_cfg)
     steps_rec = noisy[s].frame_steps
     idx = sorted({round(i * (len(steps_rec) - 1) / max(1, n_pts - 1)) for i in range(n_pts)})
     sw_curve[s] = {steps_rec[i]: metrics.sw_distance(noisy[s].frames[i], ref, sw_cfg) / sw_noise for i in idx}
@@ -265,7 +275,7 @@ report.show(c12_table.rename(columns={"d_1": "d_1 (after one step)", "d_K": "d_K
 # The noisy walk of seed {glue:text}`seed0`'s trained U-Net ($\varepsilon$ = {glue:text}`eps`):
 # the first {glue:text}`n_shown` walkers at every recorded step; press play or drag the slider. Pixel values
 # are clipped to $[0, 1]$, not rescaled per image as in the essay's videos, so that drifts in
-# brightness stay visible.
+# brightness stay visible (essay Fig. 10).
 # ```
 
 # %%
@@ -371,7 +381,7 @@ report.show(c13_rows)
 #
 # The walk without noise ($\varepsilon = 0$) of seed {glue:text}`seed0`'s trained U-Net, from the
 # same walkers: the model applied to its own output again and again. Press play or drag the
-# slider; pixel values are clipped to $[0, 1]$.
+# slider; pixel values are clipped to $[0, 1]$ (essay Fig. 12).
 # ```
 
 # %% [markdown]
@@ -485,6 +495,225 @@ ch.figure(fig, "walking_vs_training")
 # circles at the shorter length is what retraining alone changes. The dotted line is C13's
 # threshold for "many".
 # ```
+
+# %% [markdown]
+# (claim-c29)=
+# ## C29: eight times more training images, more coherent walks
+#
+# The essay's first walk (its Fig. 10) came from a U-Net trained on 256 landscapes; trained on
+# 2,048, the walk of its Fig. 11 looked much more like photographs. Here the model trained on every
+# training photo is the shared U-Net walked in C12; its counterpart with less data is the same
+# U-Net trained on {glue:text}`small_frac` of the training set. That share is taken by whole
+# photographs, not by crops: the crops of one photograph overlap, so a random eighth of the
+# crops would still show nearly every photograph, and the smaller set would hold almost as much as
+# the full one. Each seed draws its own photographs (as many as bring the number of crops closest
+# to the share), so a seed's result is not tied to one lucky or unlucky pair of photographs.
+#
+# Both models are trained with the same batch, the same stopping rule and the same cap on
+# optimiser steps, so they get the same number of steps and the same training FLOPs: the
+# smaller set is simply seen more often. Both must pass the same two gates, measured on the same
+# held-out images. C12's walk of the full-set model is reused as it is; the smaller-set model
+# walks the same walkers with the same walk noise. The measure is the ratio of the distribution
+# distances of the two walks' last frames to the seed's held-out reference images: below
+# {glue:text}`c29_limit` the walk of the model with more data ends more image-like.
+
+# %%
+FRAC = P.walk.small_frac
+frac_text = f"1/{round(1 / FRAC)}" if abs(1 / FRAC - round(1 / FRAC)) < 1e-9 else f"{FRAC:g}"
+groups = ch.data.train_image_groups
+held_dev = held.to(ch.device)  # every held-out image: the stopping rule's error, as for the shared model
+cost = compute.step_cost(short_runs[S0].model, tuple(ch.data.train.shape[1:]), P.train.batch_size, device=ch.device)
+small_idx, small_runs, size_rows = {}, {}, []
+for s in ch.seeds:
+    small_idx[s] = data.subset_by_group(groups, FRAC, ch.seed_of("small set", s))
+    photos = sorted({groups[i] for i in small_idx[s]})
+    # the shared model's batch and step cap (a set smaller than one batch, at the smoke scale, is tiled to one)
+    run = memorization.train_rule_on("unet_small", unet_cfg, ch.data.train[small_idx[s]], ch.train_config(seed=s),
+                                     f"{ch.data.source} small set, seed {s}", cap=ch.shared_steps("unet"),
+                                     error_of=lambda m: gates.heldout_error(m, held_dev, P.data.n_eval),
+                                     subject=f"unet on {frac_text} of the photos", seed=s, device=ch.device,
+                                     compact=False)
+    ch.add_rule_run(run)
+    run.extra["works"] = ch.model_works(run.subject, run.model, s)
+    run.extra["photos"] = photos
+    small_runs[s] = run
+    for what, r, n_img, n_photo in (("every training photo", short_runs[s], len(groups), len(set(groups))),
+                                    (f"{frac_text} of the photos", run, len(small_idx[s]), len(photos))):
+        size_rows.append({"seed": s, "trained on": what, "photos": n_photo, "training images": n_img,
+                          "optimiser steps": r.steps, "training FLOPs": f"{cost.training(r.steps):.2e}",
+                          "held-out error": r.curve[-1][1], "fall over last doubling": r.improvement,
+                          "stopped by": r.reason, "error / mean-image error": r.extra["works"].value,
+                          "gates pass": r.gate().passed and r.extra["works"].passed})
+equal_steps = all(small_runs[s].steps == short_runs[s].steps for s in ch.seeds)
+ch.glue("small_frac", frac_text)
+ch.glue("n_train", f"{len(groups):,}")
+ch.glue("n_train_photos", str(len(set(groups))))
+ch.glue("n_small", report.span([len(small_idx[s]) for s in ch.seeds], ".0f"))
+ch.glue("n_small_photos", report.span([len(small_runs[s].extra["photos"]) for s in ch.seeds], ".0f"))
+report.show(size_rows)
+
+# %% [markdown]
+# Per seed, the two models: how many photographs and crops each was trained on, its optimiser
+# steps and training FLOPs (counted by `aelib.compute` on one forward and backward pass of a
+# batch, times the steps), and the stopping rule's and the model-works gate's numbers, as in the
+# table of training lengths above. The full set holds {glue:text}`n_train` crops of
+# {glue:text}`n_train_photos` photographs; the smaller sets hold {glue:text}`n_small` crops of
+# {glue:text}`n_small_photos` photographs. The mean training image the model-works gate compares
+# with is that of the full set for both models.
+
+# %%
+small_walk, ctrl_walk, sw_small, sw_ctrl, c29_rows = {}, {}, {}, {}, []
+m29 = ch.measurement("C29")
+for i, s in enumerate(ch.seeds):
+    s_next = ch.seeds[(i + 1) % len(ch.seeds)]
+    small_walk[s] = walk(small_runs[s].model, walkers[s], cfg, ch.rng("walk noise", s))  # C12's noise
+    ctrl_walk[s] = walk(small_runs[s_next].model, walkers[s], cfg, ch.rng("walk noise", s))
+    sw_cfg = ch.sw_config(seed=s)
+    steps_rec = small_walk[s].frame_steps
+    sw_small[s] = {k: metrics.sw_distance(small_walk[s].frames[steps_rec.index(k)], refs[s], sw_cfg) / noise_sw[s]
+                   for k in sw_curve[s]}
+    sw_ctrl[s] = metrics.sw_distance(ctrl_walk[s].last, refs[s], sw_cfg) / noise_sw[s]
+    last = steps_rec[-1]
+    ratio, ratio_c = sw_curve[s][last] / sw_small[s][last], sw_ctrl[s] / sw_small[s][last]
+    full, small = short_runs[s], small_runs[s]
+    m29.add(s, ratio, control=ratio_c,
+            gates=[full.gate(), full.extra["works"], small.gate(), small.extra["works"]],
+            details={"sw_full": sw_curve[s][last], "sw_small": sw_small[s][last], "sw_next_seed_small": sw_ctrl[s],
+                     "next_seed": s_next, "images_full": len(groups), "images_small": len(small_idx[s]),
+                     "photos_small": len(small.extra["photos"]), "steps_full": full.steps, "steps_small": small.steps,
+                     "flops_full": cost.training(full.steps), "flops_small": cost.training(small.steps),
+                     "d_K_small": small_walk[s].distance(), "move_ratio_small": small_walk[s].move_ratio()})
+    c29_rows.append({"seed": s, "SW ratio, every photo": sw_curve[s][last],
+                     f"SW ratio, {frac_text} of the photos": sw_small[s][last], "ratio of the two": ratio,
+                     "control: next seed": s_next, f"control: its {frac_text}-set model": sw_ctrl[s],
+                     "control ratio": ratio_c, f"d_K / d_1, {frac_text} set": small_walk[s].move_ratio()})
+c29 = ch.claim(m29, figure="walk_data_size_sw")
+c29_table = pd.DataFrame(c29_rows).set_index("seed")
+ch.player("walk_data_size", {f"{len(groups):,}": noisy[S0].frames, f"{len(small_idx[S0]):,}": small_walk[S0].frames},
+          noisy[S0].frame_steps, n=min(8, N_WALK), nrow=4, label="training images")
+report.show(c29_table.T.rename(columns=lambda s: f"seed {s}").rename_axis("per seed"))
+
+# %% [markdown]
+# One column per seed: the distribution distance of the last frames of each model's walk to the
+# held-out references, as a fraction of pure noise's; their ratio (C29's value); the same for the
+# next seed's smaller-set model walked from this seed's walkers with this seed's noise (the
+# control), and how far the smaller-set walk travelled ($d_K / d_1$, as in C12).
+#
+# ```{glue:figure} walk_data_size
+# :name: fig-04-walk-data-size
+# :alt: A player with two buttons, one per training-set size, showing the first walkers of seed 0 in rows of four images, with a slider over the recorded steps.
+#
+# The noisy walk of seed {glue:text}`seed0`'s walkers under the U-Net trained on every training
+# photo and under the one trained on {glue:text}`small_frac` of them: choose the number of
+# training images with the buttons, then press play or drag the slider. Both walks start from the
+# same held-out images and draw the same noise; pixel values are clipped to $[0, 1]$ (essay Fig. 11).
+# ```
+
+# %%
+c29_limit = claims.get("C29").test().limit
+fig, axes = plt.subplots(1, len(ch.seeds), figsize=(3.6 * len(ch.seeds), 3.6), sharey=True, squeeze=False)
+for ax, s in zip(axes[0], ch.seeds):
+    ks = list(sw_curve[s])
+    ax.plot(ks, list(sw_curve[s].values()), "o-", color="tab:blue", label="every photo")
+    ax.plot(ks, list(sw_small[s].values()), "s--", color="tab:orange", label=f"{frac_text} of the photos")
+    ax.plot(ks[-1], sw_ctrl[s], "x", color="tab:orange", ms=9, label=f"next seed's {frac_text}-set model")
+    ax.hlines(c29_limit * sw_small[s][ks[-1]], ks[len(ks) // 2], ks[-1], color="k", ls=":",
+              label=f"{c29_limit:g} x the {frac_text}-set value")
+    ax.set_title(f"seed {s}: ratio {c29_table.loc[s, 'ratio of the two']:.2f}", fontsize=10)
+    ax.set_xlabel("step n")
+    ax.set_ylim(bottom=0)
+axes[0, 0].set_ylabel("SW(frames) / SW(noise), to held-out")
+axes[0, 0].legend(fontsize=8)
+fig.tight_layout()
+ch.figure(fig, "walk_data_size_sw")
+
+# %% [markdown]
+# ```{glue:figure} walk_data_size_sw
+# :name: fig-04-walk-data-size-sw
+# :alt: One panel per seed, distribution distance of walk frames to held-out images as a fraction of noise's against the walk step, for the model trained on every photo and for the one trained on fewer, with a dotted threshold segment.
+#
+# How image-like each walk stays, step by step, one panel per seed: the distribution distance of
+# the walk's frames to held-out photographs as a fraction of pure noise's, for the U-Net trained on
+# every photo (circles) and the one trained on {glue:text}`small_frac` of them (squares); the
+# cross is the next seed's smaller-set model walked from the same starts with the same noise.
+# C29 clears on a seed when the last circle lies below the dotted segment, drawn at
+# {glue:text}`c29_limit` times the last square: the full-set walk must end at least that much
+# closer to photographs. The control must not: its cross, in place of the last circle, should sit
+# near the last square.
+# ```
+
+# %% [markdown]
+# (claim-c30)=
+# ## C30: the walk passes near training images
+#
+# The essay saw its walk drift between images it recognised from the training set. A frame of a
+# walk counts here as passing *near* a training image when its L2 distance to that image, its
+# nearest in the whole training set, is smaller than the distance to the nearest training image
+# that only a tenth of the held-out photographs (the seed's reference images) get under: close
+# enough to a training image that a photograph the model never saw would rarely be as close.
+# Every recorded frame after the start counts; C30's value is the fraction of walkers whose frames
+# come near two or more different training images. The control is the untrained U-Net's walk of
+# C12. The same count for the smaller-set model's walk, against the same full training set (so the
+# pool searched has the same size), is reported beside it, and so is the count by photograph,
+# since two overlapping crops of one photograph are two training images.
+
+# %%
+NEAR_QUANTILE = 0.1  # the registered measure's 10th percentile of held-out images' nearest distances
+m30 = ch.measurement("C30")
+near_full, c30_rows = {}, []
+for s in ch.seeds:
+    level = nearest_quantile(refs[s], ch.data.train, NEAR_QUANTILE)
+    near_full[s] = v = visits(noisy[s].frames[1:], ch.data.train, level)
+    v_u = visits(noisy_u[s].frames[1:], ch.data.train, level)
+    v_s = visits(small_walk[s].frames[1:], ch.data.train, level)
+    run = short_runs[s]
+    closest = float(v.distance.min(dim=0).values.median()) / level
+    m30.add(s, v.fraction(2), control=v_u.fraction(2),
+            gates=[run.gate(), run.extra["works"],
+                   verdict.check("iteration moved", "noisy walk of the unet", noisy[s].distance(), s)],
+            details={"level": level, "fraction_near_1": v.fraction(1), "fraction_photos_2": v.fraction(2, groups),
+                     "untrained_fraction_near_1": v_u.fraction(1), "small_fraction_2": v_s.fraction(2),
+                     "small_fraction_1": v_s.fraction(1), "median_closest_over_level": closest,
+                     "frames_per_walker": len(v.distance), "walkers": N_WALK})
+    c30_rows.append({"seed": s, "near level (L2)": level, "near 2+ training images": v.fraction(2),
+                     "near 1+": v.fraction(1), "near 2+ photos": v.fraction(2, groups),
+                     "closest approach / level (median)": closest,
+                     f"{frac_text}-set model: near 2+": v_s.fraction(2), f"{frac_text}-set model: near 1+": v_s.fraction(1),
+                     "untrained: near 2+": v_u.fraction(2), "untrained: near 1+": v_u.fraction(1)})
+c30 = ch.claim(m30, figure="walk_near_training")
+c30_table = pd.DataFrame(c30_rows).set_index("seed")
+ch.glue("near_q", f"{NEAR_QUANTILE:.0%}")
+report.show(c30_table.T.rename(columns=lambda s: f"seed {s}").rename_axis("per seed"))
+
+# %% [markdown]
+# One column per seed: the distance below which a frame counts as near a training image, the
+# fractions of walkers that came near two or more and one or more training images, and two or
+# more photographs; how close the median walker came to its nearest training image, in units of
+# that distance (below 1: it passed near one); the same fractions for the smaller-set model's
+# walk and for the untrained U-Net's.
+
+# %%
+v0 = near_full[S0]
+order = sorted(range(N_WALK), key=lambda b: (-len(v0.visited(b)), float(v0.distance[:, b].min())))
+cols = order[:min(8, N_WALK)]
+at = v0.distance[:, cols].argmin(dim=0)  # each shown walker's closest frame (after the start)
+closest_frames = torch.stack([noisy[S0].frames[1 + int(f), b] for f, b in zip(at, cols)])
+nearest_train = ch.data.to_float(ch.data.train[v0.index[at, cols]])
+fig = figures.image_rows({"start (held-out)": walkers[S0][cols].cpu(), "closest frame": closest_frames,
+                          "nearest training image": nearest_train}, n=len(cols))
+ch.figure(fig, "walk_near_training")
+
+# %% [markdown]
+# ```{glue:figure} walk_near_training
+# :name: fig-04-walk-near-training
+# :alt: Three rows of images: walkers' starting held-out images, each walker's frame closest to a training image, and that training image.
+#
+# Where seed {glue:text}`seed0`'s walk of the full-set U-Net comes closest to its training set: each
+# column is one walker (those that passed near the most training images first), with its
+# held-out starting image, its recorded frame closest to any training image, and that training
+# image. A walker counts as passing near when that distance is below what only
+# {glue:text}`near_q` of held-out photographs get under.
+# ```
 #
 # ## Explore the walks
 #
@@ -593,7 +822,53 @@ coarse = (f"At a ten times coarser tolerance ({TOL * 10:g}), where fewer walkers
           f"training makes " + ("more of them walk, not fewer" if d14_hi > 0 else "fewer of them walk" if d14_hi < 0
                                 else "no difference either") + f" (median change {d14_hi:+.2f}).")
 s14 = f"{s14} {coarse}"
-failed = gate_failures(c12, c13, c14)
+r29, r29_ctrl = med(c29_table, "ratio of the two"), med(c29_table, "control ratio")
+r29_range = report.span(c29_table["ratio of the two"])
+sw29_full, sw29_small = med(c29_table, "SW ratio, every photo"), med(c29_table, f"SW ratio, {frac_text} of the photos")
+n_small_med = int(np.median([len(small_idx[s]) for s in ch.seeds]))
+photos_small_med = int(np.median([len(small_runs[s].extra["photos"]) for s in ch.seeds]))
+sizes = (f"the U-Net trained on all {len(groups):,} training crops ({len(set(groups))} photographs) against the same "
+         f"U-Net trained on about {n_small_med:,} crops of {photos_small_med} photographs")
+budget = (f"both trained for {short_runs[S0].steps:,} optimiser steps, {cost.training(short_runs[S0].steps):.2e} "
+          "training FLOPs each" if equal_steps else
+          "not trained for equal steps on every seed, so equal compute was not met")
+if c29["verdict"] == "holds":
+    s29 = (f"The essay is right that more training images make the walk more coherent: comparing {sizes} ({budget}), "
+           f"the last frames of the first model's walk sit at {r29:.2f} times the distribution distance of the "
+           f"second's (median over seeds, {r29_range}), while the next seed's smaller-set model in place of the first "
+           f"gives {r29_ctrl:.2f}.")
+elif c29["verdict"] == "does not hold":
+    s29 = (f"Against the essay, {1 / FRAC:g} times more training images do not make the walk measurably more coherent "
+           f"here: comparing {sizes} ({budget}), the ratio of the last frames' distribution distances is {r29:.2f} (median, "
+           f"{r29_range}; {sw29_full:.2f} against {sw29_small:.2f} of noise's), short of {c29_limit:g} on every seed; "
+           f"the next seed's smaller-set model in place of the first gives {r29_ctrl:.2f}.")
+else:
+    s29 = (f"Whether more training images make the walk more coherent is not settled here ({c29['reason']}): comparing "
+           f"{sizes} ({budget}), the ratio of the last frames' distribution distances is {r29:.2f} (median, "
+           f"{r29_range}; {sw29_full:.2f} against {sw29_small:.2f} of noise's), and {r29_ctrl:.2f} with the next "
+           f"seed's smaller-set model in place of the first.")
+
+f30, f30_1 = med(c30_table, "near 2+ training images"), med(c30_table, "near 1+")
+f30_ph, f30_u = med(c30_table, "near 2+ photos"), med(c30_table, "untrained: near 2+")
+f30_s = med(c30_table, f"{frac_text}-set model: near 2+")
+near_def = (f"(near: closer than all but {NEAR_QUANTILE:.0%} of held-out photographs come to their nearest "
+            "training image)")
+others = (f"{f30_1:.2f} came near at least one; counted by photograph rather than by crop, {f30_ph:.2f} came near "
+          f"two or more; the smaller-set model's walk gives {f30_s:.2f} against the same training set, and the "
+          f"untrained U-Net's walk {f30_u:.2f}")
+if c30["verdict"] == "holds":
+    s30 = (f"The essay is right that the walk moves between training images: on every seed at least "
+           f"{claims.get('C30').test().limit:.0%} of the full-set model's walkers come near two or more different "
+           f"training images {near_def}, a median {f30:.2f}; {others}.")
+elif c30["verdict"] == "does not hold":
+    s30 = (f"Against the essay, the walk seldom moves between training images here: a median {f30:.2f} of the "
+           f"full-set model's walkers come near two or more different training images {near_def}, too few on every "
+           f"seed; {others}.")
+else:
+    s30 = (f"Whether the walk moves between training images is not settled here ({c30['reason']}): a median "
+           f"{f30:.2f} of the full-set model's walkers come near two or more different training images {near_def}; "
+           f"{others}.")
+failed = gate_failures(c12, c13, c14, c29, c30)
 meaning = {"trained to rule": "the held-out error was still falling by more than the rule allows when the budget "
                               "cap stopped training, so that model is not yet the trained model the essay describes",
            "model works": "that model reconstructs held-out photographs worse than the mean training image does, "
@@ -603,15 +878,18 @@ if failed:
     s_gates = (f"Gates that failed: {'; '.join(failed.values())}. "
                + " ".join(f"A failed '{g}' gate means {meaning[g]}." for g in dict.fromkeys(k[0] for k in failed)))
 else:
-    s_gates = ("Every model the three claims rest on passed its gates: it beats the mean training image on held-out "
+    s_gates = ("Every model the chapter's claims rest on passed its gates: it beats the mean training image on held-out "
                "photographs, and its held-out error had stopped falling by the rule's measure.")
-for key, text in {"conclusion_c12": s12, "conclusion_c13": s13, "conclusion_c14": s14, "conclusion_gates": s_gates}.items():
+for key, text in {"conclusion_c12": s12, "conclusion_c13": s13, "conclusion_c14": s14, "conclusion_c29": s29,
+                  "conclusion_c30": s30, "conclusion_gates": s_gates}.items():
     ch.glue(key, text)
 
 # %% [markdown]
 # - {glue:text}`conclusion_c12`
 # - {glue:text}`conclusion_c13`
 # - {glue:text}`conclusion_c14`
+# - {glue:text}`conclusion_c29`
+# - {glue:text}`conclusion_c30`
 # - {glue:text}`conclusion_gates`
 #
 # Two caveats. The batch norms couple the walkers of one batch: a walker whose own image has

@@ -116,3 +116,29 @@ def test_profile_overrides_from_the_environment(monkeypatch):
     monkeypatch.setenv("AELIB_OVERRIDES", "steps=3")
     with pytest.raises(ProfileError, match="not a JSON object"):
         profiles.get("cpu")
+
+
+def test_subset_by_group_takes_whole_groups_near_the_share():
+    groups = [g for g in "abcdefgh" for _ in range(4)]  # 8 groups of 4 images
+    idx = data.subset_by_group(groups, 0.25, seed=3)
+    chosen = {groups[i] for i in idx}
+    assert len(idx) == 8 and len(chosen) == 2  # two whole groups: exactly a quarter
+    assert sorted(idx.tolist()) == [i for i, g in enumerate(groups) if g in chosen]
+    assert torch.equal(idx, data.subset_by_group(groups, 0.25, seed=3))  # seeded
+    assert {frozenset(groups[i] for i in data.subset_by_group(groups, 0.25, seed=s)) for s in range(6)} != {
+        frozenset(chosen)}  # another seed, other groups
+    # unequal groups, target 0.125 * 40 = 5: whichever of "small" (4) and "mid" (6) comes first is taken
+    # alone (the other would move the count to 10), and "big" (30) never is
+    uneven = ["big"] * 30 + ["small"] * 4 + ["mid"] * 6
+    picks = {tuple(sorted({uneven[i] for i in data.subset_by_group(uneven, 0.125, seed=s)})) for s in range(12)}
+    assert picks == {("small",), ("mid",)}
+    # every group larger than twice the target: the smallest alone; a share near 1: never every group
+    assert all(len(data.subset_by_group(["a"] * 10 + ["b"] * 12, 0.1, seed=s)) == 10 for s in range(8))
+    assert len(data.subset_by_group(["a", "b"], 0.9)) == 1
+    # one group per image: a plain random subset of round(frac * n)
+    singles = [str(i) for i in range(40)]
+    assert len(data.subset_by_group(singles, 0.125, seed=1)) == 5
+    with pytest.raises(ValueError):
+        data.subset_by_group(groups, 1.0)
+    with pytest.raises(DataError):
+        data.subset_by_group(["a"] * 5, 0.5)

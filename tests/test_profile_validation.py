@@ -42,6 +42,8 @@ BAD = [
     ("device", "tpu"),
     ("walk.eps_list", [0.0, -0.2]),
     ("walk.eps", -0.1),
+    ("walk.small_frac", 1.0),
+    ("walk.small_frac", 0),
     ("mem.digits", 1),            # an integer is not a boolean
     ("mem.retrieve_corr", 1.5),
     ("unet.hidden_mlp", [64, 0, 64]),

@@ -26,6 +26,10 @@ class WalkConfig:
     train_mults: tuple[int, ...] = (1, 2)  # training lengths compared, in units of train.steps; each longer
                               # run resumes from the cached shorter one
     sw_points: int = 5        # recorded frames (evenly spaced, start and end included) scored by SW
+    small_frac: float = rule(0.125, "a number strictly between 0 and 1 (a share of the training photos)",
+                             lambda v: 0 < v < 1)
+    # share of the training set, chosen by whole photos, that the smaller-data U-Net of C29 and C30 is trained
+    # on (the essay's Fig. 11 against Fig. 10: 2,048 against 256 images)
 
     def __post_init__(self):
         for name in ("steps", "frame_every", "batch_size"):
