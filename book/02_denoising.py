@@ -662,7 +662,7 @@ axes[1].axvline(C28_ALPHA, color="grey", lw=0.8, ls=":")
 for ax in axes:
     ax.set_xlabel("alpha (share of the image left in the input)")
     ax.invert_xaxis()
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
 axes[0].set_ylabel("r = |O(a_hat) - a| / |a_hat - a| (median)")
 axes[1].set_ylabel("r of the model / r after the shorter run")
 fig.tight_layout()

@@ -62,7 +62,8 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import claims, compute, corruption, data, figures, gates, memorization, metrics, models, report, verdict
+from aelib import (claims, compute, corruption, data, figures, gates, memorization, metrics, models, names, report,
+                   verdict)
 from aelib.nearest import nearest_quantile, visits
 from aelib.walk import Contraction, draw_walkers, walk, walkers_per_seed
 
@@ -621,9 +622,9 @@ for ax, s in zip(axes[0], ch.seeds):
               label=f"{c29_limit:g} x the {frac_text}-set value")
     ax.set_title(f"seed {s}: ratio {c29_table.loc[s, 'ratio of the two']:.2f}", fontsize=10)
     ax.set_xlabel("step n")
-    ax.set_ylim(bottom=0)
+axes[0, 0].set_ylim(bottom=0)  # after every panel is drawn: the axes are shared, so the top then fits them all
 axes[0, 0].set_ylabel("SW(frames) / SW(noise), to held-out")
-axes[0, 0].legend(fontsize=8)
+axes[0, 0].legend(fontsize=9)
 fig.tight_layout()
 ch.figure(fig, "walk_data_size_sw")
 
@@ -755,7 +756,8 @@ def gate_failures(*recs: dict) -> dict[tuple[str, str], str]:
         for g in rec["gates"]:
             if not g["passed"]:
                 val = "not measured" if g["value"] is None else f"{g['value']:.3g}"
-                out[(g["name"], g["subject"])] = f"'{g['name']}' for {g['subject']} ({val}, needs {g['limit']})"
+                out[(g["name"], g["subject"])] = (f"'{g['name']}' for {names.readable(g['subject'])} "
+                                                  f"({val}, needs {g['limit']})")
     return out
 
 
