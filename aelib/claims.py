@@ -123,6 +123,10 @@ GATES: dict[str, Gate] = {g.name: g for g in (
          "r(0.5) of the model on held-out images (its output nearer the clean image than the corrupted input)"),
     Gate("iteration moved", ">=", 0.01,
          "relative distance the iteration moved from its start"),
+    Gate("test can clear", ">=", 1.0,
+         "the claim's headline on a positive control (an input built so that the claim is true: for C30 the "
+         "model's own reconstructions of training images) over its threshold, for a '>=' test: the test can "
+         "come out 'holds', so 'does not hold' is a measurement"),
 )}
 
 
@@ -193,7 +197,8 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
           "r(0.3) of the no-skip U-Net after 2x train.steps along the stopping rule / r(0.3) after train.steps, "
           "medians over all held-out images, the same corrupted inputs (train-mode batch norm); and "
           "SW(O(pure noise), held-out) of the longer run / that of the shorter run, the same noise; the two "
-          "lengths are the models of chapter 04's C14 (the essay's Fig. 6)",
+          "lengths are the models of chapter 04's C14 (the essay's Fig. 6); the shorter run gated by the stopping "
+          "rule and 'model works', the longer by 'model works'",
           (_t("value", "<", 0.9, "r_long(0.3) / r_short(0.3)"),
            _t("sw", "<", 0.9, "SW_long / SW_short from pure noise")),
           "the same training length twice: the next seed's model at train.steps in place of the longer run, same "
@@ -241,7 +246,8 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
     Claim("C14", "04_manifold_walk",
           "More training makes fewer inputs walk without noise.",
           "fraction walking (noise-free, same walkers) after training to 2x steps along the stopping rule, "
-          "minus that after train.steps",
+          "minus that after train.steps; the shorter run gated by the stopping rule and 'model works', the "
+          "longer by 'model works'",
           (_t("value", "<", 0.0, "change in fraction walking"),),
           "the same training length twice: the next seed's model at train.steps minus this seed's, on this seed's "
           "walkers",
@@ -261,7 +267,8 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in (
           "held-out images' distances to their nearest training image",
           (_t("value", ">=", 0.25, "fraction passing near 2+ training images"),),
           "the same walk (same walkers, same noise) of an untrained U-Net: its frames must not pass near "
-          "training images", _MODEL + ("iteration moved",)),
+          "training images; gate: the same count on the model's own reconstructions of as many training images, "
+          "in sequences as long as a walk, must clear the threshold", _MODEL + ("iteration moved", "test can clear")),
     # --- 05 diffusion ------------------------------------------------------------------------------
     Claim("C15", "05_diffusion",
           "Iterated denoise-and-renoise from pure noise gives image-like samples (N = 30, 200).",
@@ -573,6 +580,19 @@ CHANGELOG: list[Change] = [
            "no integer chosen by hand keeps two draws apart any more. Every value is measured again on new "
            "draws of the same random quantities, so a value's move between the two runs is the size of "
            "its sampling noise, and a verdict that moved was within it"),
+    Change("2026-11-30", "C14, C28", "both training lengths gated by the stopping rule ('trained to rule') and "
+           "'model works'",
+           "the shorter run gated by the stopping rule and 'model works', the longer run by 'model works' only",
+           "the claims ask whether training on changes something; a gate that fails whenever the longer run's "
+           "held-out error still falls by 10 % over its last doubling fails exactly when more training still "
+           "helps, so the claims could hardly hold (review of issue 19). The first cpu run of C28 had C14's "
+           "longer run fail it (0.251); without it both are inconclusive on seeds that disagree (1 of 3 clear)"),
+    Change("2026-11-30", "C30", "control only: the untrained U-Net's walk (must not clear)",
+           "and the gate 'test can clear': the same count on the model's reconstructions of training images, "
+           "in sequences as long as a walk, must clear the threshold",
+           "the first cpu run gave 'does not hold' with the control at 0 as well, so nothing showed that the count "
+           "could clear at all: the near level (about 0.11 of an image's norm) lies below the model's held-out "
+           "reconstruction error (about 0.2), so a frame of this model may be near nothing (review of issue 19)"),
 ]
 
 

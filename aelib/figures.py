@@ -94,15 +94,6 @@ def loss_curves(runs: dict[str, list[float]], window: int = 25):
     return fig
 
 
-def model_diagram(model, image_size: int | None = None, channels: int | None = None):
-    """A block diagram of a U-Net drawn from the built ``model`` (or its :class:`aelib.models.ModelConfig`):
-    its blocks, output maps and resolutions, ``h = E(a)`` and the decoder's concatenations are read
-    from one forward pass (:func:`aelib.diagram.model_diagram`), so the diagram follows the code."""
-    from .diagram import model_diagram as _draw
-
-    return _draw(model, image_size, channels)
-
-
 # ------------------------------------------------------------------------------------------
 # animations and an explorer over recorded frames
 

@@ -48,7 +48,7 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import claims, corruption, figures, models, report
+from aelib import claims, corruption, diagram, figures, models, report
 from aelib.modes import in_mode
 
 ch = aelib.chapter.start("01_identity", PROFILE)
@@ -350,7 +350,7 @@ ch.glue_median("fc_recon_eval", [fc_rows[s]["recon_eval"].iloc[0] for s in ch.se
 
 # %%
 unet = ch.shared_config("unet")
-fig = figures.model_diagram(ch.shared("unet", s0).model, unet.image_size, unet.channels)
+fig = diagram.model_diagram(ch.shared("unet", s0).model, unet.image_size, unet.channels)
 ch.figure(fig, "unet_noskip_diagram")
 
 # %% [markdown]

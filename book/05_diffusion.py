@@ -72,7 +72,7 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import claims, compute, corruption, figures, gates, metrics, models, report, sampler, verdict
+from aelib import claims, compute, corruption, diagram, figures, gates, metrics, models, report, sampler, verdict
 from aelib.nearest import nearest
 from aelib.sampler import SamplerConfig, sample
 from aelib.seeding import set_seed
@@ -234,7 +234,7 @@ mlp_model = S[s_mlp]["hidden"].model
 ch.glue("mlp_seed", str(s_mlp))
 ch.glue("mlp_narrowest", str(min(layer.out_features for layer in mlp_model.hidden.mlp)))
 ch.glue("mlp_h_numbers", f"{mlp_model.hidden.c * mlp_model.hidden.s ** 2:,}")
-fig = figures.model_diagram(mlp_model, hid_cfg.image_size, hid_cfg.channels)
+fig = diagram.model_diagram(mlp_model, hid_cfg.image_size, hid_cfg.channels)
 ch.figure(fig, "mlp_unet_diagram")
 
 # %% [markdown]
@@ -1115,7 +1115,10 @@ else:
     parts.append(f"Whether width removes the painting-like texture stays undecided ({why}): the base U-Net's "
                  f"samples are told from photos with a folded AUC of {fa_base:.2f} and the wide U-Net's with "
                  f"{fa_wide:.2f}, a gap of {report.fmt(v31)} against {report.fmt(c31v)} for the base model "
-                 "sampled twice.")
+                 f"sampled twice; the base samples are {base_dir} than the photos"
+                 + (", the painting-like direction the essay describes." if base_dir == "smoother" else
+                    ", so what this statistic separates here is excess fine-scale energy, not the painted "
+                    "smoothness the essay describes."))
 conclusion = " ".join(parts)
 ch.glue("c05_conclusion", conclusion)
 

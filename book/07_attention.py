@@ -118,7 +118,7 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import attention, claims, corruption, evaluation, figures, metrics, models, report, verdict
+from aelib import attention, claims, corruption, diagram, evaluation, figures, metrics, models, report, verdict
 from aelib.representation import offset_response
 
 ch = aelib.chapter.start("07_attention", PROFILE)
@@ -129,7 +129,7 @@ ch.show_data()
 # %%
 attn_unet_cfg = ch.model_config("attn_unet", base=P.attn.unet_base, depth=P.attn.unet_depth, skips="concat",
                                 heads=P.attn.heads, dim_head=P.attn.dim_head)
-ch.figure(figures.model_diagram(attn_unet_cfg), "attn_unet_diagram")
+ch.figure(diagram.model_diagram(attn_unet_cfg), "attn_unet_diagram")
 
 # %% [markdown]
 # The attention U-Net (code) as this chapter builds it, drawn from the model itself:
@@ -555,6 +555,8 @@ ch.figure(fig, "attention_unet_representation_loss")
 # them, then the output layer's representation $a_g$ of the clean targets by the attention U-Net
 # and by the no-skip U-Net (same targets, same start), each raw and after the per-image, per-channel
 # gain and offset that fit the target best, which is what $e_\text{aff}$ scores (essay Fig. 28).
+# The corrupted row and the output on it are drawn for this figure (a corruption and the model's
+# residual noise of their own), not the draws C24 and C32 measure.
 # ```
 #
 # ```{glue:figure} attention_unet_representation_loss

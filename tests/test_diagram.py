@@ -37,8 +37,8 @@ def test_unet_boxes_read_maps_and_resolutions_from_the_model():
 
 
 def test_the_labels_change_with_the_size_the_unet_is_built_at():
-    small = texts(figures.model_diagram(ModelConfig.of("unet", 16, base=8, depth=2)))
-    other = texts(figures.model_diagram(ModelConfig.of("unet", 32, base=4, depth=3)))
+    small = texts(diagram.model_diagram(ModelConfig.of("unet", 16, base=8, depth=2)))
+    other = texts(diagram.model_diagram(ModelConfig.of("unet", 32, base=4, depth=3)))
     assert {"8 maps, 16×16", "16 maps, 8×8", "32 maps, 4×4", "h = E(a)"} <= set(small)
     assert {"4 maps, 32×32", "8 maps, 16×16", "16 maps, 8×8", "32 maps, 4×4"} <= set(other)
     assert "4 maps, 32×32" not in small and "16 maps, 4×4" not in small
@@ -55,17 +55,17 @@ def test_skip_unet_concatenates_the_encoder_level_of_the_same_resolution():
     none = diagram.trace(models.UNet(16, 3, base=8, depth=2, skips="none"), 16)
     assert [s.concat for s in none if s.side == "dec"] == [None, None]
     assert not any(line.startswith("cat") for s in none for line in s.lines())
-    fig = figures.model_diagram(ModelConfig.of("unet", 16, base=8, depth=2, skips="concat"))
+    fig = diagram.model_diagram(ModelConfig.of("unet", 16, base=8, depth=2, skips="concat"))
     red = [p for p in fig.axes[0].patches if p.get_linestyle() == "--"]
     plt.close(fig)
     assert len(red) == 2                                          # one dashed arrow per concatenation
 
 
 def test_hidden_mlp_box_has_its_widths():
-    got = texts(figures.model_diagram(ModelConfig.of("unet", 16, base=8, depth=2, hidden_mlp=(64, 16, 64))))
+    got = texts(diagram.model_diagram(ModelConfig.of("unet", 16, base=8, depth=2, hidden_mlp=(64, 16, 64))))
     # 32 maps at 4x4 -> conv to 8 maps at 2x2 = 32 numbers -> 64 -> 16 -> 64 -> 32 x 1 x 1
     assert "MLP 32-64-16-64-32" in got and "up-conv ↑4" in got
-    wider = texts(figures.model_diagram(ModelConfig.of("unet", 16, base=8, depth=2, hidden_mlp=(100, 10, 100))))
+    wider = texts(diagram.model_diagram(ModelConfig.of("unet", 16, base=8, depth=2, hidden_mlp=(100, 10, 100))))
     assert "MLP 32-100-10-100-32" in wider and "MLP 32-64-16-64-32" not in wider
     stages = diagram.trace(models.UNet(16, 3, base=8, depth=2, hidden_mlp=(64, 16, 64)), 16)
     assert [s.side for s in stages].index("mid") == 3 and stages[2].latent   # the MLP is D's: h comes before it
@@ -80,7 +80,7 @@ def test_attention_unet_has_its_attention_blocks_and_encoder_skips():
     assert [s.concat for s in stages if s.side == "dec"] == [2, 1]  # the code never reads level 0's map
     assert lines[0] == ["7×7 conv", "res block ×2", "efficient attention", "8 maps, 16×16"]
     assert lines[1][0] == "4×4 conv ↓2" and lines[-1] == ["up-conv ↑2", "res block", "1×1 conv", "3 maps, 16×16"]
-    eff = texts(figures.model_diagram(ModelConfig.of("attn_unet_eff", 16, base=8, depth=2, heads=1, dim_head=8,
+    eff = texts(diagram.model_diagram(ModelConfig.of("attn_unet_eff", 16, base=8, depth=2, heads=1, dim_head=8,
                                                      skips="self")))
     assert "dot-product attention" not in eff and eff.count("efficient attention") == 6
     assert eff.count("cat with itself") == 2 and "cat with encoder" not in eff
@@ -88,14 +88,14 @@ def test_attention_unet_has_its_attention_blocks_and_encoder_skips():
 
 def test_a_changed_model_changes_its_diagram():
     m = models.UNet(16, 3, base=8, depth=2)
-    before = texts(figures.model_diagram(m, 16))
+    before = texts(diagram.model_diagram(m, 16))
     m.inc = models.double_conv(3, 12, True)                         # a first level of 12 maps
     m.downs[0][1] = models.double_conv(12, 16, True)
-    after = texts(figures.model_diagram(m, 16))
+    after = texts(diagram.model_diagram(m, 16))
     assert "8 maps, 16×16" in before and "12 maps, 16×16" in after
     assert after.count("8 maps, 16×16") == 1                       # the decoder still ends at 8
     m.downs[1][0] = torch.nn.AvgPool2d(2)
-    assert "AvgPool2d" in texts(figures.model_diagram(m, 16))
+    assert "AvgPool2d" in texts(diagram.model_diagram(m, 16))
 
 
 def test_trace_leaves_the_model_and_the_random_streams_as_they_were():
@@ -116,7 +116,7 @@ def test_trace_leaves_the_model_and_the_random_streams_as_they_were():
 def test_diagrams_fit_the_page_with_readable_text():
     for cfg in (ModelConfig.of("unet", 64, base=64, depth=4, hidden_mlp=(500, 100, 500)),
                 ModelConfig.of("attn_unet", 32, base=8, depth=3, heads=1, dim_head=8)):
-        fig = figures.model_diagram(cfg)
+        fig = diagram.model_diagram(cfg)
         assert fig.get_size_inches()[0] <= figures.PAGE_WIDTH_IN
         assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 7.5
         plt.close(fig)
@@ -126,4 +126,4 @@ def test_a_model_without_a_reader_is_refused():
     with pytest.raises(TypeError, match="no diagram reader for MLPAutoencoder"):
         diagram.trace(models.MLPAutoencoder(8, 3, (16,)), 8)
     with pytest.raises(ValueError, match="image_size"):
-        figures.model_diagram(models.UNet(16, 3, base=8, depth=2))
+        diagram.model_diagram(models.UNet(16, 3, base=8, depth=2))
