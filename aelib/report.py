@@ -43,6 +43,16 @@ def seed_median(rec: dict, name: str, field: str = "details") -> float:
     return median(seed_values(rec, name, field))
 
 
+def median_seed(rec: dict) -> dict:
+    """The seed entry of a verdict record whose headline value is the median (the lower of the two
+    middle ones for an even number): the seed to quote other numbers from, so that they agree with
+    the median a sentence gives beside them."""
+    seeds = sorted((s for s in rec["seeds"] if s["value"] is not None), key=lambda s: s["value"])
+    if not seeds:
+        raise ValueError(f"{rec['id']} has no measured seed")
+    return seeds[(len(seeds) - 1) // 2]
+
+
 def control_value(rec: dict) -> float:
     """The control's headline value (median over seeds), NaN when the control was not measured."""
     ctrl = rec["control"] or {}

@@ -587,7 +587,8 @@ for s in SEEDS:
     R28[s] = r
     m28.add(s, value={"value": r["long"][C28_ALPHA] / r["short"][C28_ALPHA], "sw": sw["long"] / sw["short"]},
             control={"value": r["next seed"][C28_ALPHA] / r["short"][C28_ALPHA], "sw": sw["next seed"] / sw["short"]},
-            gates=MODEL_GATES["unet", s] + MODEL_GATES["unet_long", s][1:],  # the longer run: 'model works' only
+            gates=MODEL_GATES["unet", s]  # the longer run: 'model works' only
+            + [g for g in MODEL_GATES["unet_long", s] if g.gate == "model works"],
             details={**{f"r_{k}({x})": float(r[k][x]) for k in ("short", "long") for x in (C28_ALPHA, 0.1)},
                      f"r_next({C28_ALPHA})": float(r["next seed"][C28_ALPHA]),
                      "r ratio(0.1)": float(r["long"][0.1] / r["short"][0.1]),
@@ -601,7 +602,7 @@ c28_ctrl_sw = c28["control"]["quantities"]["sw"]
 ch.glue("c28_ctrl_sw", c28_ctrl_sw)
 ch.glue("c28_sw_limit", claims.get("C28").test("sw").limit)
 # the r values quoted beside the median ratio come from one seed, the one whose ratio is the median
-mid28 = sorted(c28["seeds"], key=lambda d: d["value"])[(len(c28["seeds"]) - 1) // 2]
+mid28 = report.median_seed(c28)
 ch.glue("c28_mid_seed", str(mid28["seed"]))
 for key in (f"r_short({C28_ALPHA})", f"r_long({C28_ALPHA})", "r ratio(0.1)", "r_short(0.1)", "r_long(0.1)"):
     ch.glue("c28_" + key.replace(" ", "_").replace("(", "_").replace(")", "").replace(".", ""),

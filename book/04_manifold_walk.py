@@ -854,7 +854,7 @@ s14 = f"{s14} {coarse}"
 r29, r29_ctrl = med(c29_table, "ratio of the two"), med(c29_table, "control ratio")
 r29_range = report.span(c29_table["ratio of the two"])
 # the two distances quoted come from one seed, the one with the median ratio, so that they agree with it
-mid29 = c29_table["ratio of the two"].sort_values().index[(len(c29_table) - 1) // 2]
+mid29 = report.median_seed(c29)["seed"]
 sw29_full = float(c29_table.loc[mid29, "SW ratio, every photo"])
 sw29_small = float(c29_table.loc[mid29, f"SW ratio, {frac_text} of the photos"])
 pair29 = f"{sw29_full:.2f} against {sw29_small:.2f} of noise's on seed {mid29}, the seed with the median ratio"
@@ -865,21 +865,20 @@ sizes = (f"the U-Net trained on all {len(groups):,} training crops ({len(set(gro
 budget = (f"both trained for {short_runs[S0].steps:,} optimiser steps, {cost.training(short_runs[S0].steps):.2e} "
           "training FLOPs each" if equal_steps else
           "not trained for equal steps on every seed, so equal compute was not met")
-if c29["verdict"] == "holds":
-    s29 = (f"The essay is right that more training images make the walk more coherent: comparing {sizes} ({budget}), "
-           f"the last frames of the first model's walk sit at {r29:.2f} times the distribution distance of the "
-           f"second's (median over seeds, {r29_range}), while the next seed's smaller-set model in place of the first "
-           f"gives {r29_ctrl:.2f}.")
-elif c29["verdict"] == "does not hold":
-    s29 = (f"Against the essay, {1 / FRAC:g} times more training images do not make the walk measurably more coherent "
-           f"here: comparing {sizes} ({budget}), the ratio of the last frames' distribution distances is {r29:.2f} (median, "
-           f"{r29_range}; {pair29}), short of {c29_limit:g} on every seed; "
-           f"the next seed's smaller-set model in place of the first gives {r29_ctrl:.2f}.")
-else:
-    s29 = (f"Whether more training images make the walk more coherent is not settled here ({c29['reason']}): comparing "
-           f"{sizes} ({budget}), the ratio of the last frames' distribution distances is {r29:.2f} (median, "
-           f"{r29_range}; {pair29}), and {r29_ctrl:.2f} with the next "
-           f"seed's smaller-set model in place of the first.")
+s29 = verdict.says(
+    c29,
+    f"The essay is right that more training images make the walk more coherent: comparing {sizes} ({budget}), "
+    f"the last frames of the first model's walk sit at {r29:.2f} times the distribution distance of the "
+    f"second's (median over seeds, {r29_range}), while the next seed's smaller-set model in place of the first "
+    f"gives {r29_ctrl:.2f}.",
+    f"Against the essay, {1 / FRAC:g} times more training images do not make the walk measurably more coherent "
+    f"here: comparing {sizes} ({budget}), the ratio of the last frames' distribution distances is {r29:.2f} (median, "
+    f"{r29_range}; {pair29}), short of {c29_limit:g} on every seed; "
+    f"the next seed's smaller-set model in place of the first gives {r29_ctrl:.2f}.",
+    f"Whether more training images make the walk more coherent is not settled here ({c29['reason']}): comparing "
+    f"{sizes} ({budget}), the ratio of the last frames' distribution distances is {r29:.2f} (median, "
+    f"{r29_range}; {pair29}), and {r29_ctrl:.2f} with the next "
+    f"seed's smaller-set model in place of the first.")
 
 f30, f30_1 = med(c30_table, "near 2+ training images"), med(c30_table, "near 1+")
 f30_ph, f30_u = med(c30_table, "near 2+ photos"), med(c30_table, "untrained: near 2+")
@@ -889,18 +888,18 @@ near_def = (f"(near: closer than all but {NEAR_QUANTILE:.0%} of held-out photogr
 others = (f"{f30_1:.2f} came near at least one; counted by photograph rather than by crop, {f30_ph:.2f} came near "
           f"two or more; the smaller-set model's walk gives {f30_s:.2f} against the same training set, and the "
           f"untrained U-Net's walk {f30_u:.2f}")
-if c30["verdict"] == "holds":
-    s30 = (f"The essay is right that the walk moves between training images: on every seed at least "
-           f"{claims.get('C30').test().limit:.0%} of the full-set model's walkers come near two or more different "
-           f"training images {near_def}, a median {f30:.2f}; {others}.")
-elif c30["verdict"] == "does not hold":
-    s30 = (f"Against the essay, the walk seldom moves between training images here: a median {f30:.2f} of the "
-           f"full-set model's walkers come near two or more different training images {near_def}, too few on every "
-           f"seed; {others}.")
-else:
-    s30 = (f"Whether the walk moves between training images is not settled here ({c30['reason']}): a median "
-           f"{f30:.2f} of the full-set model's walkers come near two or more different training images {near_def}; "
-           f"{others}.")
+s30 = verdict.says(
+    c30,
+    f"The essay is right that the walk moves between training images: on every seed at least "
+    f"{claims.get('C30').test().limit:.0%} of the full-set model's walkers come near two or more different "
+    f"training images {near_def}, a median {f30:.2f}; {others}.",
+    f"Against the essay, the walk seldom moves between training images here: a median {f30:.2f} of the "
+    f"full-set model's walkers come near two or more different training images {near_def}, too few on every "
+    f"seed; {others}.",
+    f"Whether the walk moves between training images is not settled here ({c30['reason']}): a median "
+    f"{f30:.2f} of the full-set model's walkers come near two or more different training images {near_def}; "
+    f"{others}.")
+
 failed = gate_failures(c12, c13, c14, c29, c30)
 meaning = {"trained to rule": "the held-out error was still falling by more than the rule allows when the budget "
                               "cap stopped training, so that model is not yet the trained model the essay describes",

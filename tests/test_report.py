@@ -121,3 +121,13 @@ def test_a_failed_gate_names_the_model_as_a_reader_would():
     assert readable("unet, 3000 steps; fc_w384 and fc") == \
         "no-skip U-Net, 3000 steps; FC autoencoder of width 384 and FC autoencoder"
     assert readable("unetx and my_fc stay") == "unetx and my_fc stay"  # whole identifiers only
+
+
+def test_median_seed_is_the_seed_whose_value_is_the_median():
+    rec = {"id": "C99", "seeds": [{"seed": 0, "value": 0.87}, {"seed": 1, "value": 0.95},
+                                  {"seed": 2, "value": 0.74}, {"seed": 3, "value": None}]}
+    assert report.median_seed(rec)["seed"] == 0          # 0.74 < 0.87 < 0.95; the unmeasured seed is left out
+    rec["seeds"] = rec["seeds"][:2]
+    assert report.median_seed(rec)["seed"] == 0          # two seeds: the lower middle
+    with pytest.raises(ValueError):
+        report.median_seed({"id": "C99", "seeds": [{"seed": 0, "value": None}]})
