@@ -24,7 +24,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 
-SCALES = ("smoke", "cpu", "paper")
+SCALES = ("smoke", "cpu", "long", "paper")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from . import section
 
 
 @section("attn", smoke=dict(heads=1, dim_head=8, maps=16, small_size=8, steps=12, rep_targets=4),
+         long=dict(steps=1200),
          paper=dict(unet_base=128, heads=4, dim_head=32, small_size=32, steps=100_000, rep_targets=64))
 @dataclass(frozen=True)
 class AttentionStudyConfig:

@@ -8,6 +8,7 @@ from . import section
 
 
 @section("bn", smoke=dict(b1_steps=16, samples=8, sample_steps=4, sample_batch=4),
+         long=dict(b1_steps=24_000),
          paper=dict(b1_steps=200_000, samples=512, sample_batch=64))
 @dataclass(frozen=True)
 class BatchNormStudyConfig:

@@ -9,6 +9,7 @@ from . import rule, section
 
 @section("mem", smoke=dict(image_size=8, ladder=(1, 4, 16), steps=6, samples=4, sample_steps=4, single_steps=6,
                            fc_widths=(64, 256), fc_steps=(3, 6), power_iters=5, iterate_steps=5, starts=8),
+         long=dict(steps=1600, single_steps=6000, fc_steps=(400, 1200, 4000)),
          paper=dict(image_size=32, ladder=(1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 1 << 30), steps=20_000,
                     samples=64, single_steps=5000, fc_widths=(1024, 3072, 4000, 8192),
                     fc_steps=(10_000, 30_000, 100_000), power_iters=100, iterate_steps=1000, starts=64))

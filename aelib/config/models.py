@@ -8,7 +8,7 @@ from . import section
 
 
 @section("fc", smoke=dict(image_size=8, width=256, steps=12),
-         paper=dict(image_size=32, width=4000, steps=100_000))
+         long=dict(steps=6000), paper=dict(image_size=32, width=4000, steps=100_000))
 @dataclass(frozen=True)
 class FCSizes:
     image_size: int = 16   # the FC model's resolution: at 32x32 it costs ~15x the U-Net per image on a CPU,

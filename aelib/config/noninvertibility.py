@@ -8,6 +8,7 @@ from . import section
 
 
 @section("nonin", smoke=dict(width=64, steps=12, starts=64, rep_steps=20),
+         long=dict(steps=12_000),
          paper=dict(width=1024, steps=20_000, starts=2048, rep_steps=2000))
 @dataclass(frozen=True)
 class NoninvertibilityConfig:

@@ -8,6 +8,7 @@ from . import per_seed, section
 
 
 @section("train", smoke=dict(batch_size=16, steps=12, checkpoint_every=5),
+         long=dict(steps=6000),
          paper=dict(batch_size=64, steps=200_000, lr=1e-4, checkpoint_every=2000))
 @dataclass(frozen=True)
 class TrainConfig:
