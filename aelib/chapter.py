@@ -249,6 +249,16 @@ class Chapter:
         _display_html(report.claim_box(rec, self.profile))
         return rec
 
+    def other_scales(self) -> str:
+        """Glue ``other_scales``: which of this chapter's verdicts differ at the committed reference
+        scales (:mod:`aelib.reference`), which way and why, from the records; call it after the
+        chapter's last claim. Returns the text."""
+        from . import reference
+
+        text = reference.chapter_text(self.name, self.ledger.records if self.ledger else {}, self.profile.name)
+        self.glue("other_scales", text)
+        return text
+
     def glue_median(self, key: str, values):
         """Glue the median of ``values`` (one per seed, say) under ``key``; returns it."""
         value = report.median(values)

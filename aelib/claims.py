@@ -603,6 +603,25 @@ def get(claim_id: str) -> Claim:
         raise RegistryError(f"unknown claim id {claim_id!r}") from None
 
 
+def digest(claim_id: str | None = None, registry: dict | None = None, gates: dict | None = None) -> str:
+    """A short fingerprint of one claim's definition (chapter, statement, measure, threshold, control,
+    gates and those gates' limits), or of the whole registry when ``claim_id`` is None. A reference
+    result saved with other fingerprints was judged against another definition: it is shown as
+    stale (:mod:`aelib.reference`). ``registry`` and ``gates`` default to this module's; the
+    reference module passes those of the commit a run was made at. The changelog does not enter it."""
+    import dataclasses
+    import hashlib
+    import json
+
+    registry, gates = registry or REGISTRY, gates or GATES
+
+    def one(c) -> dict:
+        return dataclasses.asdict(c) | {"gate_limits": [dataclasses.asdict(gates[g]) for g in c.gates]}
+
+    body = one(registry[claim_id]) if claim_id is not None else [one(c) for c in registry.values()]
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def for_chapter(chapter: str) -> list[Claim]:
     return [c for c in REGISTRY.values() if c.chapter == chapter]
 

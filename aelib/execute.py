@@ -42,7 +42,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import essay_figures, identity, ledger, page, paths, profiles, site
+from . import essay_figures, identity, ledger, page, paths, profiles, reference, site
 from .paths import home
 
 REPO = paths.REPO
@@ -456,6 +456,9 @@ def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
     (gen / "code_map.md").write_text(site.code_map_markdown(srcs, url, branch))
     (gen / "repository.md").write_text(site.repository_markdown(book_dir))
     (gen / "essay_figures.md").write_text(essay_figures.markdown(srcs))
+    (gen / "scales.md").write_text(reference.scales_markdown(profile))
+    (gen / "scale_figures.md").write_text(reference.figures_markdown(profile, paths.home() / "figures" / profile,
+                                                                     book_dir))
     return gen
 
 

@@ -101,7 +101,8 @@ def load(profile: str) -> list[dict]:
     return sorted(recs, key=lambda r: order.index(r["id"]) if r["id"] in order else len(order))
 
 
-def _fmt(v) -> str:
+def fmt_value(v) -> str:
+    """A claim's value as the tables print it (3 significant figures at the extremes)."""
     if v is None:
         return "n/a"
     if abs(v) >= 100 or (abs(v) < 0.01 and v != 0):
@@ -155,7 +156,7 @@ def _row(c: str, r: dict | None, n_max: int) -> list[str]:
         first, verdict_cell, value = head, '<span class="verdict verdict-none">not yet measured</span>', ""
     else:
         rng = r.get("range")
-        value = _fmt(r.get("median")) + (f" [{_fmt(rng[0])}, {_fmt(rng[1])}]" if rng else "")
+        value = fmt_value(r.get("median")) + (f" [{fmt_value(rng[0])}, {fmt_value(rng[1])}]" if rng else "")
         n = len(r.get("seeds", []))
         more = [f"Measured on {n} seed{'s' if n != 1 else ''}."] if n != n_max else []
         if r.get("reason"):

@@ -48,7 +48,7 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import claims, corruption, diagram, figures, models, report
+from aelib import claims, compute, corruption, diagram, figures, lengths, models, reference, report
 from aelib.modes import in_mode
 
 ch = aelib.chapter.start("01_identity", PROFILE)
@@ -502,6 +502,73 @@ ch.glue("c3_average_reading",
 # {glue:text}`recon_noskip:.3f` in training mode and {glue:text}`recon_noskip_eval:.3f` in eval
 # mode; that of the skip U-Net {glue:text}`recon_skip:.3f` and {glue:text}`recon_skip_eval:.3f`.
 #
+# (lengths-01)=
+# ## The three claims along the training-length axis
+#
+# Would more training change these answers? The stopping rule trained every model of this chapter
+# to a quarter, a half and all of its step budget, and the cache kept each length, so the same
+# tests can be applied at each length of the same runs on the same inputs, at the cost of their
+# evaluation only. The figure puts each claim's headline value against training FLOPs (counted by
+# `aelib.compute` on one real step), seed by seed, with the threshold. Open circles mark a
+# committed reference run on the same data and model sizes with more training (the `long` scale:
+# every model trained four times as long, its verdicts judged there in full, with their gates and
+# controls). Along the axis only the threshold test is applied; the gates and the controls stay
+# those of the verdicts above.
+
+# %%
+REFS = reference.load_all()
+fc_cost = compute.step_cost(fc_runs[s0].model, (3, P.fc.image_size, P.fc.image_size), P.train.batch_size).train_step
+u_cost = compute.step_cost(unet_runs["unet", s0].model, tuple(a_all.shape[1:]), P.train.batch_size).train_step
+_fc_at = {}
+
+
+def fc_table_at(s, k):
+    """Chapter 01's per-alpha medians for the FC autoencoder of seed s after k steps, on the verdicts' inputs."""
+    if (s, k) not in _fc_at:
+        model = lengths.model_at(ch, "fc", s, k)
+        _fc_at[s, k] = summary(per_image(model, a_fc_all, corrupted(a_fc_all, s, "FC inputs")))
+    return _fc_at[s, k]
+
+
+def k_ratio_at(s, k):
+    """C3's ratio for the two U-Nets of seed s after k steps each, on the verdict's inputs."""
+    inputs = corrupted(a_all, s, "U-Net inputs")
+    ks = {n: k_stats(per_image(lengths.model_at(ch, n, s, k), a_all, inputs))["median"] for n in ("unet", "unet_skips")}
+    return ks["unet_skips"] / ks["unet"]
+
+
+fc_steps, u_steps = lengths.steps_along(P.fc.steps), lengths.steps_along(P.train.steps)
+AXIS = {"C1": (lengths.measure("C1", ch.seeds, fc_steps, lambda s, k: float(fc_table_at(s, k)["g"].min())),
+               fc_cost, P.fc.steps, "fc.steps"),
+        "C2": (lengths.measure("C2", ch.seeds, fc_steps,
+                               lambda s, k: {"value": float(fc_table_at(s, k)["r"].max()),
+                                             "r_noise": float(fc_table_at(s, k)["r_noise"].max())}),
+               fc_cost, P.fc.steps, "fc.steps"),
+        "C3": (lengths.measure("C3", ch.seeds, u_steps, k_ratio_at), u_cost, P.train.steps, "train.steps")}
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+for ax, (cid, (df, cost, cap, field)) in zip(axes, AXIS.items()):
+    ref = lengths.reference_point(cid, REFS, field, P)
+    lengths.plot(ax, df, cid, cost, cap, ref)
+    ch.glue(f"{cid.lower()}_axis", lengths.sentence(cid, lengths.per_length(df, cid, cost), cap, ref))
+handles, labels = axes[-1].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.08))
+fig.tight_layout()
+ch.figure(fig, "training_length_axis")
+
+# %% [markdown]
+# ```{glue:figure} training_length_axis
+# :name: fig-identity-length-axis
+# :alt: Three panels, one per claim, of the headline value against training FLOPs on a log axis, one line per seed, the median, the threshold dashed and the long reference as open circles.
+#
+# C1, C2 and C3 against training compute: the FC autoencoder (C1, C2) and both U-Nets (C3) at a
+# quarter, half and all of their budgets, one thin line per seed, the median thick, the
+# threshold dashed, this build's budget dotted, and a committed reference's seeds as open circles.
+# ```
+#
+# - {glue:text}`c1_axis`
+# - {glue:text}`c2_axis`
+# - {glue:text}`c3_axis`
+#
 # ## How the models were trained
 #
 # The held-out reconstruction error at each point of the stopping rule's schedule, one line per
@@ -603,6 +670,15 @@ ch.glue("conclusion_bn", s4)
 # At the `cpu` profile the models are small and trained for a few minutes; the essay's FC model
 # had 104 million parameters and trained for hundreds of epochs on CIFAR-10, so a verdict here is
 # a measurement at this scale.
+
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
 #
 # ## References
 #

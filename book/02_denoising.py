@@ -67,7 +67,8 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import claims, corruption, evaluation, figures, gates, metrics, models, report, verdict
+from aelib import (claims, compute, corruption, evaluation, figures, gates, lengths, metrics, models, reference,
+                   report, verdict)
 from aelib.batchnorm import batch_statistics
 from aelib.representation import errors, log_steps, nearer_than_input, offset_response
 from aelib.seeding import set_seed
@@ -701,6 +702,60 @@ ch.figure(fig, "longer_training_r")
 # training took the held-out clean reconstruction error from {glue:text}`c28_heldout_short:.3f`
 # to {glue:text}`c28_heldout_long:.3f`.
 #
+# (lengths-02)=
+# ## C5 and C6 along the training-length axis
+#
+# C28 compares two lengths of the same runs. The same question can be put to C5 and C6 at every
+# length the cache holds: the stopping rule's quarter, half and full budget and the longer run, on
+# the same corrupted images and the same pure noise as their verdicts. Open circles mark a
+# committed reference on the same data and model sizes with four times the training (the `long`
+# scale), judged there in full. Along the axis only the threshold test is applied; the gates and
+# controls stay those of the verdicts.
+
+# %%
+REFS = reference.load_all()
+u_cost = compute.step_cost(RUN[SEEDS[0]].model, tuple(a.shape[1:]), P.train.batch_size).train_step
+u_steps = lengths.steps_along(STEPS_SHORT, P.walk.train_mults)
+
+
+def c5_at(s, k):
+    """C5's two quantities for seed s's no-skip U-Net after k steps, on the verdict's inputs."""
+    t = metrics.ratio_table(lengths.model_at(ch, "unet", s, k), a, ALPHAS, seed=s)
+    return {"value": float(t["r"].max()), "r_noise": float(t["r_control"].max())}
+
+
+def c6_at(s, k):
+    """C6's SW ratio for seed s's no-skip U-Net after k steps, on the verdict's pure noise."""
+    noise = OUT_NOISE[s][0]
+    with torch.no_grad():
+        out = lengths.model_at(ch, "unet", s, k)(noise)
+    return metrics.sw_distance(out, held_all, ch.sw_config(seed=s)) / sw_rows[s]["pure noise"]
+
+
+AXIS = {"C5": lengths.measure("C5", SEEDS, u_steps, c5_at), "C6": lengths.measure("C6", SEEDS, u_steps, c6_at)}
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+for ax, (cid, df) in zip(axes, AXIS.items()):
+    ref = lengths.reference_point(cid, REFS, "train.steps", P)
+    lengths.plot(ax, df, cid, u_cost, STEPS_SHORT, ref)
+    ch.glue(f"{cid.lower()}_axis", lengths.sentence(cid, lengths.per_length(df, cid, u_cost), STEPS_SHORT, ref))
+handles, labels = axes[-1].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.1))
+fig.tight_layout()
+ch.figure(fig, "training_length_axis")
+
+# %% [markdown]
+# ```{glue:figure} training_length_axis
+# :name: fig-02-length-axis
+# :alt: Two panels, C5's largest denoise ratio and C6's SW ratio against training FLOPs on a log axis, one line per seed, the median, the threshold dashed and the long reference as open circles.
+#
+# C5 and C6 against training compute: the no-skip U-Net at a quarter, half, all and twice its
+# budget, one thin line per seed, the median thick, the threshold dashed, this build's budget
+# dotted, and a committed reference's seeds as open circles.
+# ```
+#
+# - {glue:text}`c5_axis`
+# - {glue:text}`c6_axis`
+#
 # (claim-c7)=
 # ## C7: is the representation of a corrupted input cleaner than the input?
 #
@@ -921,6 +976,15 @@ ch.glue("conclusion", conclusion)
 
 # %% [markdown]
 # {glue:text}`conclusion`
+
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
 #
 # ## References
 #

@@ -731,6 +731,15 @@ ch.glue("conclusion_c11", lines[2])
 # At the `paper` profile the image, the layers and the training are larger; the inherited part
 # of the noise follows from the null-space identity alone and should not depend on scale, while
 # the mixing after training may.
+
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
 #
 # ## References
 #

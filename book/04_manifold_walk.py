@@ -931,6 +931,15 @@ for key, text in {"conclusion_c12": s12, "conclusion_c13": s13, "conclusion_c14"
 # the batch as much as of the image. And the essay's U-Nets had four levels and were trained on
 # hundreds to thousands of landscapes at 256² or 512² for hundreds of epochs; a verdict here is a
 # measurement of a small U-Net trained for minutes on a CPU.
+
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
 #
 # ## References
 #

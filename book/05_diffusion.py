@@ -1122,6 +1122,15 @@ else:
 conclusion = " ".join(parts)
 ch.glue("c05_conclusion", conclusion)
 
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
+
 # %% [markdown]
 # ## References
 #

@@ -1052,6 +1052,15 @@ for cid, text in (("c19", s19), ("c20", s20), ("c21", s21), ("c22", s22), ("c23"
 # epochs on landscapes at 128² and up; here they are two-level U-Nets trained for minutes on a CPU,
 # so every verdict is a measurement at this scale, with the held-out photos brighter than the
 # training photos (see above).
+
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
 #
 # ## References
 #

@@ -854,6 +854,15 @@ ch.glue("conclusion", conclusion)
 # all models are small and trained for minutes, the single-attention models at {glue:text}`small_res`
 # rather than the essay's resolutions, and a model still improving at its cap makes the verdicts
 # that rest on it inconclusive rather than counting as trained.
+
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
 #
 # ## References
 #

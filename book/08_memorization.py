@@ -757,6 +757,15 @@ else:
 for k, t in (("x1", text1), ("x2", text2), ("x3", text3), ("x4", text4), ("x5", text5)):
     ch.glue(f"{k}_conclusion", t)
 
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
+
 # %% [markdown]
 # ## References
 #

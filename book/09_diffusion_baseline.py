@@ -610,6 +610,15 @@ for key, text in {"x6_found_base": s_base, "x6_found_verdict": s_x6, "x6_found_c
 #   comparable with published FIDs**, and they see texture and colour statistics more than the
 #   layout of a scene. The nearest-neighbour distance is in pixel space, which tells copying from
 #   novelty only roughly.
+
+# %%
+ch.other_scales();
+
+# %% [markdown]
+# ## At other scales
+#
+# {glue:text}`other_scales` The first page sets every claim at every committed scale side by
+# side ({ref}`scales`).
 #
 # ## References
 #
