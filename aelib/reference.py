@@ -130,7 +130,10 @@ def load_all(root: Path = ROOT) -> list[Reference]:
 def comparable(ref: Reference, profile) -> bool:
     """True when ``ref`` ran on the same data, sizes and evaluation settings as ``profile`` (a Profile),
     differing at most in :data:`TRAINING_BUDGETS` (and the run-level name and device)."""
-    there, here = ref.provenance["profile"], json.loads(json.dumps(profile.as_dict(), default=list))
+    def plain(d: dict) -> dict:  # tuples as lists, as in a provenance file
+        return json.loads(json.dumps(d, default=list))
+
+    there, here = plain(ref.provenance["profile"]), plain(profile.as_dict())
     for key, section in here.items():
         if not isinstance(section, dict):
             continue
@@ -365,15 +368,21 @@ def chapter_text(chapter: str, records: dict[str, dict], profile: str, refs: lis
     here_label = f"at {profile}"
     diffs = differences(chapter, records, usable, here_label)
     names = ", ".join(f"{r.name} ({_training_words(r, profile)})" for r in usable)
+    compared = [cid for cid in ids if any(cid in r.records and not r.stale_claim(cid) for r in usable)]
+    left = [cid for cid in ids if cid not in compared]
+    tail = ""
+    if left:
+        one = len(left) == 1
+        tail = (f" {', '.join(left)} {'was' if one else 'were'} judged there by an older definition and "
+                f"{'is' if one else 'are'} not compared.")
     if not diffs:
-        return (f"Every claim of this chapter ({', '.join(ids)}) has the same verdict at {names} as in this "
-                "build, so more training does not change what is found here.")
-    lines = []
-    for d in diffs:
-        lines.append(f"{d['id']} {_is(d['here'])} {here_label} but {_is(d['there'])} at {d['scale'].split(',')[0]}: "
-                     f"{d['why']}.")
-    same = sorted(set(ids) - {d["id"] for d in diffs}, key=ids.index)
-    tail = f" The other claims ({', '.join(same)}) have the same verdict at both." if same else ""
+        return (f"Every claim of this chapter compared ({', '.join(compared)}) has the same verdict at {names} as in "
+                "this build: the longer training changes none of these verdicts." + tail)
+    lines = [f"{d['id']} {_is(d['here'])} {here_label} but {_is(d['there'])} at {d['scale'].split(',')[0]}: "
+             f"{d['why']}." for d in diffs]
+    same = [cid for cid in compared if cid not in {d["id"] for d in diffs}]
+    if same:
+        tail = f" The other claims compared ({', '.join(same)}) have the same verdict at both." + tail
     return " ".join(lines) + tail
 
 

@@ -92,12 +92,13 @@ def test_chapter_text_says_which_way_and_why(tmp_path):
     text = reference.chapter_text("02_denoising", here, "cpu", [ref])
     assert text.startswith("C5 is inconclusive at cpu but holds at long")
     assert "gate 'trained to rule' failed" in text and "1.6" in text and "0.5" in text
-    assert "C6" in text.split("other claims")[1]  # the rest named as agreeing
+    assert "C6" in text.split("other claims compared")[1]  # the rest named as agreeing
     same = reference.chapter_text("02_denoising", {c.id: _record(c.id, verdict.HOLDS)
                                                    for c in claims.for_chapter("02_denoising")}, "cpu", [ref])
-    assert same.startswith("Every claim of this chapter")
+    assert same.startswith("Every claim of this chapter compared (C4, C5, C6, C7, C8, C28)")
     ref.provenance["claims"]["C5"] = "changed"  # judged by another definition: not compared
-    assert "C5" not in reference.chapter_text("02_denoising", here, "cpu", [ref]).split(" The other")[0]
+    text = reference.chapter_text("02_denoising", here, "cpu", [ref])
+    assert not text.startswith("C5") and text.endswith("C5 was judged there by an older definition and is not compared.")
 
 
 def test_scales_table_has_every_claim_and_a_column_per_scale(tmp_path):
