@@ -457,6 +457,7 @@ def write_generated(profile: str, book_dir: Path = BOOK) -> Path:
     (gen / "repository.md").write_text(site.repository_markdown(book_dir))
     (gen / "essay_figures.md").write_text(essay_figures.markdown(srcs))
     (gen / "scales.md").write_text(reference.scales_markdown(profile))
+    (gen / "paper_cost.md").write_text(reference.paper_cost_markdown())
     (gen / "scale_figures.md").write_text(reference.figures_markdown(profile, paths.home() / "figures" / profile,
                                                                      book_dir))
     return gen

@@ -386,6 +386,42 @@ def chapter_text(chapter: str, records: dict[str, dict], profile: str, refs: lis
     return " ".join(lines) + tail
 
 
+BENCHMARK = REPO / "benchmarks" / "reference" / "h100-paper.json"
+
+
+def paper_cost_markdown(bench: Path = BENCHMARK) -> str:
+    """The expected cost of each shared model at the ``paper`` profile on one GPU, from the measured
+    throughput of the book's trainer at paper sizes (``benchmarks/bench.py --profile paper``): a
+    markdown table for the page on running the book."""
+    from . import profiles
+
+    try:
+        b = json.loads(Path(bench).read_text())
+    except (OSError, ValueError):
+        return "No paper-size GPU benchmark is committed (`benchmarks/reference/h100-paper.json`).\n"
+    prof = profiles.get("paper")
+    steps = {"fc": prof.fc.steps, "unet": prof.train.steps, "unet_skips": prof.train.steps,
+             "unet_hidden": prof.train.steps}
+    gpu = b.get("machine", {}).get("gpu", "a GPU")
+    lines = [f"Measured with the book's trainer on one {gpu} (bf16 autocast, batch {prof.train.batch_size}; "
+             f"`{Path(bench).relative_to(REPO).as_posix() if Path(bench).is_relative_to(REPO) else bench}`):", "",
+             "| model | parameters | images / s | steps at `paper` | training FLOPs | hours on one GPU |",
+             "|---|---|---|---|---|---|"]
+    total = 0.0
+    for t in b.get("training", []):
+        n = steps.get(t["model"])
+        if n is None:
+            continue
+        hours = n * prof.train.batch_size / t["img/s (book)"] / 3600
+        total += hours
+        lines.append(f"| `{t['model']}` | {t['params'] / 1e6:.1f} M | {t['img/s (book)']:,.0f} | {n:,} | "
+                     f"{t['GFLOP/step'] * 1e9 * n:.1e} | {hours:.1f} |")
+    k = len(prof.seeds)
+    lines += ["", f"With {k} seeds these shared models alone take about {total * k:.0f} GPU-hours on one such GPU "
+              f"({total:.1f} per seed), before the U-Net's longer runs (`walk.train_mults`) and the chapters' own models."]
+    return "\n".join(lines) + "\n"
+
+
 # --- command line ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m aelib.reference",

@@ -141,3 +141,16 @@ def test_committed_references_read_with_complete_provenance():
     for ref in reference.load_all():
         assert ref.records and ref.provenance["wall_s"] > 0, ref.name
         assert all(k in ref.provenance for k in ("commit", "profile", "torch", "machine", "started", "finished"))
+
+
+def test_paper_cost_from_the_measured_throughput(tmp_path):
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps({"machine": {"gpu": "Test GPU"}, "training": [
+        {"model": "unet", "params": 31e6, "img/s (book)": 2560.0, "GFLOP/step": 1000.0},
+        {"model": "not shared", "params": 1, "img/s (book)": 1.0, "GFLOP/step": 1.0}]}))
+    md = reference.paper_cost_markdown(bench)
+    p = profiles.get("paper")
+    hours = p.train.steps * p.train.batch_size / 2560 / 3600
+    assert f"| `unet` | 31.0 M | 2,560 | {p.train.steps:,} | 2.0e+17 | {hours:.1f} |" in md
+    assert "not shared" not in md and "one Test GPU" in md
+    assert "No paper-size GPU benchmark" in reference.paper_cost_markdown(tmp_path / "missing.json")
