@@ -32,6 +32,18 @@ def library_fingerprint() -> str:
     return h.hexdigest()
 
 
+def references_fingerprint() -> str:
+    """Hash of the committed reference results' ledgers and provenance (``benchmarks/reference/scales``,
+    :mod:`aelib.reference`): every chapter quotes them in its section on other scales, so a new or
+    changed reference re-executes the book. Their figures do not enter (only the first page shows them)."""
+    h = hashlib.sha256()
+    root = REPO / "benchmarks" / "reference" / "scales"
+    for p in sorted(root.glob("*/*.json")) + sorted(root.glob("*/ledger/*.json")):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def _shipped_data_fingerprint() -> str:
     """Hash of the manifest and every shipped photo's bytes (800 kB: a swapped photo is a new book)."""
     h = hashlib.sha256()
@@ -74,7 +86,7 @@ def run_identity(profile: str | profiles.Profile) -> dict:
             else _external_data_fingerprint(prof.data.path or ""))
     return {"profile_name": prof.name, "profile": prof.as_dict(),
             "overrides": overrides(), "data": data, "threads": threads(), "torch": torch.__version__,
-            "library": library_fingerprint()}
+            "library": library_fingerprint(), "references": references_fingerprint()}
 
 
 def nonstandard(identity: dict) -> list[str]:

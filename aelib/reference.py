@@ -251,6 +251,19 @@ def _training_words(ref: Reference, profile) -> str:
                                                f", {there.get('data', {}).get('image_size')}px images")
 
 
+def _changes(here: dict[str, dict], r: Reference) -> str:
+    """How many of the claims compared (measured in both, by today's definitions) change verdict at
+    reference ``r``, and which, in words."""
+    compared = [c for c in claims.REGISTRY if c in here and c in r.records and not r.stale_claim(c)]
+    if not compared:
+        return "No claim was judged there by today's definitions, so none is compared."
+    changed = [c for c in compared if here[c]["verdict"] != r.records[c]["verdict"]]
+    if not changed:
+        return f"All {len(compared)} claims compared have the same verdict as in this build."
+    which = "; ".join(f"{c} {here[c]['verdict']} here, {r.records[c]['verdict']} there" for c in changed)
+    return f"{len(changed)} of the {len(compared)} claims compared change verdict: {which}."
+
+
 def scales_markdown(profile: str, refs: list[Reference] | None = None) -> str:
     """The first page's table: one row per claim, one column for this build and one per reference
     (its date), each cell the verdict and median [range]; then each reference's provenance in short."""
@@ -274,7 +287,8 @@ def scales_markdown(profile: str, refs: list[Reference] | None = None) -> str:
     for r in refs:
         p = r.provenance
         mins = float(p["wall_s"]) / 60
-        lines.append(f"- **{r.label}**: {esc(p.get('note', ''))} ({_training_words(r, profile)}). Commit "
+        lines.append(f"- **{r.label}**: {esc(p.get('note', ''))} ({_training_words(r, profile)}). "
+                     f"{_changes(here, r)} Commit "
                      f"`{str(p['commit'])[:10]}`, torch {p['torch']}, {esc(p['machine'])}; ran "
                      f"{p['started']} to {p['finished']}, {mins:.0f} min wall."
                      + (" **Stale**: the claim registry changed since this run; cells marked stale were "

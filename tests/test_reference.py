@@ -154,3 +154,37 @@ def test_paper_cost_from_the_measured_throughput(tmp_path):
     assert f"| `unet` | 31.0 M | 2,560 | {p.train.steps:,} | 2.0e+17 | {hours:.1f} |" in md
     assert "not shared" not in md and "one Test GPU" in md
     assert "No paper-size GPU benchmark" in reference.paper_cost_markdown(tmp_path / "missing.json")
+
+
+def test_a_changed_reference_re_executes_the_chapters(tmp_path, monkeypatch):
+    """Chapters quote the references, so their ledgers and provenance enter the run identity; figures do not."""
+    from aelib import identity
+
+    monkeypatch.setattr(identity, "REPO", tmp_path)
+    ref = tmp_path / "benchmarks" / "reference" / "scales" / "long"
+    (ref / "ledger").mkdir(parents=True)
+    (ref / "figures").mkdir()
+    (ref / "provenance.json").write_text("{}")
+    (ref / "ledger" / "02_denoising.json").write_text("{}")
+    before = identity.references_fingerprint()
+    (ref / "figures" / "a.png").write_bytes(b"png")
+    assert identity.references_fingerprint() == before
+    (ref / "ledger" / "02_denoising.json").write_text('{"records": []}')
+    assert identity.references_fingerprint() != before
+    assert "references" in identity.run_identity("smoke")
+
+
+def test_every_chapter_says_what_its_claims_are_at_other_scales():
+    for src in sorted((Path(__file__).resolve().parent.parent / "book").glob("0*.py")):
+        text = src.read_text()
+        assert "ch.other_scales()" in text and "# ## At other scales" in text and "`other_scales`" in text, src.name
+
+
+def test_the_first_page_counts_the_verdicts_that_change(tmp_path):
+    ref = _save(tmp_path)
+    here = {c: _record(c, verdict.HOLDS) for c in claims.REGISTRY}
+    assert reference._changes(here, ref) == f"All {len(claims.REGISTRY)} claims compared have the same verdict as in this build."
+    here["C6"] = _record("C6", verdict.INCONCLUSIVE)
+    ref.provenance["claims"]["C1"] = "old"
+    assert reference._changes(here, ref) == (f"1 of the {len(claims.REGISTRY) - 1} claims compared change verdict: "
+                                             "C6 inconclusive here, holds there.")
