@@ -55,7 +55,8 @@ def measure(claim_id: str, seeds, steps: list[int], value_of: Callable[[int, int
         for k in steps:
             q = value_of(s, k)
             q = q if isinstance(q, dict) else {claim.headline: q}
-            rows.append({"seed": s, "steps": int(k)} | {n: float(v) for n, v in q.items()} | {"clears": clears(claim_id, q)})
+            row = {"seed": s, "steps": int(k)} | {n: float(v) for n, v in q.items()}
+            rows.append(row | {"clears": clears(claim_id, q)})
     return pd.DataFrame(rows)
 
 
@@ -124,7 +125,8 @@ def sentence(claim_id: str, table: pd.DataFrame, cap: int, ref: ReferencePoint |
     if at_cap is not None and hi > cap:
         text += f" (at the build's cap of {cap:,} steps: {at_cap})"
     if ref is not None:
-        text += (f". At the {ref.label} reference ({ref.steps:,} steps) the median is {float(np.median(ref.values)):.3g} "
+        med = float(np.median(ref.values))
+        text += (f". At the {ref.label} reference ({ref.steps:,} steps) the median is {med:.3g} "
                  f"and the verdict {ref.verdict}")
     return first + text + "."
 

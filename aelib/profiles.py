@@ -1,7 +1,9 @@
-"""The book's three scales, assembled from the settings each concept declares (:mod:`aelib.config`).
+"""The book's scales, assembled from the settings each concept declares (:mod:`aelib.config`).
 
 - ``smoke``: seconds per chapter; what the tests run. Numbers are meaningless, code paths are real.
 - ``cpu``:   the default main job: the whole book in minutes on a 2-core laptop.
+- ``long``:  the cpu book with every training budget four times as long (the fields of
+  :data:`aelib.reference.TRAINING_BUDGETS`); its committed results stand beside every build.
 - ``paper``: the essay's data sizes, resolutions and model widths; a GPU job.
 
 A profile is the run-level fields (``seed``, ``seeds``, ``device``) and one section per concept:

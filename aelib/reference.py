@@ -323,7 +323,8 @@ def figures_markdown(profile: str, figure_root: Path, book_dir: Path, refs: list
                 shutil.copyfile(path, dest)
                 rel = dest.relative_to(Path(book_dir)).as_posix()
                 words = name.replace("fig_", "").replace("_", " ")
-                blocks += [":::{grid-item}", f"```{{figure}} {rel}", f":alt: Chapter {chapter[:2]}'s figure {words}, {who}.",
+                blocks += [":::{grid-item}", f"```{{figure}} {rel}",
+                           f":alt: Chapter {chapter[:2]}'s figure {words}, {who}.",
                            "", f"Chapter {chapter[:2]}, *{words}*: {who}.", "```", ":::", ""]
             blocks += ["::::", ""]
         if blocks:
@@ -432,7 +433,8 @@ def paper_cost_markdown(bench: Path = BENCHMARK) -> str:
                      f"{t['GFLOP/step'] * 1e9 * n:.1e} | {hours:.1f} |")
     k = len(prof.seeds)
     lines += ["", f"With {k} seeds these shared models alone take about {total * k:.0f} GPU-hours on one such GPU "
-              f"({total:.1f} per seed), before the U-Net's longer runs (`walk.train_mults`) and the chapters' own models."]
+              f"({total:.1f} per seed), before the U-Net's longer runs (`walk.train_mults`) and the chapters' own "
+              "models."]
     return "\n".join(lines) + "\n"
 
 

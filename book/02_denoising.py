@@ -67,8 +67,20 @@ import pandas as pd
 import torch
 
 import aelib.chapter
-from aelib import (claims, compute, corruption, evaluation, figures, gates, lengths, metrics, models, reference,
-                   report, verdict)
+from aelib import (
+    claims,
+    compute,
+    corruption,
+    evaluation,
+    figures,
+    gates,
+    lengths,
+    metrics,
+    models,
+    reference,
+    report,
+    verdict,
+)
 from aelib.batchnorm import batch_statistics
 from aelib.representation import errors, log_steps, nearer_than_input, offset_response
 from aelib.seeding import set_seed

@@ -34,7 +34,8 @@ def _fake_run(home: Path, profile: str = "long", v: str = verdict.HOLDS, skip: s
 
 def _save(tmp_path, **kw) -> reference.Reference:
     home = _fake_run(tmp_path / "home", **kw)
-    dest = reference.save("long", home=home, dest=tmp_path / "refs" / "long", commit="HEAD", started="2026-11-30T11:00Z",
+    dest = reference.save("long", home=home, dest=tmp_path / "refs" / "long", commit="HEAD",
+                          started="2026-11-30T11:00Z",
                           finished="2026-11-30T12:30Z", wall_s=5400.0, note="four times the training")
     return reference.read(dest)
 
@@ -98,7 +99,8 @@ def test_chapter_text_says_which_way_and_why(tmp_path):
     assert same.startswith("Every claim of this chapter compared (C4, C5, C6, C7, C8, C28)")
     ref.provenance["claims"]["C5"] = "changed"  # judged by another definition: not compared
     text = reference.chapter_text("02_denoising", here, "cpu", [ref])
-    assert not text.startswith("C5") and text.endswith("C5 was judged there by an older definition and is not compared.")
+    assert not text.startswith("C5")
+    assert text.endswith("C5 was judged there by an older definition and is not compared.")
 
 
 def test_scales_table_has_every_claim_and_a_column_per_scale(tmp_path):
@@ -183,7 +185,8 @@ def test_every_chapter_says_what_its_claims_are_at_other_scales():
 def test_the_first_page_counts_the_verdicts_that_change(tmp_path):
     ref = _save(tmp_path)
     here = {c: _record(c, verdict.HOLDS) for c in claims.REGISTRY}
-    assert reference._changes(here, ref) == f"All {len(claims.REGISTRY)} claims compared have the same verdict as in this build."
+    n = len(claims.REGISTRY)
+    assert reference._changes(here, ref) == f"All {n} claims compared have the same verdict as in this build."
     here["C6"] = _record("C6", verdict.INCONCLUSIVE)
     ref.provenance["claims"]["C1"] = "old"
     assert reference._changes(here, ref) == (f"1 of the {len(claims.REGISTRY) - 1} claims compared change verdict: "

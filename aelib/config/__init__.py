@@ -39,7 +39,7 @@ SECTIONS: dict[str, Section] = {}
 
 def section(name: str, **scales: dict):
     """Register the decorated dataclass as profile section ``name``; ``scales`` give the fields that
-    differ from its defaults at ``smoke`` and ``paper``."""
+    differ from its defaults at the other scales (``smoke``, ``long``, ``paper``)."""
     unknown = set(scales) - set(SCALES)
     if unknown:
         raise ValueError(f"section {name!r}: unknown scale(s) {sorted(unknown)}; scales are {SCALES}")
