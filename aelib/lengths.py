@@ -155,3 +155,30 @@ def plot(ax, df: pd.DataFrame, claim_id: str, flops_per_step: float, cap: int, r
     ax.set_xlabel("training FLOPs")
     ax.set_ylabel(t.label or q)
     ax.set_title(title or f"{claim_id}: {t.text()}", fontsize=10)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One claim's axis: its measurements (:func:`measure`), FLOPs per optimiser step of the model
+    trained, the build's cap and the profile field that sets that cap (to find a reference's length)."""
+    df: pd.DataFrame
+    flops_per_step: float
+    cap: int
+    steps_field: str
+
+
+def figure(panels: dict[str, Panel], profile, refs) -> tuple[object, dict[str, str]]:
+    """One panel per claim (:func:`plot`) with a shared legend, and each claim's :func:`sentence`,
+    with the point of the first comparable reference in ``refs`` (:func:`reference_point`)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 0.5, 3.6), squeeze=False)
+    said = {}
+    for ax, (cid, pn) in zip(axes[0], panels.items()):
+        ref = reference_point(cid, refs, pn.steps_field, profile)
+        plot(ax, pn.df, cid, pn.flops_per_step, pn.cap, ref)
+        said[cid] = sentence(cid, per_length(pn.df, cid, pn.flops_per_step), pn.cap, ref)
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.1))
+    fig.tight_layout()
+    return fig, said

@@ -538,21 +538,16 @@ def k_ratio_at(s, k):
 
 
 fc_steps, u_steps = lengths.steps_along(P.fc.steps), lengths.steps_along(P.train.steps)
-AXIS = {"C1": (lengths.measure("C1", ch.seeds, fc_steps, lambda s, k: float(fc_table_at(s, k)["g"].min())),
-               fc_cost, P.fc.steps, "fc.steps"),
-        "C2": (lengths.measure("C2", ch.seeds, fc_steps,
-                               lambda s, k: {"value": float(fc_table_at(s, k)["r"].max()),
-                                             "r_noise": float(fc_table_at(s, k)["r_noise"].max())}),
-               fc_cost, P.fc.steps, "fc.steps"),
-        "C3": (lengths.measure("C3", ch.seeds, u_steps, k_ratio_at), u_cost, P.train.steps, "train.steps")}
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
-for ax, (cid, (df, cost, cap, field)) in zip(axes, AXIS.items()):
-    ref = lengths.reference_point(cid, REFS, field, P)
-    lengths.plot(ax, df, cid, cost, cap, ref)
-    ch.glue(f"{cid.lower()}_axis", lengths.sentence(cid, lengths.per_length(df, cid, cost), cap, ref))
-handles, labels = axes[-1].get_legend_handles_labels()
-fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.08))
-fig.tight_layout()
+PANELS = {"C1": lengths.Panel(lengths.measure("C1", ch.seeds, fc_steps, lambda s, k: float(fc_table_at(s, k)["g"].min())),
+                              fc_cost, P.fc.steps, "fc.steps"),
+          "C2": lengths.Panel(lengths.measure("C2", ch.seeds, fc_steps,
+                                              lambda s, k: {"value": float(fc_table_at(s, k)["r"].max()),
+                                                            "r_noise": float(fc_table_at(s, k)["r_noise"].max())}),
+                              fc_cost, P.fc.steps, "fc.steps"),
+          "C3": lengths.Panel(lengths.measure("C3", ch.seeds, u_steps, k_ratio_at), u_cost, P.train.steps, "train.steps")}
+fig, said = lengths.figure(PANELS, P, REFS)
+for cid, text in said.items():
+    ch.glue(f"{cid.lower()}_axis", text)
 ch.figure(fig, "training_length_axis")
 
 # %% [markdown]

@@ -744,15 +744,11 @@ def c6_at(s, k):
     return metrics.sw_distance(out, held_all, ch.sw_config(seed=s)) / sw_rows[s]["pure noise"]
 
 
-AXIS = {"C5": lengths.measure("C5", SEEDS, u_steps, c5_at), "C6": lengths.measure("C6", SEEDS, u_steps, c6_at)}
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-for ax, (cid, df) in zip(axes, AXIS.items()):
-    ref = lengths.reference_point(cid, REFS, "train.steps", P)
-    lengths.plot(ax, df, cid, u_cost, STEPS_SHORT, ref)
-    ch.glue(f"{cid.lower()}_axis", lengths.sentence(cid, lengths.per_length(df, cid, u_cost), STEPS_SHORT, ref))
-handles, labels = axes[-1].get_legend_handles_labels()
-fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.1))
-fig.tight_layout()
+PANELS = {cid: lengths.Panel(lengths.measure(cid, SEEDS, u_steps, at), u_cost, STEPS_SHORT, "train.steps")
+          for cid, at in (("C5", c5_at), ("C6", c6_at))}
+fig, said = lengths.figure(PANELS, P, REFS)
+for cid, text in said.items():
+    ch.glue(f"{cid.lower()}_axis", text)
 ch.figure(fig, "training_length_axis")
 
 # %% [markdown]

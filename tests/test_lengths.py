@@ -68,3 +68,14 @@ def test_reference_point_only_from_a_current_comparable_reference():
     lengths.plot(ax, df, "C6", 1e9, 1500, p)
     assert "long reference (holds)" in [h.get_label() for h in ax.get_lines()]
     plt.close(fig)
+
+
+def test_figure_has_a_panel_and_a_sentence_per_claim():
+    df = lengths.measure("C6", [0, 1, 2], [375, 750, 1500], _crossing)
+    panels = {"C6": lengths.Panel(df, 1e9, 1500, "train.steps"),
+              "C1": lengths.Panel(lengths.measure("C1", [0, 1, 2], [375, 750, 1500], lambda s, k: 0.9), 1e8, 1500,
+                                  "fc.steps")}
+    fig, said = lengths.figure(panels, profiles.get("cpu"), [_ref()])
+    assert [ax.get_title() for ax in fig.axes] == ["C6: SW ratio < 0.5", "C1: min_alpha g >= 0.5"]
+    assert said["C6"].endswith("the verdict holds.") and "clears on every seed at every length" in said["C1"]
+    plt.close(fig)
