@@ -115,7 +115,9 @@ def sentence(claim_id: str, table: pd.DataFrame, cap: int, ref: ReferencePoint |
     first = (f"{claim_id} along {len(table)} training lengths ({lo:,} to {hi:,} steps, "
              f"{table['training FLOPs'].min():.1e} to {table['training FLOPs'].max():.1e} FLOPs): ")
     if outs.nunique() == 1:
-        text = (f"the threshold test ({lim}) clears on {outs.iloc[0]} at every length; the median goes from "
+        at_all = {EVERY: "on every seed at every length", NONE: "on no seed at any length",
+                  SOME: "on some seeds but not all, at every length"}[outs.iloc[0]]
+        text = (f"the threshold test ({lim}) clears {at_all}; the median goes from "
                 f"{table['median'].iloc[0]:.3g} to {table['median'].iloc[-1]:.3g}")
     else:
         changes = [f"{outs.iloc[i]} at {int(k):,} steps" for i, k in enumerate(table.index)
@@ -129,6 +131,12 @@ def sentence(claim_id: str, table: pd.DataFrame, cap: int, ref: ReferencePoint |
         text += (f". At the {ref.label} reference ({ref.steps:,} steps) the median is {med:.3g} "
                  f"and the verdict {ref.verdict}")
     return first + text + "."
+
+
+def _short(x: float) -> str:
+    """1.5e12 as '1.5e12': a compact tick label."""
+    m, e = f"{x:.1e}".split("e")
+    return f"{m}e{int(e)}"
 
 
 def plot(ax, df: pd.DataFrame, claim_id: str, flops_per_step: float, cap: int, ref: ReferencePoint | None = None,
@@ -151,6 +159,8 @@ def plot(ax, df: pd.DataFrame, claim_id: str, flops_per_step: float, cap: int, r
         ax.plot([x] * len(ref.values), ref.values, "o", mfc="none", mec="k", ms=7,
                 label=f"{ref.label} reference ({ref.verdict})")
     ax.set_xscale("log")
+    ticks = sorted(set(df["steps"]) | ({ref.steps} if ref is not None else set()))
+    ax.set_xticks([k * flops_per_step for k in ticks], [_short(k * flops_per_step) for k in ticks], fontsize=8)
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("training FLOPs")
     ax.set_ylabel(t.label or q)
@@ -178,7 +188,11 @@ def figure(panels: dict[str, Panel], profile, refs) -> tuple[object, dict[str, s
         ref = reference_point(cid, refs, pn.steps_field, profile)
         plot(ax, pn.df, cid, pn.flops_per_step, pn.cap, ref)
         said[cid] = sentence(cid, per_length(pn.df, cid, pn.flops_per_step), pn.cap, ref)
-    handles, labels = axes[0][-1].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.1))
-    fig.tight_layout()
+    legend = {}
+    for ax in axes[0]:  # every label once, whichever panel drew it (a reference may be in some only)
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(lab, h)
+    handles, labels = list(legend.values()), list(legend)
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     return fig, said
