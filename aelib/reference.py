@@ -32,7 +32,7 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import claims, ledger, verdict
+from . import claims, ledger, names, verdict
 from .paths import REPO
 
 ROOT = REPO / "benchmarks" / "reference" / "scales"
@@ -305,9 +305,9 @@ def figures_markdown(profile: str, figure_root: Path, book_dir: Path, refs: list
     out_dir = Path(book_dir) / "_generated" / "scales"
     shutil.rmtree(out_dir, ignore_errors=True)
     lines = []
-    for chapter, names in KEY_FIGURES.items():
+    for chapter, figs in KEY_FIGURES.items():
         blocks = []
-        for name in names:
+        for name in figs:
             shown = []
             src = Path(figure_root) / chapter / f"{name}.png"
             if src.is_file():
@@ -342,14 +342,42 @@ def _is(v: str) -> str:
 def _why(here: dict, there: dict, label: str, here_label: str) -> str:
     """Why two verdicts of one claim differ, from their records: the deciding reason of the open
     one(s), and the value's move relative to the threshold."""
-    parts = []
-    for rec, who in ((here, here_label), (there, label)):
-        if rec["verdict"] == verdict.INCONCLUSIVE and rec.get("reason"):
-            parts.append(f"{who} it is open because {rec['reason']}")
+    parts = _gate_turns(here, there, label, here_label)
+    if not parts:  # no gate changed its outcome: the open verdicts' own reasons say why
+        for rec, who in ((here, here_label), (there, label)):
+            if rec["verdict"] == verdict.INCONCLUSIVE and rec.get("reason"):
+                parts.append(f"{who} it is open because {rec['reason']}")
     lim = claims.get(here["id"]).test()
     moved = (f"the median moved from {_num(here.get('median'))} ({here_label}) to {_num(there.get('median'))} "
              f"({label}) against the threshold {lim.text()}")
     return "; ".join(parts + [moved])
+
+
+def _gate_turns(here: dict, there: dict, label: str, here_label: str) -> list[str]:
+    """The gates that passed at one scale and failed at the other (same gate, same subject), in words:
+    most often 'trained to rule', when a model that looked converged at the shorter training was
+    still improving at the longer one."""
+    def by_key(rec):
+        return {(g["name"], g.get("subject")): g for g in rec.get("gates", [])}
+
+    a, b = by_key(here), by_key(there)
+    out = []
+    for key in a.keys() & b.keys():
+        ga, gb = a[key], b[key]
+        if ga.get("passed") == gb.get("passed"):
+            continue
+        name, subject = key
+        ok, bad = (here_label, label) if ga.get("passed") else (label, here_label)
+        v_ok, v_bad = (ga, gb) if ga.get("passed") else (gb, ga)
+        who = names.readable(str(subject))
+        text = (f"gate '{name}' for the {who} passed {ok} ({_num(v_ok.get('value'))}) but failed {bad} "
+                f"({_num(v_bad.get('value'))}, needs {v_bad.get('limit', '')})")
+        if name == "trained to rule":
+            text += (" : the model was still improving with more training, so a verdict decided on the shorter "
+                     "run rests on a plateau that the longer run broke" if ok == here_label else
+                     ": the model had stopped improving only with the longer training")
+        out.append(text.replace(" : ", ": "))
+    return sorted(out)
 
 
 def differences(chapter: str, records: dict[str, dict], refs: list[Reference] | None = None,

@@ -191,3 +191,16 @@ def test_the_first_page_counts_the_verdicts_that_change(tmp_path):
     ref.provenance["claims"]["C1"] = "old"
     assert reference._changes(here, ref) == (f"1 of the {len(claims.REGISTRY) - 1} claims compared change verdict: "
                                              "C6 inconclusive here, holds there.")
+
+
+def test_a_gate_that_turns_between_scales_is_the_reason_given():
+    gate = {"name": "trained to rule", "subject": "unet", "limit": "< 0.1"}
+    here = _record("C5", verdict.FAILS, (2.2, 2.3, 2.4)) | {"gates": [gate | {"passed": True, "value": 0.08}]}
+    there = _record("C5", verdict.INCONCLUSIVE, (1.5, 1.6, 1.7), reason="gate failed") | {
+        "gates": [gate | {"passed": False, "value": 0.2}]}
+    why = reference._why(here, there, "at long", "at cpu")
+    assert why.startswith("gate 'trained to rule' for the no-skip U-Net passed at cpu (0.080) but failed at long "
+                          "(0.200, needs < 0.1): the model was still improving with more training")
+    assert "it is open because" not in why and "from 2.300 (at cpu) to 1.600 (at long)" in why
+    back = reference._why(there, here, "at cpu", "at long")
+    assert "had stopped improving only with the longer training" in back
