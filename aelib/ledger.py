@@ -110,6 +110,12 @@ def fmt_value(v) -> str:
     return f"{v:.3f}"
 
 
+def value_text(rec: dict) -> str:
+    """A record's median over seeds and its range, as every claims table prints them: ``0.967 [0.957, 1.008]``."""
+    rng = rec.get("range")
+    return fmt_value(rec.get("median")) + (f" [{fmt_value(rng[0])}, {fmt_value(rng[1])}]" if rng else "")
+
+
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -155,8 +161,7 @@ def _row(c: str, r: dict | None, n_max: int) -> list[str]:
     if r is None:
         first, verdict_cell, value = head, '<span class="verdict verdict-none">not yet measured</span>', ""
     else:
-        rng = r.get("range")
-        value = fmt_value(r.get("median")) + (f" [{fmt_value(rng[0])}, {fmt_value(rng[1])}]" if rng else "")
+        value = value_text(r)
         n = len(r.get("seeds", []))
         more = [f"Measured on {n} seed{'s' if n != 1 else ''}."] if n != n_max else []
         if r.get("reason"):

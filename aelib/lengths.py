@@ -95,9 +95,9 @@ def reference_point(claim_id: str, refs, steps_field: str, profile) -> Reference
     from .reference import comparable
 
     for r in refs:
-        rec = r.records.get(claim_id)
-        if rec is None or r.stale_claim(claim_id) or not comparable(r, profile):
+        if not r.compares(claim_id) or not comparable(r, profile):
             continue
+        rec = r.records[claim_id]
         section, _, name = steps_field.partition(".")
         steps = r.provenance["profile"][section][name]
         return ReferencePoint(r.name, int(steps), tuple(float(s["value"]) for s in rec["seeds"]), rec["verdict"])

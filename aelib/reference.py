@@ -87,6 +87,10 @@ class Reference:
         saved = self.provenance.get("claims", {}).get(cid)
         return cid not in claims.REGISTRY or saved != claims.digest(cid)
 
+    def compares(self, cid: str) -> bool:
+        """True when this reference measured claim ``cid`` by today's definition: it can be compared."""
+        return cid in self.records and not self.stale_claim(cid)
+
     def figure(self, chapter: str, name: str) -> Path | None:
         p = self.folder / "figures" / chapter / f"{name}.png"
         return p if p.is_file() else None
@@ -220,16 +224,11 @@ def save(profile: str, *, home: Path, dest: Path, commit: str, started: str, fin
 
 
 # --- reading them beside this build ----------------------------------------------------------------
-def _num(v) -> str:
-    return ledger.fmt_value(v)
-
-
 def cell(rec: dict | None, stale: bool = False) -> str:
     """One claim at one scale as HTML: the verdict, then median [range]; marked when stale."""
     if rec is None:
         return '<span class="verdict verdict-none">not measured</span>'
-    rng = rec.get("range")
-    value = _num(rec.get("median")) + (f" [{_num(rng[0])}, {_num(rng[1])}]" if rng else "")
+    value = ledger.value_text(rec)
     mark = ' <span class="scale-stale" title="judged by an older definition of this claim">(stale)</span>' \
         if stale else ""
     return f'{ledger.verdict_badge(rec["verdict"])}<br><span class="claim-median">{html.escape(value)}</span>{mark}'
@@ -254,7 +253,7 @@ def _training_words(ref: Reference, profile) -> str:
 def _changes(here: dict[str, dict], r: Reference) -> str:
     """How many of the claims compared (measured in both, by today's definitions) change verdict at
     reference ``r``, and which, in words."""
-    compared = [c for c in claims.REGISTRY if c in here and c in r.records and not r.stale_claim(c)]
+    compared = [c for c in claims.REGISTRY if c in here and r.compares(c)]
     if not compared:
         return "No claim was judged there by today's definitions, so none is compared."
     changed = [c for c in compared if here[c]["verdict"] != r.records[c]["verdict"]]
@@ -348,8 +347,8 @@ def _why(here: dict, there: dict, label: str, here_label: str) -> str:
             if rec["verdict"] == verdict.INCONCLUSIVE and rec.get("reason"):
                 parts.append(f"{who} it is open because {rec['reason']}")
     lim = claims.get(here["id"]).test()
-    moved = (f"the median moved from {_num(here.get('median'))} ({here_label}) to {_num(there.get('median'))} "
-             f"({label}) against the threshold {lim.text()}")
+    a, b = ledger.fmt_value(here.get("median")), ledger.fmt_value(there.get("median"))
+    moved = f"the median moved from {a} ({here_label}) to {b} ({label}) against the threshold {lim.text()}"
     return "; ".join(parts + [moved])
 
 
@@ -370,8 +369,8 @@ def _gate_turns(here: dict, there: dict, label: str, here_label: str) -> list[st
         ok, bad = (here_label, label) if ga.get("passed") else (label, here_label)
         v_ok, v_bad = (ga, gb) if ga.get("passed") else (gb, ga)
         who = names.readable(str(subject))
-        text = (f"gate '{name}' for the {who} passed {ok} ({_num(v_ok.get('value'))}) but failed {bad} "
-                f"({_num(v_bad.get('value'))}, needs {v_bad.get('limit', '')})")
+        text = (f"gate '{name}' for the {who} passed {ok} ({ledger.fmt_value(v_ok.get('value'))}) but failed {bad} "
+                f"({ledger.fmt_value(v_bad.get('value'))}, needs {v_bad.get('limit', '')})")
         if name == "trained to rule":
             text += (" : the model was still improving with more training, so a verdict decided on the shorter "
                      "run rests on a plateau that the longer run broke" if ok == here_label else
@@ -390,7 +389,7 @@ def differences(chapter: str, records: dict[str, dict], refs: list[Reference] | 
         here = records.get(c.id)
         for r in refs:
             there = r.records.get(c.id)
-            if here is None or there is None or r.stale_claim(c.id) or here["verdict"] == there["verdict"]:
+            if here is None or not r.compares(c.id) or here["verdict"] == there["verdict"]:
                 continue
             out.append({"id": c.id, "scale": r.label, "here": here["verdict"], "there": there["verdict"],
                         "why": _why(here, there, f"at {r.name}", here_label)})
@@ -402,7 +401,7 @@ def chapter_text(chapter: str, records: dict[str, dict], profile: str, refs: lis
     why (from the records); or that none does. Glued into each chapter's last section."""
     refs = load_all() if refs is None else refs
     ids = [c.id for c in claims.for_chapter(chapter) if c.id in records]
-    usable = [r for r in refs if any(cid in r.records and not r.stale_claim(cid) for cid in ids)]
+    usable = [r for r in refs if any(r.compares(cid) for cid in ids)]
     if not ids:
         return "This chapter decides no claim."
     if not usable:
@@ -411,7 +410,7 @@ def chapter_text(chapter: str, records: dict[str, dict], profile: str, refs: lis
     here_label = f"at {profile}"
     diffs = differences(chapter, records, usable, here_label)
     names = ", ".join(f"{r.name} ({_training_words(r, profile)})" for r in usable)
-    compared = [cid for cid in ids if any(cid in r.records and not r.stale_claim(cid) for r in usable)]
+    compared = [cid for cid in ids if any(r.compares(cid) for r in usable)]
     left = [cid for cid in ids if cid not in compared]
     tail = ""
     if left:
